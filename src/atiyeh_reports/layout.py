@@ -1,0 +1,85 @@
+"""Where things are: the provincial form's sheets and headers, the insurer's
+export columns, and the on-disk layout of raw and clean data.
+
+The form writer (:mod:`atiyeh_reports.forms`), the sample generator and the
+intake all read these constants, so the form HQ sends out is the form it can
+read back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# --- the provincial form -------------------------------------------------------
+SHEET_CHILDREN = "فرزندان"
+SHEET_PERFORMANCE = "عملکرد سال قبل"
+SHEET_GUIDE = "راهنما"
+
+#: Title rows above the children's header: "استان: تهران", "سال: ۱۴۰۴".
+PROVINCE_LABEL = "استان"
+YEAR_LABEL = "سال"
+#: In the form HQ sends, the header stands on this row and children start below it.
+#: Returned forms may move it; the intake searches for it.
+CHILDREN_HEADER_ROW = 5
+PERFORMANCE_HEADER_ROW = 2
+
+#: Persian header → field, in the form's column order.
+CHILDREN_COLUMNS: dict[str, str] = {
+    "ردیف": "row",
+    "کد ملی": "national_id",
+    "نام": "first_name",
+    "نام خانوادگی": "last_name",
+    "جنسیت": "gender",
+    "تاریخ تولد": "birth_date",
+    "وضعیت سرپرستی": "guardianship",
+    "نوع نگهداری": "care_type",
+    "شماره دستور قضایی": "court_order",
+    "تاریخ پذیرش": "admission_date",
+    "شهرستان": "county",
+}
+#: Fields the intake cannot do without; a form missing one of these is unreadable.
+REQUIRED_CHILDREN_FIELDS = (
+    "national_id",
+    "first_name",
+    "last_name",
+    "gender",
+    "birth_date",
+    "guardianship",
+    "court_order",
+)
+
+#: Persian header → field of the previous-year performance sheet (one row of values).
+PERFORMANCE_COLUMNS: dict[str, str] = {
+    "اعتبار ابلاغی (ریال)": "credit_notified",
+    "اعتبار هزینه‌شده (ریال)": "credit_spent",
+    "تعداد فرزندان تحت پوشش": "children_covered",
+    "تعداد بیمه‌نامه صادرشده": "policies_issued",
+    "تعداد خروج از پوشش": "children_left",
+}
+
+# --- the insurer's export -----------------------------------------------------------
+#: Persian header → field. The export is xlsx (first sheet) or CSV (UTF-8).
+INSURER_COLUMNS: dict[str, str] = {
+    "شماره بیمه‌نامه": "policy_no",
+    "کد ملی": "national_id",
+    "استان": "province",
+    "تاریخ صدور": "issue_date",
+    "حق بیمه پرداختی (ریال)": "premium",
+    "وضعیت بیمه‌نامه": "status",
+}
+
+
+# --- on disk ----------------------------------------------------------------------
+def provinces_dir(data_dir: Path, year: int) -> Path:
+    """Raw returned forms of a year: ``<data>/<year>/provinces/*.xlsx``."""
+    return Path(data_dir) / str(year) / "provinces"
+
+
+def insurer_dir(data_dir: Path, year: int) -> Path:
+    """Raw insurer export of a year: ``<data>/<year>/insurer/`` (xlsx or csv)."""
+    return Path(data_dir) / str(year) / "insurer"
+
+
+def clean_dir(data_dir: Path, year: int) -> Path:
+    """Cleaned tables of a year: ``<data>/clean/<year>/``."""
+    return Path(data_dir) / "clean" / str(year)

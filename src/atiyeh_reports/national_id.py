@@ -1,0 +1,66 @@
+"""The Iranian national ID (کد ملی): cleaning and the check digit.
+
+Ten digits, the last a check digit over the first nine. Excel often stores the
+ID as a number and loses its leading zeros, and people type it with Persian or
+Arabic-Indic digits, spaces or dashes; :func:`clean_national_id` undoes that.
+"""
+
+from __future__ import annotations
+
+import re
+
+from atiyeh_reports.text import to_ascii_digits
+
+_SEPARATORS = re.compile(r"[\s\-_.\u200c\u200f\u200e/]+")
+
+
+def check_digit(first_nine: str) -> int:
+    """Return the check digit for the first nine digits of an ID.
+
+    >>> check_digit("001234567")
+    9
+    """
+    if len(first_nine) != 9 or not first_nine.isdigit():
+        raise ValueError(f"need nine ASCII digits, got {first_nine!r}")
+    s = sum(int(d) * (10 - i) for i, d in enumerate(first_nine))
+    r = s % 11
+    return r if r < 2 else 11 - r
+
+
+def is_valid(national_id: str) -> bool:
+    """True when ``national_id`` is ten ASCII digits with a correct check digit.
+
+    Ten equal digits are never valid, although they pass the arithmetic.
+    """
+    if len(national_id) != 10 or not national_id.isascii() or not national_id.isdigit():
+        return False
+    if len(set(national_id)) == 1:
+        return False
+    return check_digit(national_id[:9]) == int(national_id[9])
+
+
+def clean_national_id(value: object) -> str | None:
+    """Bring a typed or stored ID to ten ASCII digits, or None when that is impossible.
+
+    Accepts ints and floats that Excel made of the ID (``12345678`` → ``0012345678``),
+    Persian and Arabic-Indic digits, spaces and dashes. Does not check the check
+    digit: use :func:`is_valid` on the result.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if value != value or not value.is_integer():  # NaN or a fraction
+            return None
+        value = int(value)
+    text = _SEPARATORS.sub("", to_ascii_digits(str(value)).strip())
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    if not text.isascii() or not text.isdigit() or not 1 <= len(text) <= 10:
+        return None
+    # Excel drops leading zeros. The first three digits are a town code and
+    # the lowest is 001, so at most two zeros can be lost: shorter is a typo.
+    if len(text) < 8:
+        return None
+    return text.zfill(10)
