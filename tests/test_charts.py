@@ -1,0 +1,191 @@
+"""Tests of the chart toolkit: fonts, Persian text in logical order, numbers, shapes."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.font_manager import FontProperties, findfont
+
+from atiyeh_reports import charts
+from atiyeh_reports.fonts import Font, report_font
+from atiyeh_reports.provinces import name_fa
+from atiyeh_reports.text import to_ascii_digits
+
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@pytest.fixture(autouse=True)
+def _style():
+    """Each test gets the report style, and leaves the global rcParams as it found them."""
+    with mpl.rc_context(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a fallback font warns; that is fonts.py's concern
+        charts.setup()
+        yield
+
+
+def svg_texts(fig: charts.Figure) -> list[str]:
+    """The text elements of a figure, as SVG writes them when text is kept as text."""
+    svg = charts.to_svg(fig, text_as_paths=False)
+    return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+# --- set-up ------------------------------------------------------------------------------
+def test_setup_makes_text_resolve_to_the_report_font():
+    font = report_font()
+    assert list(mpl.rcParams["font.family"]) == [font.family, "DejaVu Sans"]
+    resolved = findfont(FontProperties(family=mpl.rcParams["font.family"]), fallback_to_default=False)
+    assert resolved == str(font.regular)
+
+
+def test_setup_with_another_font_uses_that_font():
+    font = Font("DejaVu Sans", Path(DEJAVU), None)
+    assert charts.setup(font) == font
+    assert mpl.rcParams["font.family"][0] == "DejaVu Sans"
+    resolved = findfont(FontProperties(family=mpl.rcParams["font.family"]))
+    assert Path(resolved).name == "DejaVuSans.ttf"  # matplotlib may prefer its own copy
+
+
+def test_setup_draws_svg_text_as_outlines_so_readers_need_no_font():
+    assert mpl.rcParams["svg.fonttype"] == "path"
+    fig = charts.trend_lines(pd.DataFrame({"الف": [1, 2]}, index=[1403, 1404]), "عنوان", "محور")
+    assert "<text" not in charts.to_svg(fig)
+
+
+def test_setup_rejects_an_unknown_inline_format():
+    with pytest.raises(ValueError, match="inline_format"):
+        charts.setup(inline_format="gif")
+
+
+# --- numbers ------------------------------------------------------------------------------
+def test_number_fa_writes_persian_digits_with_separators():
+    assert charts.number_fa(1234567) == "۱,۲۳۴,۵۶۷"
+    assert charts.number_fa(-5357) == "-۵,۳۵۷"
+    assert charts.number_fa(2.345, decimals=1) == "۲.۳"
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_number_fa_round_trips_to_the_same_integer(n):
+    assert int(to_ascii_digits(charts.number_fa(n)).replace(",", "")) == n
+
+
+def test_formatters_scale_for_display_only_and_years_have_no_separator():
+    assert charts.persian_formatter(scale=1_000_000)(35_712_000_000, 0) == "۳۵,۷۱۲"
+    assert charts.year_formatter()(1404, 0) == "۱۴۰۴"
+
+
+def test_label_fa_names_provinces_and_writes_numbers_in_persian():
+    assert charts.label_fa("IR-23") == name_fa("IR-23")
+    assert charts.label_fa(np.int64(12)) == "۱۲"
+    assert charts.label_fa("۰–۵") == "۰–۵"
+
+
+# --- charts -------------------------------------------------------------------------------
+def test_bar_by_province_writes_persian_text_in_logical_order():
+    title = "فرزندان تحت پوشش به تفکیک استان"
+    fig = charts.bar_by_province(pd.Series({"IR-23": 5, "IR-07": 9}), title, "تعداد فرزندان")
+    texts = svg_texts(fig)
+    for label in (title, "تعداد فرزندان", name_fa("IR-23"), name_fa("IR-07")):
+        assert label in texts
+    assert title[::-1] not in charts.to_svg(fig, text_as_paths=False)
+    assert "۹" in texts  # value labels in Persian digits
+    assert not any(re.search("[0-9]", t) for t in texts)
+
+
+def test_bar_by_province_sorts_largest_first_and_highlights():
+    values = pd.Series({"IR-01": 3, "IR-23": 10, "IR-07": 7})
+    fig = charts.bar_by_province(values, "t", "x", highlight="IR-07")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    # y axis is inverted: the first tick is drawn at the top
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        name_fa("IR-23"), name_fa("IR-07"), name_fa("IR-01")
+    ]
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == [10, 7, 3]
+    colors = [mpl.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    assert colors[1] == charts.HIGHLIGHT.lower() and colors[0] != colors[1]
+
+
+def test_bar_by_province_keeps_order_when_not_sorting():
+    values = pd.Series({"IR-01": 3, "IR-23": 10})
+    ax = charts.bar_by_province(values, "t", "x", sort=False).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [name_fa("IR-01"), name_fa("IR-23")]
+
+
+def test_trend_lines_one_line_per_series_with_persian_years():
+    frame = pd.DataFrame({"فرزندان": [80, 91, 99], "بیمه‌نامه": [76, 88, 95]}, index=[1402, 1403, 1404])
+    fig = charts.trend_lines(frame, "روند", "تعداد")
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2
+    assert list(ax.lines[1].get_ydata()) == [76, 88, 95]
+    texts = svg_texts(fig)
+    assert {"۱۴۰۲", "۱۴۰۳", "۱۴۰۴", "فرزندان", "بیمه‌نامه"} <= set(texts)
+
+
+def test_population_pyramid_puts_one_gender_on_each_side():
+    counts = pd.DataFrame({"پسر": [3, 4], "دختر": [5, 6]}, index=["۰–۵", "۶–۱۱"])
+    fig = charts.population_pyramid(counts, "هرم سنی")
+    widths = [p.get_width() for p in fig.axes[0].patches]
+    assert widths == [-3, -4, 5, 6]
+    texts = svg_texts(fig)
+    assert {"پسر", "دختر", "۰–۵", "هرم سنی"} <= set(texts)
+    assert not any(t.startswith("-") for t in texts)  # both sides count up from zero
+
+
+def test_population_pyramid_needs_two_columns():
+    with pytest.raises(ValueError, match="two columns"):
+        charts.population_pyramid(pd.DataFrame({"پسر": [1]}), "t")
+
+
+def test_stacked_bars_as_shares_fill_each_bar_to_100():
+    frame = pd.DataFrame({"الف": [1, 0, 3], "ب": [3, 0, 1]}, index=["IR-23", "IR-07", "IR-01"])
+    ax = charts.stacked_bars(frame, "t", "y", share=True).axes[0]
+    heights = np.array([p.get_height() for p in ax.patches]).reshape(2, 3)
+    assert heights.sum(axis=0).tolist() == [100, 0, 100]  # an empty bar stays empty
+    assert heights[0].tolist() == [25, 0, 75]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=10**13),
+    st.lists(st.integers(min_value=-(10**11), max_value=10**11), max_size=5),
+)
+def test_waterfall_last_bar_is_the_start_plus_every_change(start, changes):
+    steps = [("آغاز", start)] + [(f"گام {i}", c) for i, c in enumerate(changes)]
+    fig = charts.waterfall(steps, "t", total_label="مانده")
+    patches = fig.axes[0].patches
+    assert len(patches) == len(steps) + 1
+    assert patches[-1].get_height() == start + sum(changes)
+    running = start
+    for patch, change in zip(patches[1:], changes):
+        top = patch.get_y() + patch.get_height()
+        assert {patch.get_y(), top} == {running, running + change}
+        running += change
+    charts.close(fig)
+
+
+def test_waterfall_labels_show_million_rials_and_need_a_step():
+    fig = charts.waterfall([("اعتبار مصوب", 35_712_000_000), ("ذخیره", -607_000_000)], "بودجه")
+    texts = svg_texts(fig)
+    assert {"۳۵,۷۱۲", "-۶۰۷", "۳۵,۱۰۵", "اعتبار مصوب", "مانده", "بودجه"} <= set(texts)
+    with pytest.raises(ValueError, match="at least one step"):
+        charts.waterfall([], "t")
+
+
+def test_charts_do_not_leak_into_pyplot():
+    before = plt.get_fignums()
+    frame = pd.DataFrame({"الف": [1, 2]}, index=[1403, 1404])
+    with charts.figure_context(charts.trend_lines(frame, "t", "y")) as fig:
+        assert isinstance(fig, charts.Figure)
+    charts.bar_by_province(pd.Series({"IR-23": 1}), "t", "x")
+    assert plt.get_fignums() == before
+    assert fig.axes == []  # closed figures are cleared
