@@ -67,18 +67,24 @@ def test_setup_rejects_an_unknown_inline_format():
 
 # --- numbers ------------------------------------------------------------------------------
 def test_number_fa_writes_persian_digits_with_separators():
-    assert charts.number_fa(1234567) == "۱,۲۳۴,۵۶۷"
-    assert charts.number_fa(-5357) == "-۵,۳۵۷"
-    assert charts.number_fa(2.345, decimals=1) == "۲.۳"
+    assert charts.number_fa(1234567) == "۱٬۲۳۴٬۵۶۷"
+    assert charts.number_fa(-5357) == "-۵٬۳۵۷"
+    assert charts.number_fa(1234.56, decimals=1) == "۱٬۲۳۴٫۶"
+
+
+def test_number_fa_writes_numbers_like_the_tables_do():
+    from atiyeh_reports import display
+
+    assert charts.number_fa(9_920) == display.fmt_int(9_920)
 
 
 @given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_number_fa_round_trips_to_the_same_integer(n):
-    assert int(to_ascii_digits(charts.number_fa(n)).replace(",", "")) == n
+    assert int(to_ascii_digits(charts.number_fa(n)).replace("٬", "")) == n
 
 
 def test_formatters_scale_for_display_only_and_years_have_no_separator():
-    assert charts.persian_formatter(scale=1_000_000)(35_712_000_000, 0) == "۳۵,۷۱۲"
+    assert charts.persian_formatter(scale=1_000_000)(35_712_000_000, 0) == "۳۵٬۷۱۲"
     assert charts.year_formatter()(1404, 0) == "۱۴۰۴"
 
 
@@ -176,7 +182,7 @@ def test_waterfall_last_bar_is_the_start_plus_every_change(start, changes):
 def test_waterfall_labels_show_million_rials_and_need_a_step():
     fig = charts.waterfall([("اعتبار مصوب", 35_712_000_000), ("ذخیره", -607_000_000)], "بودجه")
     texts = svg_texts(fig)
-    assert {"۳۵,۷۱۲", "-۶۰۷", "۳۵,۱۰۵", "اعتبار مصوب", "مانده", "بودجه"} <= set(texts)
+    assert {"۳۵٬۷۱۲", "-۶۰۷", "۳۵٬۱۰۵", "اعتبار مصوب", "مانده", "بودجه"} <= set(texts)
     with pytest.raises(ValueError, match="at least one step"):
         charts.waterfall([], "t")
 

@@ -39,6 +39,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from atiyeh_reports.display import DECIMAL, THOUSANDS
 from atiyeh_reports.fonts import Font, report_font
 from atiyeh_reports.provinces import by_code
 from atiyeh_reports.text import to_persian_digits
@@ -151,14 +152,14 @@ def _set_inline_format(fmt: str) -> None:
 
 # --- numbers and labels -----------------------------------------------------------------
 def number_fa(value: float, *, decimals: int = 0) -> str:
-    """A number in Persian digits with thousands separators (``1234`` → ``'۱,۲۳۴'``).
+    """A number in Persian digits with thousands separators (``1234`` → ``'۱٬۲۳۴'``).
 
-    Uses the same rule as the display helpers, ``to_persian_digits(f"{n:,}")``,
-    so the charts and the tables beside them write numbers alike.
+    Uses the separators of :mod:`atiyeh_reports.display` (``٬`` for thousands,
+    ``٫`` for decimals), so a chart and the table beside it write numbers alike.
     """
-    if decimals == 0:
-        return to_persian_digits(f"{round(value):,}")
-    return to_persian_digits(f"{value:,.{decimals}f}")
+    text = f"{round(value):,}" if decimals == 0 else f"{value:,.{decimals}f}"
+    text = text.replace(",", "\0").replace(".", DECIMAL).replace("\0", THOUSANDS)
+    return to_persian_digits(text)
 
 
 def persian_formatter(*, scale: int = 1, decimals: int = 0) -> FuncFormatter:
