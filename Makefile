@@ -1,0 +1,102 @@
+# atiyeh_reports — the map of the project. `make help` lists the targets.
+#
+# Two commands are all a new user needs:  make report   and   make test
+# Both set everything up first (virtual environment with pinned packages, the
+# report font, the bundled sample data); finished steps are not redone.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+YEAR       ?= 1404
+PARAMS     ?= params/$(YEAR).yaml
+SAMPLE_DIR := data/sample
+DATA_DIR   ?= $(SAMPLE_DIR)
+OUT_DIR    ?= outputs/$(YEAR)
+PYTHON     ?= python3
+
+VENV       := .venv
+BIN        := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+FONT_DIR   := src/atiyeh_reports/assets/fonts
+FONT_VERSION := 33.0.3
+FONT_SHA256  := 9506e9e6a27e62b353c04a136c27de0cc3aa9e434658b45a6363f7c98c357090
+FONT_STAMP := $(FONT_DIR)/.vazirmatn-$(FONT_VERSION)
+SAMPLE_STAMP := $(SAMPLE_DIR)/.generated
+SETUP      := $(VENV_STAMP) $(FONT_STAMP)
+
+SRC        := $(shell find src/atiyeh_reports -name '*.py' -o -name '*.css' -o -name '*.csv' 2>/dev/null)
+NOTEBOOKS  := $(wildcard notebooks/*.ipynb)
+
+# The sample data is the default input; real data is passed with DATA_DIR=...
+ifeq ($(DATA_DIR),$(SAMPLE_DIR))
+DATA_DEPS  := $(SAMPLE_STAMP)
+else
+DATA_DEPS  := $(shell find $(DATA_DIR)/$(YEAR) -type f 2>/dev/null)
+endif
+
+.PHONY: help setup report build sample ingest forms test test-fast lab bench clean distclean fonts
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  variables: YEAR=$(YEAR) PARAMS=$(PARAMS) DATA_DIR=$(DATA_DIR) OUT_DIR=$(OUT_DIR)"
+
+setup: $(SETUP) ## create .venv with the pinned packages and fetch the report font
+
+$(VENV_STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	@touch $@
+
+fonts: $(FONT_STAMP) ## fetch the Vazirmatn font (pinned, checked) from the npm registry
+
+$(FONT_STAMP):
+	@mkdir -p $(FONT_DIR)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	if (cd "$$tmp" && npm pack --silent vazirmatn@$(FONT_VERSION) >/dev/null 2>&1) && \
+	   echo "$(FONT_SHA256)  $$tmp/vazirmatn-$(FONT_VERSION).tgz" | sha256sum --check --status; then \
+	  tar -xzf "$$tmp/vazirmatn-$(FONT_VERSION).tgz" -C "$$tmp" && \
+	  cp "$$tmp"/package/fonts/ttf/Vazirmatn-{Regular,Bold}.ttf "$$tmp"/package/OFL.txt $(FONT_DIR)/ && \
+	  touch $@ && echo "font: Vazirmatn $(FONT_VERSION) in $(FONT_DIR)"; \
+	else \
+	  echo "warning: could not fetch Vazirmatn $(FONT_VERSION) (npm missing, offline, or checksum mismatch);" \
+	       "reports will use an installed fallback font" >&2; \
+	fi
+
+sample: $(SAMPLE_STAMP) ## generate the bundled sample data set (deterministic) into data/sample
+
+$(SAMPLE_STAMP): $(VENV_STAMP) src/atiyeh_reports/sample.py src/atiyeh_reports/forms.py
+	$(BIN)/atiyeh sample --out $(SAMPLE_DIR)
+	@touch $@
+
+report: $(OUT_DIR)/manifest.json ## build YEAR's reports (HTML, PDF, xlsx) into outputs/YEAR
+
+$(OUT_DIR)/manifest.json: $(SETUP) $(DATA_DEPS) $(PARAMS) $(NOTEBOOKS) $(SRC)
+	$(BIN)/atiyeh build --year $(YEAR) --params $(PARAMS) --data $(DATA_DIR) --out $(OUT_DIR)
+
+build: $(SETUP) $(DATA_DEPS) ## rebuild YEAR's reports even if make thinks they are up to date
+	$(BIN)/atiyeh build --year $(YEAR) --params $(PARAMS) --data $(DATA_DIR) --out $(OUT_DIR)
+
+ingest: $(SETUP) $(DATA_DEPS) ## clean YEAR's forms into DATA_DIR/clean/YEAR with a quality report
+	$(BIN)/atiyeh ingest --year $(YEAR) --params $(PARAMS) --data $(DATA_DIR)
+
+forms: $(SETUP) ## write the 31 blank provincial forms for YEAR into outputs/forms/YEAR
+	$(BIN)/atiyeh forms --year $(YEAR) --out outputs/forms/$(YEAR)
+
+test: $(SETUP) $(SAMPLE_STAMP) ## run the whole test suite (pytest, nbval notebooks, end-to-end)
+	$(BIN)/python -m pytest -q tests --nbval-lax notebooks -p no:cacheprovider
+
+test-fast: $(SETUP) ## unit tests only (no notebooks, no end-to-end build)
+	$(BIN)/python -m pytest -q tests -m "not e2e"
+
+lab: $(SETUP) $(SAMPLE_STAMP) ## open the notebooks in JupyterLab with the project's environment
+	cd notebooks && ../$(BIN)/jupyter lab
+
+bench: $(SETUP) ## run the ingest benchmark (see docs/benchmarks.md)
+	$(BIN)/python benchmarks/bench_ingest.py
+
+clean: ## remove rendered outputs, cleaned data and the sample (keeps .venv and the font)
+	rm -rf outputs/[0-9]* outputs/forms data/clean $(SAMPLE_DIR) .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} + 2>/dev/null || true
+
+distclean: clean ## also remove .venv and the fetched font
+	rm -rf $(VENV) $(FONT_DIR)

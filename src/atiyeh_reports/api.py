@@ -1,0 +1,165 @@
+"""One call for an analyst: a year's validated parameters and clean tables.
+
+>>> y = load_year("params/1404.yaml")          # doctest: +SKIP
+>>> y.children.groupby("province_code").size()  # doctest: +SKIP
+
+The clean tables are read from ``<data_dir>/clean/<year>/`` when they were
+made from the same raw inputs, eligibility parameters and code; otherwise the
+year is ingested again and the clean tables rewritten. Earlier years named in
+``history_years`` are loaded the same way (with this year's parameters).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from atiyeh_reports import layout
+from atiyeh_reports.errors import InputError
+from atiyeh_reports.params import Params, load_params
+from atiyeh_reports.provenance import code_fingerprint, digest_of, file_hashes
+
+STAMP = "inputs.json"
+
+
+@dataclass(frozen=True)
+class YearData:
+    """A year's parameters and clean tables (see docs/data-contracts.md)."""
+
+    params: Params
+    children: pd.DataFrame
+    performance: pd.DataFrame
+    findings: pd.DataFrame
+    summary: pd.DataFrame
+    policies: pd.DataFrame
+    insurer_findings: pd.DataFrame
+    unreadable: tuple[str, ...] = ()
+    history: dict[int, YearData] = field(default_factory=dict)
+
+    @property
+    def year(self) -> int:
+        return self.params.year
+
+    @property
+    def children_by_year(self) -> dict[int, pd.DataFrame]:
+        """Children of every year loaded, oldest first, this year last."""
+        years = {y: d.children for y, d in sorted(self.history.items())}
+        years[self.year] = self.children
+        return years
+
+    @property
+    def performance_by_year(self) -> dict[int, pd.DataFrame]:
+        years = {y: d.performance for y, d in sorted(self.history.items())}
+        years[self.year] = self.performance
+        return years
+
+
+def raw_inputs(data_dir: Path, year: int) -> list[Path]:
+    """The raw files of a year: returned forms and the insurer's export."""
+    files = sorted(layout.provinces_dir(data_dir, year).glob("*.xlsx"))
+    insurer = layout.insurer_dir(data_dir, year)
+    if insurer.is_dir():
+        files += sorted(p for p in insurer.iterdir() if p.suffix.lower() in {".xlsx", ".csv"})
+    return [p for p in files if not p.name.startswith(("~$", "."))]
+
+
+def check_data_dir(data_dir: Path, year: int) -> None:
+    """Fail early, saying what is expected, when a year's raw inputs are not there."""
+    forms = layout.provinces_dir(data_dir, year)
+    if not Path(data_dir).is_dir():
+        raise InputError(
+            f"data folder {data_dir} does not exist; pass --data DIR (or DATA_DIR=...) pointing at a "
+            f"folder with <year>/provinces/*.xlsx, or run `make sample` for the sample data"
+        )
+    if not forms.is_dir() or not any(forms.glob("*.xlsx")):
+        raise InputError(
+            f"no returned forms for {year}: expected {forms}/*.xlsx (one workbook per province)"
+        )
+
+
+def _stamp(params: Params, data_dir: Path) -> dict[str, object]:
+    return {
+        "year": params.year,
+        "inputs": file_hashes(raw_inputs(data_dir, params.year), data_dir),
+        "eligibility": digest_of(params.eligibility.model_dump_json(), params.service.model_dump_json()),
+        "code": code_fingerprint(),
+    }
+
+
+def prepare_year(params: Params, data_dir: Path | None = None, *, force: bool = False) -> YearData:
+    """Ingest a year (or reuse its clean tables when still current) and read the insurer's export."""
+    from atiyeh_reports import insurer, intake
+
+    data_dir = Path(data_dir or params.data_dir)
+    check_data_dir(data_dir, params.year)
+    clean = layout.clean_dir(data_dir, params.year)
+    stamp = _stamp(params, data_dir)
+    stamp_file = clean / STAMP
+    current = (
+        not force
+        and stamp_file.is_file()
+        and json.loads(stamp_file.read_text(encoding="utf-8")) == stamp
+    )
+    if current:
+        result = intake.read_clean(clean)
+        policies = pd.read_parquet(clean / "policies.parquet")
+        insurer_findings = pd.read_parquet(clean / "insurer_findings.parquet")
+    else:
+        result = intake.ingest(params, data_dir)
+        clean.mkdir(parents=True, exist_ok=True)
+        intake.write_clean(result, clean)
+        policies, insurer_findings = insurer.read_insurer_export(params, data_dir)
+        policies.to_parquet(clean / "policies.parquet", index=False)
+        insurer_findings.to_parquet(clean / "insurer_findings.parquet", index=False)
+        stamp_file.write_text(json.dumps(stamp, ensure_ascii=False, indent=1), encoding="utf-8")
+    return YearData(
+        params=params,
+        children=result.children,
+        performance=result.performance,
+        findings=result.findings,
+        summary=result.summary,
+        policies=policies,
+        insurer_findings=insurer_findings,
+        unreadable=tuple(result.unreadable),
+    )
+
+
+def with_data_dir(params: Params, data_dir: str | Path | None) -> Params:
+    """``params`` reading from ``data_dir`` instead of the folder the file names."""
+    if not data_dir:
+        return params
+    return params.model_copy(update={"data_dir": Path(data_dir).resolve()})
+
+
+def load_year(
+    params_path: str | Path,
+    data_dir: str | Path | None = None,
+    overrides: dict[str, object] | None = None,
+) -> YearData:
+    """The year's parameters, clean tables and insurer export, with the history years.
+
+    ``params_path`` is a parameter file (``params/1404.yaml``) or a year
+    (``1404``, looked up as ``params/<year>.yaml`` from the working directory or
+    its parent, as in the notebooks folder).
+    """
+    params = with_data_dir(load_params(_params_file(params_path), overrides), data_dir)
+    year = prepare_year(params)
+    history = {}
+    for past in params.history_years:
+        past_params = params.model_copy(update={"year": past, "history_years": ()})
+        if layout.provinces_dir(params.data_dir, past).is_dir():
+            history[past] = prepare_year(past_params)
+    return YearData(**{**year.__dict__, "history": history})
+
+
+def _params_file(params_path: str | Path) -> Path:
+    if isinstance(params_path, int) or str(params_path).isdigit():
+        for base in (Path.cwd(), Path.cwd().parent):
+            candidate = base / "params" / f"{params_path}.yaml"
+            if candidate.is_file():
+                return candidate
+        return Path("params") / f"{params_path}.yaml"
+    return Path(params_path)

@@ -1,0 +1,355 @@
+"""The yearly build: clean the inputs, run the three notebooks, render, record.
+
+:func:`build_year` reads top to bottom: validate parameters and data, ingest,
+then for each report either reuse the previous output (when nothing it depends
+on changed) or execute its notebook with papermill and render it to HTML and
+PDF; write the notification workbook, the internal workbooks and the manifest.
+Everything is written to a staging folder beside the output folder and moved
+into place only when every step succeeded, so a failed build leaves the
+previous outputs of that year as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from atiyeh_reports import __version__, layout
+from atiyeh_reports.api import YearData, check_data_dir, load_year, raw_inputs
+from atiyeh_reports.errors import BuildError, InputError, ParamsError
+from atiyeh_reports.params import Params, load_params, params_json
+from atiyeh_reports.provenance import (
+    build_time,
+    code_fingerprint,
+    digest_of,
+    file_hashes,
+    git_commit,
+    sha256_file,
+)
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+MANIFEST = "manifest.json"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report: its notebook, its Persian title, and the parameter sections it reads.
+
+    A report is rebuilt only when its notebook, the code, the year's inputs or
+    one of its ``sections`` of the parameters changed.
+    """
+
+    name: str
+    title: str
+    sections: tuple[str, ...]
+
+
+_COMMON = ("year", "language", "data_dir", "history_years", "service", "eligibility", "privacy")
+REPORTS: tuple[Report, ...] = (
+    Report("analysis", "گزارش تحلیل سالانه عملکرد بیمه", (*_COMMON, "thresholds")),
+    Report("allocation", "جدول ابلاغ اعتبار به استان‌ها", (*_COMMON, "budget")),
+    Report("evaluation", "گزارش ارزیابی عملکرد طرح", (*_COMMON, "thresholds", "insurer")),
+)
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    written: list[Path] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    executed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build_year(
+    params_path: Path,
+    *,
+    data_dir: Path | None = None,
+    out_dir: Path | None = None,
+    notebook_dir: Path = NOTEBOOK_DIR,
+    progress: Progress = print,
+    accept_unreadable: bool = False,
+    expected_year: int | None = None,
+) -> BuildResult:
+    """Build a year's reports into ``out_dir`` (default ``outputs/<year>``)."""
+    started = time.monotonic()
+    params = load_params(params_path)
+    if expected_year is not None and params.year != expected_year:
+        raise ParamsError(f"{params_path}: key 'year' is {params.year}, but the build asked for {expected_year}")
+    if data_dir is not None:
+        params = params.model_copy(update={"data_dir": Path(data_dir).resolve()})
+    out_dir = Path(out_dir or Path("outputs") / str(params.year))
+    check_data_dir(params.data_dir, params.year)
+
+    progress(f"ingesting {params.year} from {params.data_dir}")
+    data = load_year(params_path, data_dir=params.data_dir)
+    _raise_for_unreadable(data, accept_unreadable)
+
+    previous = _read_manifest(out_dir)
+    inputs = _input_hashes(params)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    result = BuildResult(out_dir=out_dir)
+    try:
+        reports = {}
+        for number, report in enumerate(REPORTS, 1):
+            key = _report_key(report, params, inputs, notebook_dir)
+            tag = f"[{number}/{len(REPORTS)}] {report.name}"
+            if _reusable(previous, out_dir, report, key):
+                _copy_outputs(previous, out_dir, staging, report.name)
+                progress(f"{tag}: unchanged, reused")
+                result.reused.append(report.name)
+            else:
+                _execute(report, params, notebook_dir, staging, progress, tag)
+                _render(report, params, staging, inputs)
+                if report.name == "allocation":
+                    _write_allocation_workbook(data, staging)
+                result.executed.append(report.name)
+            reports[report.name] = {"key": key, "outputs": _outputs_of(staging, report.name)}
+        _write_internal(data, staging)
+        _write_manifest(staging, params, params_path, inputs, reports, data)
+        _swap_into_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result.written = sorted(p for p in out_dir.rglob("*") if p.is_file())
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _raise_for_unreadable(data: YearData, accept: bool) -> None:
+    if data.unreadable and not accept:
+        listed = "\n  ".join(data.unreadable)
+        raise InputError(
+            f"{len(data.unreadable)} returned form(s) of {data.year} could not be read:\n  {listed}\n"
+            "fix or replace them (see the quality report), or pass --accept-unreadable to build "
+            "without those provinces"
+        )
+
+
+def _input_hashes(params: Params) -> list[dict[str, object]]:
+    files = raw_inputs(params.data_dir, params.year)
+    for past in params.history_years:
+        files += raw_inputs(params.data_dir, past)
+    return file_hashes(files, params.data_dir)
+
+
+def _report_key(report: Report, params: Params, inputs: list[dict[str, object]], notebook_dir: Path) -> str:
+    dumped = json.loads(params_json(params))
+    relevant = {k: dumped[k] for k in report.sections}
+    notebook = notebook_dir / f"{report.name}.ipynb"
+    return digest_of(
+        __version__,
+        code_fingerprint(),
+        sha256_file(notebook) if notebook.is_file() else "missing",
+        json.dumps(relevant, sort_keys=True, ensure_ascii=False),
+        json.dumps(inputs, sort_keys=True),
+    )
+
+
+def _read_manifest(out_dir: Path) -> dict | None:
+    try:
+        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _reusable(previous: dict | None, out_dir: Path, report: Report, key: str) -> bool:
+    if not previous:
+        return False
+    entry = previous.get("reports", {}).get(report.name)
+    if not entry or entry.get("key") != key:
+        return False
+    return all(
+        (out_dir / o["path"]).is_file() and sha256_file(out_dir / o["path"]) == o["sha256"]
+        for o in entry["outputs"]
+    )
+
+
+def _copy_outputs(previous: dict, out_dir: Path, staging: Path, name: str) -> None:
+    for output in previous["reports"][name]["outputs"]:
+        target = staging / output["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out_dir / output["path"], target)
+
+
+class _CellProgress(logging.Handler):
+    """Turns papermill's 'Executing Cell N' log lines into progress messages."""
+
+    def __init__(self, progress: Progress, tag: str, total: int) -> None:
+        super().__init__(logging.INFO)
+        self.progress, self.tag, self.total = progress, tag, total
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Executing Cell"):
+            number = message.removeprefix("Executing Cell").strip(" -")
+            self.progress(f"{self.tag}: cell {number}/{self.total}")
+
+
+def _execute(report: Report, params: Params, notebook_dir: Path, staging: Path,
+             progress: Progress, tag: str) -> Path:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = notebook_dir / f"{report.name}.ipynb"
+    if not source.is_file():
+        raise BuildError(f"notebook {source} not found")
+    target = staging / f"{report.name}.ipynb"
+    total = len(nbformat.read(source, as_version=4).cells)
+    logger = logging.getLogger("papermill")
+    handler = _CellProgress(progress, tag, total)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    progress(f"{tag}: executing {source.name}")
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(target),
+            parameters={"params_path": str(Path(params.source).resolve()), "data_dir": str(params.data_dir)},
+            cwd=str(notebook_dir),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=True,
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as exc:
+        failed = target.parent.parent / f"{report.name}.failed.ipynb"
+        if target.is_file():
+            shutil.copy2(target, failed)
+        raise BuildError(
+            f"notebook {source.name}, cell {exc.cell_index + 1} (In [{exc.exec_count}]) raised "
+            f"{exc.ename}: {exc.evalue}\nthe executed notebook is kept at {failed}; "
+            "earlier outputs were left as they were"
+        ) from None
+    finally:
+        logger.removeHandler(handler)
+    _strip_volatile_metadata(target)
+    return target
+
+
+def _strip_volatile_metadata(path: Path) -> None:
+    """Drop run timestamps and absolute paths from an executed notebook, for reproducible bytes."""
+    nb = nbformat.read(path, as_version=4)
+    pm = nb.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
+        pm.pop(key, None)
+    pm.pop("parameters", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell_pm = cell.metadata.get("papermill")
+        if cell_pm:
+            for key in ("start_time", "end_time", "duration"):
+                cell_pm.pop(key, None)
+        if cell.cell_type == "code" and "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = "# Parameters injected by the build: see manifest.json"
+    nbformat.write(nb, path)
+
+
+def _render(report: Report, params: Params, staging: Path, inputs: list[dict[str, object]]) -> None:
+    from atiyeh_reports.jalali import format_jalali_fa
+    from atiyeh_reports.render import ReportMeta, report_html, write_pdf
+
+    nb = nbformat.read(staging / f"{report.name}.ipynb", as_version=4)
+    built = build_time()
+    meta = ReportMeta(
+        title=report.title,
+        service_name=params.service.name_fa,
+        service_id=params.service.id,
+        year=params.year,
+        built_jalali=format_jalali_fa(built.date()),
+        provenance=_provenance_rows(params, inputs),
+    )
+    page = report_html(nb, meta)
+    (staging / f"{report.name}.html").write_text(page, encoding="utf-8")
+    write_pdf(page, staging / f"{report.name}.pdf")
+
+
+def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[tuple[str, str], ...]:
+    source = Path(params.source) if params.source else None
+    listed = digest_of(*(f"{i['path']}:{i['sha256']}" for i in inputs))
+    return (
+        ("پرونده پارامترها", f"{source.name if source else '-'}  sha256:{sha256_file(source)[:16] if source else '-'}"),
+        ("داده‌های ورودی", f"{len(inputs)} files, combined sha256:{listed[:16]} (each listed in manifest.json)"),
+        ("نسخه بسته", f"atiyeh_reports {__version__}"),
+        ("کامیت", git_commit()),
+        ("زمان ساخت (UTC)", build_time().isoformat()),
+    )
+
+
+def _write_allocation_workbook(data: YearData, staging: Path) -> None:
+    from atiyeh_reports import budget, notify
+
+    table = budget.allocation_table(data.params, data.children, data.performance)
+    notify.write_allocation_workbook(data.params, table, staging / "allocation.xlsx")
+
+
+def _write_internal(data: YearData, staging: Path) -> None:
+    """Workbooks with names and IDs, for HQ only: under ``internal/``."""
+    from atiyeh_reports import insurer, intake
+
+    internal = staging / "internal"
+    internal.mkdir(exist_ok=True)
+    clean = layout.clean_dir(data.params.data_dir, data.year)
+    shutil.copy2(clean / "quality.xlsx", internal / "quality.xlsx")
+    rec = insurer.reconcile(data.children, data.policies, data.params)
+    insurer.write_reconciliation_workbook(rec, internal / "reconciliation.xlsx")
+    (internal / "README.txt").write_text(
+        "These workbooks contain children's names and national IDs. They are for HQ staff only:\n"
+        "do not attach, send or publish them. The reports one folder up carry no names or IDs.\n",
+        encoding="utf-8",
+    )
+    del intake
+
+
+def _outputs_of(staging: Path, name: str) -> list[dict[str, object]]:
+    paths = [p for p in staging.iterdir() if p.is_file() and p.stem == name and p.suffix in {".ipynb", ".html", ".pdf", ".xlsx"}]
+    return file_hashes(paths, staging)
+
+
+def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: list[dict[str, object]],
+                    reports: dict[str, dict], data: YearData) -> None:
+    outputs = file_hashes((p for p in staging.rglob("*") if p.is_file() and p.name != MANIFEST), staging)
+    manifest = {
+        "service_id": params.service.id,
+        "year": params.year,
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "code_fingerprint": code_fingerprint(),
+        "built_at": build_time().isoformat(),
+        "params_file": str(params_path),
+        "params_sha256": sha256_file(Path(params_path)),
+        "params": json.loads(params_json(params)),
+        "data_dir": str(params.data_dir),
+        "inputs": inputs,
+        "intake": {
+            "children_accepted": int(len(data.children)),
+            "rows_read": int(data.summary["rows_read"].sum()) if len(data.summary) else 0,
+            "rows_rejected": int(data.summary["rejected"].sum()) if len(data.summary) else 0,
+            "unreadable": list(data.unreadable),
+        },
+        "reports": reports,
+        "outputs": outputs,
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{int(time.time() * 1000)}")
+        out_dir.rename(old)
+    staging.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,164 @@
+"""Formatting at the edge: numbers and tables as a Persian reader expects them.
+
+Computations keep integers and floats; these helpers turn them into Persian
+digits with thousands separators only when a table or a sentence is shown.
+Tables come out as right-to-left HTML that nbconvert keeps and WeasyPrint
+prints; the report stylesheet (``render``) styles the ``fa-table`` class.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from numbers import Number
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+from atiyeh_reports.text import to_persian_digits
+
+THOUSANDS = "٬"  # Arabic thousands separator, U+066C
+DECIMAL = "٫"  # Arabic decimal separator, U+066B
+MISSING = "–"
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_int(value: object) -> str:
+    """``12345`` → ``۱۲٬۳۴۵``; strings (e.g. a suppressed ``<5``) pass through in Persian digits."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        return to_persian_digits(value)
+    return to_persian_digits(f"{int(value):,}".replace(",", THOUSANDS))
+
+
+def fmt_rials(value: object) -> str:
+    """An amount in Rials with separators (no unit: the column header carries it)."""
+    return fmt_int(value)
+
+
+def fmt_million(value: object, decimals: int = 0) -> str:
+    """An amount in Rials shown in million Rials, rounded half up to ``decimals`` places."""
+    if _is_missing(value):
+        return MISSING
+    exact = Fraction(int(value), 1_000_000)
+    scaled = exact * 10**decimals
+    rounded = math.floor(scaled + Fraction(1, 2)) if scaled >= 0 else -math.floor(-scaled + Fraction(1, 2))
+    whole, frac = divmod(abs(rounded), 10**decimals)
+    sign = "-" if rounded < 0 else ""
+    text = f"{sign}{whole:,}".replace(",", THOUSANDS)
+    if decimals:
+        text += DECIMAL + str(frac).zfill(decimals)
+    return to_persian_digits(text)
+
+
+def fmt_pct(value: object, decimals: int = 1) -> str:
+    """A share (0.953) as a percentage (``۹۵٫۳٪``)."""
+    if _is_missing(value):
+        return MISSING
+    number = float(value) * 100 if not isinstance(value, (Decimal, Fraction)) else float(value * 100)
+    return to_persian_digits(f"{number:.{decimals}f}".replace(".", DECIMAL)) + "٪"
+
+
+def fmt_number(value: object, decimals: int = 1) -> str:
+    """A float with ``decimals`` places in Persian digits; ints as :func:`fmt_int`."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        return to_persian_digits(value)
+    if isinstance(value, (int,)) or (isinstance(value, float) and value.is_integer() and decimals == 0):
+        return fmt_int(value)
+    text = f"{float(value):,.{decimals}f}".replace(",", "\0").replace(".", DECIMAL).replace("\0", THOUSANDS)
+    return to_persian_digits(text)
+
+
+def _cell(value: object) -> str:
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, bool):
+        return "بله" if value else "خیر"
+    if isinstance(value, Number) and not isinstance(value, bool):
+        return fmt_number(value, 0 if float(value).is_integer() else 1)
+    return to_persian_digits(value) if isinstance(value, str) else str(value)
+
+
+def table_html(
+    df: pd.DataFrame,
+    *,
+    money: Iterable[str] = (),
+    million: Iterable[str] = (),
+    percent: Iterable[str] = (),
+    integers: Iterable[str] = (),
+    caption: str | None = None,
+    total_row: bool = False,
+    index: bool = False,
+    classes: Sequence[str] = (),
+) -> str:
+    """Render ``df`` as a right-to-left HTML table with Persian digits.
+
+    ``money``: int Rials with separators; ``million``: int Rials shown in million
+    Rials; ``percent``: shares (0–1) as percentages; ``integers``: counts.
+    Other columns: numbers get Persian digits, text is escaped as it is.
+    ``total_row`` styles the last row as a total.
+    """
+    formatters = {}
+    for col in money:
+        formatters[col] = fmt_rials
+    for col in million:
+        formatters[col] = fmt_million
+    for col in percent:
+        formatters[col] = fmt_pct
+    for col in integers:
+        formatters[col] = fmt_int
+    unknown = set(formatters) - set(df.columns)
+    if unknown:
+        raise KeyError(f"show_table: no column(s) {sorted(unknown)} in {list(df.columns)}")
+    frame = df.reset_index() if index else df
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    numeric = {c for c in frame.columns if c in formatters or pd.api.types.is_numeric_dtype(frame[c])}
+    rows = []
+    n = len(frame)
+    for i, record in enumerate(frame.itertuples(index=False, name=None)):
+        cells = []
+        for col, value in zip(frame.columns, record, strict=True):
+            text = formatters[col](value) if col in formatters else _cell(value)
+            cls = ' class="num"' if col in numeric else ""
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+        tr_cls = ' class="total"' if total_row and i == n - 1 else ""
+        rows.append(f"<tr{tr_cls}>{''.join(cells)}</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    cls = " ".join(["fa-table", *classes])
+    return (
+        f'<table class="{cls}" dir="rtl">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def show_table(df: pd.DataFrame, **kwargs: object) -> HTML:
+    """:func:`table_html` wrapped for display in a notebook."""
+    return HTML(table_html(df, **kwargs))  # type: ignore[arg-type]
+
+
+def prose(text: str) -> Markdown:
+    """Generated sentences, shown as Markdown (digits already Persian where wanted)."""
+    return Markdown(text)
+
+
+def key_values(pairs: Iterable[tuple[str, object]], *, caption: str | None = None) -> HTML:
+    """A two-column label/value table (e.g. headline numbers), values pre-formatted or ints."""
+    frame = pd.DataFrame(
+        [(label, value if isinstance(value, str) else fmt_int(value)) for label, value in pairs],
+        columns=["شاخص", "مقدار"],
+    )
+    return show_table(frame, caption=caption)

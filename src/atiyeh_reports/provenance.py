@@ -1,0 +1,82 @@
+"""What a build was made from: file hashes, the code's fingerprint, the commit.
+
+Every rendered report carries a provenance box and every build writes a
+``manifest.json``; both come from here. ``SOURCE_DATE_EPOCH`` (the
+reproducible-builds convention) fixes the build date, so the same inputs,
+parameters and code give byte-identical outputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_hashes(paths: Iterable[Path], root: Path) -> list[dict[str, object]]:
+    """``[{path, sha256, bytes}]`` sorted by path, paths relative to ``root``."""
+    rows = []
+    for path in sorted(Path(p) for p in paths):
+        rel = path.relative_to(root) if path.is_relative_to(root) else path
+        rows.append({"path": rel.as_posix(), "sha256": sha256_file(path), "bytes": path.stat().st_size})
+    return rows
+
+
+def digest_of(*parts: object) -> str:
+    """A SHA-256 over the text of ``parts`` (used for cache keys)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(str(part).encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """A SHA-256 over the package's own source, templates and reference data."""
+    files = sorted(
+        p
+        for p in PACKAGE_DIR.rglob("*")
+        if p.is_file() and p.suffix in {".py", ".css", ".csv", ".j2", ".html"} and "__pycache__" not in p.parts
+    )
+    return digest_of(*(f"{p.relative_to(PACKAGE_DIR)}:{sha256_file(p)}" for p in files))
+
+
+@cache
+def git_commit() -> str:
+    """The commit of the source tree the package runs from, with ``+dirty`` when it has changes."""
+    root = PACKAGE_DIR.parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit}+dirty" if dirty else commit
+
+
+def build_time() -> dt.datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set, in UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)

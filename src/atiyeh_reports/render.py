@@ -1,0 +1,123 @@
+"""Rendering executed notebooks as self-contained Persian HTML and PDF.
+
+nbconvert's ``basic`` template turns the notebook's outputs (no code cells)
+into an HTML fragment; we wrap it in our own lean page: ``dir="rtl"``,
+``lang="fa"``, the report font embedded as a data URI, a header naming the
+service and year, and a provenance box. WeasyPrint prints that page to an A4
+PDF with the font embedded, page numbers and the running header. No script
+is loaded from the web: the HTML renders offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from atiyeh_reports.fonts import Font, report_font
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What the page header and the provenance box say."""
+
+    title: str
+    service_name: str
+    service_id: str
+    year: int
+    built_jalali: str
+    provenance: tuple[tuple[str, str], ...]
+
+
+def _stylesheet() -> str:
+    return (resources.files("atiyeh_reports") / "templates" / "report.css").read_text(encoding="utf-8")
+
+
+def _font_faces(font: Font) -> str:
+    faces = []
+    for weight, path in (("400", font.regular), ("700", font.bold)):
+        if path is None:
+            continue
+        data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        faces.append(
+            "@font-face { font-family: 'ReportFont'; font-weight: %s; "
+            "src: url(data:font/ttf;base64,%s) format('truetype'); }" % (weight, data)
+        )
+    return "\n".join(faces)
+
+
+def notebook_body(nb: nbformat.NotebookNode) -> str:
+    """The notebook's markdown and outputs as an HTML fragment, without code or prompts."""
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.log.setLevel(logging.ERROR)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def _provenance_html(meta: ReportMeta) -> str:
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td><span class=\"ltr\">{html.escape(v)}</span></td></tr>"
+        for k, v in meta.provenance
+    )
+    return (
+        '<section class="provenance"><h2>این گزارش از چه ساخته شده است</h2>'
+        f"<table>{rows}</table></section>"
+    )
+
+
+def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None = None) -> str:
+    """A complete, self-contained right-to-left HTML page for an executed notebook."""
+    font = font or report_font()
+    from atiyeh_reports.text import to_persian_digits
+
+    year_fa = to_persian_digits(meta.year)
+    header = f"{meta.service_name} — {meta.title} — سال {year_fa}"
+    return f"""<!DOCTYPE html>
+<html lang="fa" dir="rtl">
+<head>
+<meta charset="utf-8">
+<meta name="generator" content="atiyeh_reports">
+<title>{html.escape(header)}</title>
+<style>
+{_font_faces(font)}
+{_stylesheet()}
+@page {{ @top-center {{ content: "{_css_string(header)}"; }} }}
+</style>
+</head>
+<body dir="rtl">
+<header class="report-title">
+<div class="service">{html.escape(meta.service_name)} (شناسه خدمت <span class="ltr">{html.escape(meta.service_id)}</span>) — سازمان بهزیستی کشور</div>
+<div class="subtitle">{html.escape(meta.title)} — سال {year_fa} — تاریخ تهیه: {html.escape(meta.built_jalali)}</div>
+</header>
+<main>
+{notebook_body(nb)}
+</main>
+{_provenance_html(meta)}
+</body>
+</html>
+"""
+
+
+def _css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ")
+
+
+def write_pdf(page_html: str, path: Path) -> Path:
+    """Print a page from :func:`report_html` to an A4 PDF with WeasyPrint."""
+    from weasyprint import HTML  # imported here: it is slow to import and only needed for PDFs
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    HTML(string=page_html, base_url=str(path.parent)).write_pdf(path)
+    return path
