@@ -1,0 +1,30 @@
+"""Shared fixtures: the parameter files and one generated sample data set per run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS_1404 = ROOT / "params" / "1404.yaml"
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of the sample data set (generated once per test run)."""
+    from atiyeh_reports.sample import write_sample
+
+    out = tmp_path_factory.mktemp("sample")
+    write_sample(out)
+    return out
+
+
+@pytest.fixture()
+def params_copy(tmp_path: Path) -> Path:
+    """A writable copy of params/1404.yaml whose data_dir is left for the test to set."""
+    target = tmp_path / "params" / "1404.yaml"
+    target.parent.mkdir()
+    shutil.copy(PARAMS_1404, target)
+    return target
