@@ -32,6 +32,8 @@ def is_valid(national_id: str) -> bool:
 
     Ten equal digits are never valid, although they pass the arithmetic.
     """
+    if not isinstance(national_id, str):
+        return False
     if len(national_id) != 10 or not national_id.isascii() or not national_id.isdigit():
         return False
     if len(set(national_id)) == 1:
@@ -54,9 +56,12 @@ def clean_national_id(value: object) -> str | None:
         if value != value or not value.is_integer():  # NaN or a fraction
             return None
         value = int(value)
-    text = _SEPARATORS.sub("", to_ascii_digits(str(value)).strip())
+    text = to_ascii_digits(str(value)).strip()
+    # A number Excel turned into text ("12345678.0"): drop the ".0" before the
+    # separators go, or the dot's removal would append a zero to the ID.
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
+    text = _SEPARATORS.sub("", text)
     if not text.isascii() or not text.isdigit() or not 1 <= len(text) <= 10:
         return None
     # Excel drops leading zeros. The first three digits are a town code and
