@@ -34,7 +34,7 @@ else
 DATA_DEPS  := $(shell find $(DATA_DIR)/$(YEAR) -type f 2>/dev/null)
 endif
 
-.PHONY: help setup report build sample ingest forms test test-fast lab bench clean distclean fonts
+.PHONY: help setup report build sample ingest forms test test-fast lab bench clean distclean fonts pdftools
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -82,7 +82,14 @@ ingest: $(SETUP) $(DATA_DEPS) ## clean YEAR's forms into DATA_DIR/clean/YEAR wit
 forms: $(SETUP) ## write the 31 blank provincial forms for YEAR into outputs/forms/YEAR
 	$(BIN)/atiyeh forms --year $(YEAR) --out outputs/forms/$(YEAR)
 
-test: $(SETUP) $(SAMPLE_STAMP) ## run the whole test suite (pytest, nbval notebooks, end-to-end)
+pdftools: ## make sure pdftotext/pdftoppm (poppler-utils) are there for the PDF tests
+	@command -v pdftotext >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing poppler-utils (pdftotext, pdftoppm) for the PDF tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils) >/dev/null; \
+	  else echo "warning: pdftotext missing and cannot be installed here; its test is skipped" >&2; fi; }
+
+test: $(SETUP) $(SAMPLE_STAMP) pdftools ## run the whole test suite (pytest, nbval notebooks, end-to-end)
 	$(BIN)/python -m pytest -q tests --nbval-lax notebooks -p no:cacheprovider
 
 test-fast: $(SETUP) ## unit tests only (no notebooks, no end-to-end build)

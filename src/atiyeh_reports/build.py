@@ -206,7 +206,7 @@ def _execute(report: Report, params: Params, notebook_dir: Path, staging: Path,
     if not source.is_file():
         raise BuildError(f"notebook {source} not found")
     target = staging / f"{report.name}.ipynb"
-    total = len(nbformat.read(source, as_version=4).cells)
+    total = len(nbformat.read(source, as_version=4).cells) + 1  # papermill adds the injected parameters
     logger = logging.getLogger("papermill")
     handler = _CellProgress(progress, tag, total)
     logger.addHandler(handler)
@@ -228,15 +228,28 @@ def _execute(report: Report, params: Params, notebook_dir: Path, staging: Path,
         failed = target.parent.parent / f"{report.name}.failed.ipynb"
         if target.is_file():
             shutil.copy2(target, failed)
+        first_line = (exc.source or "").strip().splitlines()[:1]
         raise BuildError(
-            f"notebook {source.name}, cell {exc.cell_index + 1} (In [{exc.exec_count}]) raised "
-            f"{exc.ename}: {exc.evalue}\nthe executed notebook is kept at {failed}; "
-            "earlier outputs were left as they were"
+            f"notebook {source.name}, cell {_source_cell_number(target, exc.cell_index)} "
+            f"({first_line[0] if first_line else ''!s}) raised {exc.ename}: {exc.evalue}\n"
+            f"the executed notebook is kept at {failed}; earlier outputs were left as they were"
         ) from None
     finally:
         logger.removeHandler(handler)
     _strip_volatile_metadata(target)
     return target
+
+
+def _source_cell_number(executed: Path, index: int) -> int:
+    """The 1-based number of executed cell ``index`` in the source notebook (without the injected cell)."""
+    try:
+        cells = nbformat.read(executed, as_version=4).cells
+    except (OSError, ValueError):
+        return index + 1
+    injected = sum(
+        1 for cell in cells[:index] if "injected-parameters" in cell.metadata.get("tags", [])
+    )
+    return index + 1 - injected
 
 
 def _strip_volatile_metadata(path: Path) -> None:
