@@ -521,18 +521,23 @@ def _stray_reasons(stray: pd.DataFrame, params: Params, history: list[pd.DataFra
     return reasons
 
 
+def _tally(province: pd.Series, category: pd.Series, categories: tuple[str, ...]) -> pd.DataFrame:
+    keys = pd.DataFrame({"p": province.astype(object).fillna("-").to_numpy(),
+                         "c": category.astype(object).to_numpy()})
+    table = keys.groupby(["p", "c"]).size().unstack(fill_value=0) if len(keys) else pd.DataFrame()
+    return table.reindex(columns=list(categories), fill_value=0)
+
+
 def _counts(kids: pd.DataFrame, pol: pd.DataFrame) -> pd.DataFrame:
-    child = pd.crosstab(kids["province_code"].astype(object).fillna("-"), kids["category"])
-    child = child.reindex(columns=list(CHILD_CATEGORIES), fill_value=0)
+    child = _tally(kids["province_code"], kids["category"], CHILD_CATEGORIES)
     child.columns = ["matched_children", "no_policy"]
-    polc = pd.crosstab(pol["province_code"].astype(object).fillna("-"), pol["category"])
-    polc = polc.reindex(columns=list(POLICY_CATEGORIES), fill_value=0)
+    polc = _tally(pol["province_code"], pol["category"], POLICY_CATEGORIES)
     table = child.join(polc, how="outer").fillna(0).astype("int64")
     table.insert(0, "children", table["matched_children"] + table["no_policy"])
     table.insert(3, "policies", table[list(POLICY_CATEGORIES)].sum(axis=1))
     table.index.name = "province_code"
     table = table.reset_index()
-    table["province_code"] = table["province_code"].replace("-", None).astype(object)
+    table["province_code"] = table["province_code"].astype(object).replace("-", None)
     return table.sort_values("province_code", na_position="last", kind="stable").reset_index(drop=True)
 
 
