@@ -138,12 +138,28 @@ def test_province_crosstab_counts_each_cell(children):
     assert "national_id" not in table.columns
 
 
-def test_province_crosstab_safe_suppresses_small_cells(children):
-    privacy = pytest.importorskip("atiyeh_reports.privacy")
-    assert hasattr(privacy, "suppress_small_counts")
-    safe = a.province_crosstab_safe(children, "gender", 5, GENDERS)
-    raw = a.province_crosstab(children, "gender", GENDERS)
-    assert not safe[GENDER_FEMALE].equals(raw[GENDER_FEMALE])  # every cell here is below 5
+def test_province_crosstab_safe_suppresses_small_cells():
+    pytest.importorskip("atiyeh_reports.privacy")
+    kids = frame(*(child(f"{i:010d}", "IR-23", GENDER_MALE) for i in range(6)),
+                 *(child(f"{i:010d}", "IR-23", GENDER_FEMALE) for i in range(6, 12)),
+                 child("0000000099", "IR-07", GENDER_FEMALE),
+                 *(child(f"{i:010d}", "IR-07", GENDER_MALE) for i in range(20, 27)))
+    safe = a.province_crosstab_safe(kids, "gender", 5, GENDERS).set_index("province")
+    fars = by_code()["IR-07"].name_fa
+    assert safe.loc[fars, GENDER_FEMALE] == "<5"  # the lone girl is hidden
+    raw = a.province_crosstab(kids, "gender", GENDERS).set_index("province")
+    for name in raw.index:  # every count still shown is the true count
+        for gender in GENDERS:
+            shown_value = safe.loc[name, gender]
+            assert isinstance(shown_value, str) or shown_value == raw.loc[name, gender]
+    assert safe.loc["جمع", "جمع"] == len(kids)
+    assert "province_code" not in safe.columns and "total" not in safe.columns
+    # whatever else is hidden, the girl's count cannot be worked out from what is shown
+    shown = safe.drop(index="جمع").drop(columns="جمع")
+    assert (shown == "<5").sum().sum() >= 1 and (shown.map(lambda v: isinstance(v, str))
+                                                .sum().sum() >= 2)
+    fa = a.province_by_gender_safe(kids, 5)
+    assert a.COLUMNS_FA["province"] in fa.columns
 
 
 # --- trends ----------------------------------------------------------------------------------

@@ -248,6 +248,21 @@ def children_by_care_type(children: pd.DataFrame) -> pd.DataFrame:
     return breakdown(children, "care_type", CARE_TYPES)
 
 
+def children_by_gender_fa(children: pd.DataFrame) -> pd.DataFrame:
+    """:func:`children_by_gender` with Persian headers."""
+    return to_fa(children_by_gender(children))
+
+
+def children_by_guardianship_fa(children: pd.DataFrame) -> pd.DataFrame:
+    """:func:`children_by_guardianship` with Persian headers."""
+    return to_fa(children_by_guardianship(children))
+
+
+def children_by_care_type_fa(children: pd.DataFrame) -> pd.DataFrame:
+    """:func:`children_by_care_type` with Persian headers."""
+    return to_fa(children_by_care_type(children))
+
+
 def age_band_labels(edges: Sequence[int] = AGE_EDGES) -> list[str]:
     """``(0, 6, 12)`` → ``['0–5', '6–11']``: each band's first and last completed year."""
     return [f"{lo}–{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
@@ -280,6 +295,12 @@ def children_by_age_band(children: pd.DataFrame,
     _require(children, ["age"], "children")
     banded = pd.DataFrame({"age_band": age_bands(children["age"], edges).astype("str")})
     return breakdown(banded, "age_band", age_band_labels(edges))
+
+
+def children_by_age_band_fa(children: pd.DataFrame,
+                            edges: Sequence[int] = AGE_EDGES) -> pd.DataFrame:
+    """:func:`children_by_age_band` with Persian headers."""
+    return to_fa(children_by_age_band(children, edges))
 
 
 def age_gender_table(children: pd.DataFrame, edges: Sequence[int] | None = AGE_EDGES) -> pd.DataFrame:
@@ -332,8 +353,25 @@ def province_crosstab(children: pd.DataFrame, column: str,
 
 def province_crosstab_safe(children: pd.DataFrame, column: str, threshold: int,
                            categories: Sequence[str] = ()) -> pd.DataFrame:
-    """:func:`province_crosstab` with counts below ``threshold`` suppressed (for reports)."""
-    return _suppress(province_crosstab(children, column, categories), threshold)
+    """:func:`province_crosstab` ready to publish: small counts hidden, totals added.
+
+    Uses :func:`atiyeh_reports.privacy.suppress_small_counts` (counts from 1 to
+    ``threshold`` − 1 show as ``"<threshold"``, secondary suppressions as
+    ``"*"``; it adds the row-total column and the column-total row, both
+    labelled جمع).
+
+    Returns
+    -------
+    DataFrame
+        province (Persian name, جمع on the total row), then one object column
+        per category and جمع; no province codes.
+    """
+    raw = province_crosstab(children, column, categories)
+    counts = raw.drop(columns=["province_code", "total"]).set_index("province")
+    counts.index = counts.index.astype("object")  # the total row's label is added to it
+    safe = _suppress(counts, threshold)
+    safe.index.name = "province"
+    return safe.reset_index()
 
 
 def province_by_gender_safe(children: pd.DataFrame, threshold: int) -> pd.DataFrame:
