@@ -121,6 +121,11 @@ def test_bar_by_province_sorts_largest_first_and_highlights():
     assert colors[1] == charts.HIGHLIGHT.lower() and colors[0] != colors[1]
 
 
+def test_bar_by_province_value_labels_can_have_decimals():
+    fig = charts.bar_by_province(pd.Series({"IR-23": 3.64}), "t", "x", decimals=1)
+    assert "۳٫۶" in svg_texts(fig)
+
+
 def test_bar_by_province_keeps_order_when_not_sorting():
     values = pd.Series({"IR-01": 3, "IR-23": 10})
     ax = charts.bar_by_province(values, "t", "x", sort=False).axes[0]

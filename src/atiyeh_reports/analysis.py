@@ -687,7 +687,7 @@ def per_100k_chart(children: pd.DataFrame) -> charts.Figure:
     """Sorted bars of children per 100,000 people of each province."""
     table = children_by_province(children).set_index("province_code")
     return charts.bar_by_province(table["per_100k"], "فرزندان تحت پوشش در هر ۱۰۰ هزار نفر جمعیت",
-                                  "تعداد در هر ۱۰۰ هزار نفر")
+                                  "تعداد در هر ۱۰۰ هزار نفر", decimals=1)
 
 
 def age_pyramid_chart(children: pd.DataFrame, edges: Sequence[int] | None = AGE_EDGES) -> charts.Figure:

@@ -252,6 +252,7 @@ def bar_by_province(
     highlight: str | Iterable[str] | None = None,
     scale: int = 1,
     value_labels: bool = True,
+    decimals: int = 0,
 ) -> Figure:
     """Horizontal bars, one per province, with Persian province names on the axis.
 
@@ -272,6 +273,8 @@ def bar_by_province(
         Divide the numbers by this on the axis only (``1_000_000`` for million Rials).
     value_labels
         Write each bar's value at its end.
+    decimals
+        Decimals of the value labels (e.g. 1 for rates).
     """
     data = pd.to_numeric(values, errors="raise").fillna(0)
     if sort:
@@ -295,7 +298,7 @@ def bar_by_province(
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=scale == 1))
     ax.set_xlabel(xlabel)
     if value_labels:
-        texts = [number_fa(v / scale) for v in data.to_numpy(dtype=float)]
+        texts = [number_fa(v / scale, decimals=decimals) for v in data.to_numpy(dtype=float)]
         ax.bar_label(ax.containers[0], labels=texts, padding=2, fontsize=8)
         ax.margins(x=0.12)
     return _finish(fig, ax, title)
@@ -420,7 +423,7 @@ def stacked_bars(
         ax.yaxis.set_major_formatter(persian_formatter(scale=scale))
     ax.grid(axis="x", visible=False)
     ax.set_ylabel(ylabel)
-    fig.legend(loc="outside lower center", ncols=min(4, len(data.columns)))
+    fig.legend(loc="outside lower center", ncols=min(3, len(data.columns)))
     return _finish(fig, ax, title)
 
 
