@@ -1,0 +1,827 @@
+"""The budget math: what each province needs, and what HQ notifies to it.
+
+Every amount is an integer number of Rials. Shares and weights are exact
+(:class:`fractions.Fraction`, or the :class:`decimal.Decimal` shares of the
+parameter file); nothing goes through a float on its way to an amount.
+
+The allocation, in brief
+------------------------
+1. *Requirement* per province: eligible children × per-capita premium.
+2. *Distributable* amount: approved × released share − HQ reserve
+   (:attr:`atiyeh_reports.params.Budget.distributable`). It is cut into whole
+   ``rounding_unit`` s; what is below one unit stays at HQ (the *sub-unit
+   remainder*).
+3. Each province gets a share of those units proportional to a *weight*:
+   its requirement (``per_capita``) or its requirement × a performance weight
+   (``performance_weighted``), bounded below by its floor and above by its
+   requirement and cap. The exact bounded shares are found by solving for the
+   one multiplier λ with Σ clamp(λ·wᵢ, lowᵢ, highᵢ) = units; that is the fixed
+   point of "cap the provinces above their bound and redistribute what they
+   free to the others, until stable", reached in one exact step.
+4. The exact shares are rounded down to whole units and the leftover units go
+   to the largest remainders (ties: larger requirement, then province code),
+   so the provinces add up to the distributable amount to the unit. When the
+   distributable amount covers every requirement, each province gets its
+   requirement and the surplus stays unallocated at HQ (reported).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+
+from atiyeh_reports.errors import AtiyehError
+from atiyeh_reports.params import Params
+from atiyeh_reports.provinces import by_code, provinces
+from atiyeh_reports.text import to_persian_digits
+
+
+class BudgetError(AtiyehError):
+    """The budget parameters or tables cannot produce an allocation (e.g. floors above the total)."""
+
+    exit_code = 5
+
+
+METHOD_FA = {
+    "per_capita": "سرانه‌ای (متناسب با نیاز)",
+    "performance_weighted": "وزنی بر پایه عملکرد سال قبل",
+}
+
+# --- national summary labels --------------------------------------------------------
+LABEL_APPROVED = "اعتبار مصوب"
+LABEL_RELEASED = "اعتبار تخصیص‌یافته"
+LABEL_RESERVE = "ذخیره ستاد"
+LABEL_DISTRIBUTABLE = "اعتبار قابل توزیع میان استان‌ها"
+LABEL_REQUIREMENT = "نیاز اعتباری کل (فرزندان واجد شرایط × سرانه)"
+LABEL_SURPLUS = "مازاد اعتبار نسبت به نیاز"
+LABEL_GAP = "کسری اعتبار نسبت به نیاز"
+SUMMARY_ITEM = "شرح"
+SUMMARY_AMOUNT = "مبلغ (ریال)"
+
+#: Numeric allocation table column → Persian header of the display table.
+ALLOCATION_FA: dict[str, str] = {
+    "province_name": "استان",
+    "eligible_children": "تعداد فرزندان واجد شرایط",
+    "requirement": "نیاز اعتباری (ریال)",
+    "weight": "ضریب عملکرد",
+    "allocated": "اعتبار ابلاغی (ریال)",
+    "share": "سهم از کل ابلاغ",
+    "last_year_notified": "ابلاغی سال قبل (ریال)",
+    "change": "تغییر نسبت به سال قبل (ریال)",
+    "allocated_per_child": "ابلاغی به ازای هر فرزند (ریال)",
+}
+TOTAL_LABEL = "جمع کل"
+#: Display columns that hold Rials / counts / shares (for display helpers and the workbook).
+MONEY_COLUMNS_FA = tuple(
+    ALLOCATION_FA[c]
+    for c in ("requirement", "allocated", "last_year_notified", "change", "allocated_per_child")
+)
+INTEGER_COLUMNS_FA = (ALLOCATION_FA["eligible_children"],)
+PERCENT_COLUMNS_FA = (ALLOCATION_FA["share"],)
+
+
+# --- exact apportionment -------------------------------------------------------------
+def _as_fraction(value: int | Fraction | Decimal) -> Fraction:
+    return value if isinstance(value, Fraction) else Fraction(value)
+
+
+def _round_exact(
+    exact: Mapping[str, Fraction], tiebreak: Mapping[str, int]
+) -> dict[str, int]:
+    """Round exact unit counts whose sum is an integer: floors, then largest remainders."""
+    floors = {k: math.floor(v) for k, v in exact.items()}
+    total = sum(exact.values(), Fraction(0))
+    if total.denominator != 1:  # pragma: no cover - callers guarantee an integer total
+        raise ValueError(f"exact shares add up to {total}, not a whole number of units")
+    leftover = int(total) - sum(floors.values())
+    order = sorted(
+        exact,
+        key=lambda k: (-(exact[k] - floors[k]), -int(tiebreak.get(k, 0)), k),
+    )
+    result = dict(floors)
+    for key in order[:leftover]:
+        result[key] += 1
+    return result
+
+
+def largest_remainder(
+    weights: Mapping[str, int | Fraction],
+    total_units: int,
+    tiebreak: Mapping[str, int],
+) -> dict[str, int]:
+    """Split ``total_units`` whole units in proportion to ``weights`` (Hamilton's method).
+
+    Each key gets the floor of its exact quota ``total_units × wᵢ / Σw``; the units
+    left over go one each to the largest fractional remainders. Ties are broken by
+    the larger ``tiebreak`` value (the requirement), then by the key (province code)
+    in ascending order, so the result never depends on input order. Exact: the
+    quotas are :class:`~fractions.Fraction` s.
+
+    Parameters
+    ----------
+    weights
+        Non-negative weights; at least one positive when ``total_units > 0``.
+    total_units
+        Whole units to hand out (≥ 0).
+    tiebreak
+        Secondary key for equal remainders (larger first); missing keys count as 0.
+
+    Returns
+    -------
+    dict
+        Units per key, adding up to ``total_units`` exactly.
+
+    Examples
+    --------
+    >>> largest_remainder({"a": 1, "b": 1, "c": 1}, 10, {"a": 0, "b": 5, "c": 0})
+    {'a': 3, 'b': 4, 'c': 3}
+    """
+    if total_units < 0:
+        raise BudgetError(f"cannot split a negative number of units ({total_units})")
+    fractions_ = {k: _as_fraction(w) for k, w in weights.items()}
+    if any(w < 0 for w in fractions_.values()):
+        raise BudgetError(f"weights must not be negative: {dict(weights)}")
+    total_weight = sum(fractions_.values(), Fraction(0))
+    if total_weight == 0:
+        if total_units == 0:
+            return {k: 0 for k in fractions_}
+        raise BudgetError(f"cannot split {total_units} units when every weight is zero")
+    exact = {k: total_units * w / total_weight for k, w in fractions_.items()}
+    return _round_exact(exact, tiebreak)
+
+
+def _bounded_exact(
+    weights: Mapping[str, Fraction],
+    total_units: int,
+    low: Mapping[str, int],
+    high: Mapping[str, int],
+) -> dict[str, Fraction]:
+    """Exact shares xᵢ = clamp(λ·wᵢ, lowᵢ, highᵢ) with Σx = total_units, or everyone at the top.
+
+    f(λ) = Σ clamp(λ·wᵢ, lowᵢ, highᵢ) is continuous, piecewise linear and
+    non-decreasing; its breakpoints are lowᵢ/wᵢ and highᵢ/wᵢ. We find the segment
+    where f crosses ``total_units`` and interpolate, exactly. When even the top
+    (everyone at ``high``) is below ``total_units``, the top is returned and the
+    caller reports the difference as unallocated.
+    """
+    keys = list(weights)
+    at_top = {k: Fraction(high[k] if weights[k] > 0 else low[k]) for k in keys}
+    if sum(at_top.values()) <= total_units:
+        return at_top
+
+    def f(lam: Fraction) -> Fraction:
+        return sum((min(max(lam * weights[k], low[k]), high[k]) for k in keys), Fraction(0))
+
+    points = sorted(
+        {Fraction(b) / weights[k] for k in keys if weights[k] > 0 for b in (low[k], high[k])}
+    )
+    if f(Fraction(0)) >= total_units:  # the floors alone use every unit
+        return {k: Fraction(low[k]) for k in keys}
+    # f(points[-1]) is the top, above total_units: bisect for the first breakpoint reaching it.
+    lo_i, hi_i = -1, len(points) - 1
+    while hi_i - lo_i > 1:
+        mid = (lo_i + hi_i) // 2
+        if f(points[mid]) >= total_units:
+            hi_i = mid
+        else:
+            lo_i = mid
+    prev_lam = points[lo_i] if lo_i >= 0 else Fraction(0)
+    lam, prev_f, value = points[hi_i], f(prev_lam), f(points[hi_i])
+    lam_star = prev_lam + (total_units - prev_f) * (lam - prev_lam) / (value - prev_f)
+    return {k: Fraction(min(max(lam_star * weights[k], low[k]), high[k])) for k in keys}
+
+
+def bounded_apportionment(
+    weights: Mapping[str, int | Fraction],
+    total_units: int,
+    low: Mapping[str, int],
+    high: Mapping[str, int],
+    tiebreak: Mapping[str, int],
+) -> dict[str, int]:
+    """Whole units ∝ ``weights``, each within [lowᵢ, highᵢ], rounded by largest remainder.
+
+    Keys with weight 0 get their ``low``. When Σhigh (over positive weights) is
+    below ``total_units`` everyone gets their ``high`` and the rest is left over.
+    Raises :class:`BudgetError` when Σlow is above ``total_units``.
+    """
+    w = {k: _as_fraction(v) for k, v in weights.items()}
+    lo = {k: int(low.get(k, 0)) for k in w}
+    hi = {k: int(high[k]) for k in w}
+    lo = {k: min(lo[k], hi[k]) for k in w}
+    if sum(lo.values()) > total_units:
+        raise BudgetError(
+            f"the provinces' floors add up to {sum(lo.values())} units, more than the "
+            f"{total_units} units to distribute; lower budget.province_floors or raise the credit"
+        )
+    if total_units == 0:
+        return dict.fromkeys(w, 0)
+    exact = _bounded_exact(w, total_units, lo, hi)
+    return _round_exact(exact, tiebreak)
+
+
+# --- requirement and summary -------------------------------------------------------------
+def requirement_table(params: Params, children: pd.DataFrame) -> pd.DataFrame:
+    """Eligible children and credit requirement per province, all 31 provinces in code order.
+
+    ``children`` is the clean children table (one row per eligible child); only
+    its ``province_code`` column is used. Provinces with no child get 0.
+    """
+    codes = [p.code for p in provinces()]
+    counts = children["province_code"].value_counts() if len(children) else pd.Series(dtype=int)
+    unknown = sorted(set(counts.index) - set(codes))
+    if unknown:
+        raise BudgetError(
+            f"children table: column province_code has unknown code(s) {unknown}; "
+            "expected ISO 3166-2:IR codes such as IR-23 (re-run the intake)"
+        )
+    eligible = [int(counts.get(code, 0)) for code in codes]
+    premium = params.service.per_capita_premium
+    return pd.DataFrame(
+        {
+            "province_code": pd.Series(codes, dtype="str"),
+            "province_name": pd.Series([by_code()[c].name_fa for c in codes], dtype="str"),
+            "eligible_children": pd.Series(eligible, dtype="int64"),
+            "requirement": pd.Series([n * premium for n in eligible], dtype="int64"),
+        }
+    )
+
+
+def national_summary(params: Params, requirement: pd.DataFrame | int) -> pd.DataFrame:
+    """The year's credit from approved to distributable, against the total requirement.
+
+    ``requirement`` is the :func:`requirement_table` (or its total, in Rials).
+    Returns two columns, ``شرح`` (Persian label) and ``مبلغ (ریال)`` (int). The last
+    row is the surplus (distributable − requirement ≥ 0) or the gap (its absolute
+    value, labelled as a gap).
+    """
+    total = int(requirement) if isinstance(requirement, int) else int(
+        requirement["requirement"].sum()
+    )
+    b = params.budget
+    balance = b.distributable - total
+    rows = [
+        (LABEL_APPROVED, b.approved_credit),
+        (LABEL_RELEASED, b.released_credit),
+        (LABEL_RESERVE, b.reserve),
+        (LABEL_DISTRIBUTABLE, b.distributable),
+        (LABEL_REQUIREMENT, total),
+        (LABEL_SURPLUS if balance >= 0 else LABEL_GAP, abs(balance)),
+    ]
+    return pd.DataFrame(
+        {
+            SUMMARY_ITEM: pd.Series([r[0] for r in rows], dtype="str"),
+            SUMMARY_AMOUNT: pd.Series([r[1] for r in rows], dtype="int64"),
+        }
+    )
+
+
+# --- performance weights ----------------------------------------------------------------
+_PERF_FIELDS = ("credit_notified", "credit_spent", "children_covered", "policies_issued")
+
+
+def _last_year(params: Params, performance: pd.DataFrame | None) -> dict[str, dict[str, object]]:
+    """The performance rows of this year's forms, one per province: code → field → value."""
+    if performance is None or len(performance) == 0:
+        return {}
+    perf = performance
+    if "year" in perf.columns:
+        perf = perf[perf["year"] == params.year]
+    dup = perf["province_code"][perf["province_code"].duplicated()]
+    if len(dup):
+        raise BudgetError(
+            f"performance table: province_code {sorted(set(dup))} appears more than once for "
+            f"year {params.year}; keep one row per province"
+        )
+    columns = {f: perf[f].tolist() for f in _PERF_FIELDS}
+    return {
+        code: {f: columns[f][i] for f in _PERF_FIELDS}
+        for i, code in enumerate(perf["province_code"].tolist())
+    }
+
+
+def _ratio(num: object, den: object) -> Fraction | None:
+    """num / den capped at 1, or None when it is undefined (missing or zero denominator)."""
+    if num is None or den is None or pd.isna(num) or pd.isna(den) or int(den) <= 0:
+        return None
+    return min(Fraction(int(num), int(den)), Fraction(1))
+
+
+def weights_table(
+    params: Params, children: pd.DataFrame, performance: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Each province's performance weight and where it came from.
+
+    absorption = credit_spent / credit_notified and coverage = policies_issued /
+    children_covered, from last year's performance reported in this year's forms,
+    each capped at 1 (overspending or over-issuing earns nothing extra). The score
+    is their blend by ``performance_weights``. It is divided by the national
+    average score, weighted by requirement over the provinces that reported
+    performance, so that a province at the national average gets 1 and the
+    weighting moves credit between provinces without changing the total; then it is
+    clipped to [floor, cap]. A province without a performance row (or without any
+    computable ratio) gets weight 1. When a ratio is undefined (zero denominator),
+    the other one alone is used.
+
+    Returns province_code, absorption, coverage, score, raw_weight (exact
+    Fractions or None), weight (Fraction) and has_performance (bool).
+    """
+    req = requirement_table(params, children)
+    requirement = dict(zip(req["province_code"], (int(v) for v in req["requirement"]), strict=True))
+    return pd.DataFrame(_weights(params, requirement, _last_year(params, performance)))
+
+
+def _weights(
+    params: Params, requirement: Mapping[str, int], perf: Mapping[str, Mapping[str, object]]
+) -> list[dict[str, object]]:
+    pw = params.budget.performance_weights
+    a_w, c_w = Fraction(pw.absorption), Fraction(pw.coverage)
+    rows = []
+    for code in requirement:
+        absorption = coverage = score = None
+        if code in perf:
+            r = perf[code]
+            absorption = _ratio(r["credit_spent"], r["credit_notified"])
+            coverage = _ratio(r["policies_issued"], r["children_covered"])
+            if absorption is not None and coverage is not None:
+                score = a_w * absorption + c_w * coverage
+            else:
+                score = absorption if absorption is not None else coverage
+        rows.append((code, absorption, coverage, score))
+    scored = [(code, s) for code, _, _, s in rows if s is not None]
+    req_scored = sum(requirement[c] for c, _ in scored)
+    if req_scored > 0:
+        mean = sum((requirement[c] * s for c, s in scored), Fraction(0)) / req_scored
+    elif scored:
+        mean = sum((s for _, s in scored), Fraction(0)) / len(scored)
+    else:
+        mean = Fraction(0)
+    floor, cap = Fraction(pw.floor), Fraction(pw.cap)
+    out = []
+    for code, absorption, coverage, score in rows:
+        if score is None or mean == 0:
+            raw = None
+            weight = Fraction(1)
+        else:
+            raw = score / mean
+            weight = min(max(raw, floor), cap)
+        out.append(
+            {
+                "province_code": code,
+                "absorption": absorption,
+                "coverage": coverage,
+                "score": score,
+                "raw_weight": raw,
+                "weight": weight,
+                "has_performance": score is not None and mean != 0,
+            }
+        )
+    return out
+
+
+# --- the allocation ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class AllocationTotals:
+    """The year's allocation in one place: every Rial of the distributable amount accounted for.
+
+    distributable = allocated + unallocated + sub_unit_remainder.
+    """
+
+    distributable: int
+    requirement: int
+    eligible_children: int
+    allocated: int
+    unallocated: int
+    sub_unit_remainder: int
+    last_year_notified: int
+
+
+def _check_codes(mapping: Mapping[str, int], key: str) -> None:
+    unknown = sorted(set(mapping) - set(by_code()))
+    if unknown:
+        raise BudgetError(
+            f"params key budget.{key}: unknown province code(s) {unknown}; "
+            "use ISO 3166-2:IR codes such as IR-23"
+        )
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The result of :func:`allocate`, per province code (amounts in Rials)."""
+
+    allocated: dict[str, int]
+    weight: dict[str, Fraction]
+    has_performance: dict[str, bool]
+    floor: dict[str, int]
+    cap: dict[str, int]
+    last_year_floor_applied: bool
+
+
+def _notified_last_year(
+    perf: Mapping[str, Mapping[str, object]], codes: list[str]
+) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for c in codes:
+        value = perf[c]["credit_notified"] if c in perf else None
+        out[c] = None if value is None or pd.isna(value) else int(value)
+    return out
+
+
+def allocate(
+    params: Params,
+    requirement: Mapping[str, int],
+    performance: Mapping[str, Mapping[str, object]] | None = None,
+) -> Allocation:
+    """The allocation itself, over plain mappings: the pure core of :func:`allocation_table`.
+
+    Parameters
+    ----------
+    params
+        The year's parameters (``budget`` section: method, unit, floors, caps).
+    requirement
+        Province code → requirement in Rials (every province to consider).
+    performance
+        Province code → last year's performance fields (``credit_notified``,
+        ``credit_spent``, ``children_covered``, ``policies_issued``); provinces
+        missing here have no performance row.
+
+    Returns
+    -------
+    Allocation
+        Allocated Rials per province (multiples of ``rounding_unit``, never above
+        the requirement or cap, never below an applicable floor), the weights used
+        and the bounds applied.
+    """
+    b = params.budget
+    unit = b.rounding_unit
+    codes = list(requirement)
+    perf = performance or {}
+    last_year = _notified_last_year(perf, codes)
+    if b.method == "performance_weighted":
+        wt = {r["province_code"]: r for r in _weights(params, requirement, perf)}
+        perf_weight = {c: wt[c]["weight"] for c in codes}
+        has_perf = {c: bool(wt[c]["has_performance"]) for c in codes}
+    else:
+        perf_weight = dict.fromkeys(codes, Fraction(1))
+        has_perf = {c: c in perf for c in codes}
+    _check_codes(b.province_floors, "province_floors")
+    _check_codes(b.province_caps, "province_caps")
+
+    total_units = b.distributable // unit
+    high = {c: requirement[c] // unit for c in codes}
+    for c, cap in b.province_caps.items():
+        if c in high:
+            high[c] = min(high[c], cap // unit)
+    if sum(-(-f // unit) for f in b.province_floors.values()) > total_units:
+        raise BudgetError(
+            f"params key budget.province_floors: the floors add up to "
+            f"{sum(b.province_floors.values()):,} Rials (rounded up to whole units of {unit:,}), "
+            f"more than the distributable amount {b.distributable:,} Rials; "
+            "lower the floors or raise the released credit"
+        )
+    low = {c: min(-(-b.province_floors.get(c, 0) // unit), high[c]) for c in codes}
+    applied = False
+    if b.floor_last_year:
+        with_last = {
+            c: max(low[c], min(-(-(last_year[c] or 0) // unit), high[c])) for c in codes
+        }
+        if sum(with_last.values()) <= total_units:  # only when the distributable amount allows
+            low, applied = with_last, True
+    weights = {c: requirement[c] * perf_weight[c] for c in codes}
+    units = bounded_apportionment(weights, total_units, low, high, requirement)
+    return Allocation(
+        allocated={c: units[c] * unit for c in codes},
+        weight=perf_weight,
+        has_performance=has_perf,
+        floor={c: low[c] * unit for c in codes},
+        cap={c: high[c] * unit for c in codes},
+        last_year_floor_applied=applied,
+    )
+
+
+def allocation_table(
+    params: Params, children: pd.DataFrame, performance: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The credit notified to each province (ابلاغ اعتبار), numeric, 31 rows in code order.
+
+    Columns: province_code, province_name, eligible_children, requirement, weight
+    (float, 1.0 under ``per_capita``), has_performance, floor, cap (the bounds
+    applied, Rials), allocated, share (of the total allocated, float),
+    last_year_notified, change (allocated − last year) and allocated_per_child
+    (floor division); the last three are nullable Int64 (NA without a performance
+    row or children). Amounts are int64 Rials and multiples of ``rounding_unit``.
+    Use :func:`allocation_totals` for the totals and :func:`allocation_table_fa` to show it.
+    """
+    req = requirement_table(params, children)
+    codes = list(req["province_code"])
+    requirement = dict(zip(codes, (int(v) for v in req["requirement"]), strict=True))
+    perf = _last_year(params, performance)
+    last_year = _notified_last_year(perf, codes)
+    core = allocate(params, requirement, perf)
+    allocated = [core.allocated[c] for c in codes]
+    total_allocated = sum(allocated)
+    last = [last_year[c] for c in codes]
+    eligible = [int(v) for v in req["eligible_children"]]
+    out = req.copy()
+    out["weight"] = pd.array([float(core.weight[c]) for c in codes], dtype="float64")
+    out["has_performance"] = pd.array([core.has_performance[c] for c in codes], dtype="bool")
+    out["floor"] = pd.array([core.floor[c] for c in codes], dtype="int64")
+    out["cap"] = pd.array([core.cap[c] for c in codes], dtype="int64")
+    out["allocated"] = pd.array(allocated, dtype="int64")
+    out["share"] = pd.array(
+        [a / total_allocated if total_allocated else 0.0 for a in allocated], dtype="float64"
+    )
+    out["last_year_notified"] = pd.array(last, dtype="Int64")
+    out["change"] = pd.array(
+        [None if ly is None else a - ly for a, ly in zip(allocated, last, strict=True)],
+        dtype="Int64",
+    )
+    out["allocated_per_child"] = pd.array(
+        [a // n if n else None for a, n in zip(allocated, eligible, strict=True)], dtype="Int64"
+    )
+    return out
+
+
+def allocation_totals(params: Params, table: pd.DataFrame) -> AllocationTotals:
+    """Totals of an :func:`allocation_table`, with the unallocated and sub-unit lines."""
+    b = params.budget
+    allocated = int(table["allocated"].sum())
+    sub_unit = b.distributable % b.rounding_unit
+    return AllocationTotals(
+        distributable=b.distributable,
+        requirement=int(table["requirement"].sum()),
+        eligible_children=int(table["eligible_children"].sum()),
+        allocated=allocated,
+        unallocated=b.distributable - sub_unit - allocated,
+        sub_unit_remainder=sub_unit,
+        last_year_notified=int(table["last_year_notified"].sum()),
+    )
+
+
+def allocation_table_fa(params: Params, table: pd.DataFrame) -> pd.DataFrame:
+    """The allocation table with Persian headers and a total row, ready to show or write.
+
+    The weight column appears only under ``performance_weighted``. Values stay
+    numeric (ints, NA for missing); formatting is left to the display helpers.
+    """
+    cols = [c for c in ALLOCATION_FA if c != "weight" or params.budget.method == "performance_weighted"]
+    body = table[cols].copy()
+    t = allocation_totals(params, table)
+    has_last = table["last_year_notified"].notna()
+    total = {
+        "province_name": TOTAL_LABEL,
+        "eligible_children": t.eligible_children,
+        "requirement": t.requirement,
+        "weight": float("nan"),
+        "allocated": t.allocated,
+        "share": 1.0 if t.allocated else 0.0,
+        "last_year_notified": t.last_year_notified if has_last.any() else pd.NA,
+        "change": (
+            int(table.loc[has_last, "allocated"].sum()) - t.last_year_notified
+            if has_last.any() else pd.NA
+        ),
+        "allocated_per_child": (
+            t.allocated // t.eligible_children if t.eligible_children else pd.NA
+        ),
+    }
+    total_row = pd.DataFrame([{c: total[c] for c in cols}]).astype(body.dtypes.to_dict())
+    out = pd.concat([body, total_row], ignore_index=True)
+    return out.rename(columns=ALLOCATION_FA)
+
+
+# --- explanation -------------------------------------------------------------------------
+def _fa_int(n: int) -> str:
+    return to_persian_digits(f"{n:,}").replace(",", "٬")
+
+
+def _fa_share(share: Decimal | Fraction) -> str:
+    pct = Fraction(share) * 100
+    text = f"{float(pct):.2f}".rstrip("0").rstrip(".")
+    return to_persian_digits(text) + "٪"
+
+
+def method_explanation(params: Params, table: pd.DataFrame) -> str:
+    """The allocation method and its parameters in plain Persian sentences (Persian digits)."""
+    b = params.budget
+    t = allocation_totals(params, table)
+    pw = b.performance_weights
+    parts = [
+        f"از اعتبار مصوب {_fa_int(b.approved_credit)} ریال، {_fa_share(b.released_share)} "
+        f"تخصیص یافته است ({_fa_int(b.released_credit)} ریال). {_fa_share(b.reserve_share)} "
+        f"از اعتبار تخصیص‌یافته ({_fa_int(b.reserve)} ریال) به‌عنوان ذخیره در ستاد می‌ماند و "
+        f"{_fa_int(b.distributable)} ریال میان استان‌ها توزیع می‌شود.",
+        f"نیاز اعتباری هر استان برابر تعداد فرزندان واجد شرایط آن ضرب در سرانه "
+        f"{_fa_int(params.service.per_capita_premium)} ریال است؛ نیاز کل کشور "
+        f"{_fa_int(t.requirement)} ریال برای {_fa_int(t.eligible_children)} فرزند است.",
+    ]
+    covered = b.distributable >= t.requirement
+    if b.method == "per_capita":
+        parts.append(
+            "روش توزیع سرانه‌ای است: "
+            + (
+                "چون اعتبار قابل توزیع نیاز همه استان‌ها را پوشش می‌دهد، هر استان به اندازه "
+                "نیاز خود اعتبار می‌گیرد."
+                if covered
+                else "چون اعتبار قابل توزیع کمتر از نیاز کل است، اعتبار به نسبت نیاز هر استان "
+                "میان استان‌ها تقسیم می‌شود."
+            )
+        )
+    else:
+        no_perf = int((~table["has_performance"]).sum())
+        parts.append(
+            "روش توزیع وزنی بر پایه عملکرد سال قبل است: سهم هر استان متناسب با نیاز آن ضرب در "
+            "ضریب عملکردش است. ضریب عملکرد از عملکرد سال قبل که استان‌ها در فرم امسال "
+            f"گزارش کرده‌اند به دست می‌آید: نسبت جذب (هزینه‌کرد به اعتبار ابلاغی) با وزن "
+            f"{_fa_share(pw.absorption)} و نسبت پوشش (بیمه‌نامه صادرشده به فرزندان تحت پوشش) "
+            f"با وزن {_fa_share(pw.coverage)}؛ هر نسبت حداکثر ۱ در نظر گرفته می‌شود. امتیاز هر "
+            "استان بر میانگین کشوری (وزن‌دار با نیاز) تقسیم می‌شود تا میانگین ضریب‌ها ۱ باشد، و "
+            f"سپس به بازه {to_persian_digits(pw.floor)} تا {to_persian_digits(pw.cap)} محدود می‌شود. "
+            "هیچ استانی بیش از نیاز خود اعتبار نمی‌گیرد و آنچه از این سقف آزاد می‌شود میان "
+            "استان‌های دیگر به همان نسبت تقسیم می‌شود."
+        )
+        if no_perf:
+            parts.append(
+                f"برای {_fa_int(no_perf)} استان عملکرد سال قبل در دست نبود و ضریب آن‌ها ۱ "
+                "در نظر گرفته شد."
+            )
+    floors = int((table["floor"] > 0).sum())
+    if b.province_floors or b.floor_last_year:
+        if floors:
+            parts.append(
+                f"برای {_fa_int(floors)} استان حداقل اعتبار (کف) اعمال شد"
+                + ("، از جمله کف اعتبار ابلاغی سال قبل." if b.floor_last_year else ".")
+            )
+        if b.floor_last_year and not _last_year_floor_applied(params, table):
+            parts.append(
+                "اعتبار قابل توزیع برای رعایت کف «اعتبار ابلاغی سال قبل» کافی نبود و این کف "
+                "اعمال نشد."
+            )
+    if b.province_caps:
+        parts.append(f"برای {_fa_int(len(b.province_caps))} استان سقف اعتبار تعیین شده است.")
+    parts.append(
+        f"مبالغ به مضرب {_fa_int(b.rounding_unit)} ریال گرد شده‌اند (به پایین)، و واحدهای "
+        "باقی‌مانده به استان‌هایی داده شده که بیشترین باقی‌مانده کسری را داشته‌اند (در تساوی، "
+        "استان با نیاز بیشتر، سپس به ترتیب کد استان)."
+    )
+    parts.append(f"جمع اعتبار ابلاغی به استان‌ها {_fa_int(t.allocated)} ریال است.")
+    if t.unallocated:
+        parts.append(f"{_fa_int(t.unallocated)} ریال توزیع نشده و در ستاد باقی می‌ماند.")
+    if t.sub_unit_remainder:
+        parts.append(
+            f"{_fa_int(t.sub_unit_remainder)} ریال کمتر از یک واحد گرد کردن است و به ذخیره ستاد "
+            "افزوده می‌شود."
+        )
+    return " ".join(parts)
+
+
+def _last_year_floor_applied(params: Params, table: pd.DataFrame) -> bool:
+    unit = params.budget.rounding_unit
+    last = table["last_year_notified"].fillna(0).astype("int64")
+    wanted = ((-(-last // unit)) * unit).clip(upper=table["cap"])
+    return bool((table["floor"] >= wanted).all())
+
+
+# --- sensitivity and projection ---------------------------------------------------------
+def with_released_share(params: Params, share: Decimal) -> Params:
+    """A copy of ``params`` with another released share (the rest unchanged)."""
+    budget = params.budget.model_copy(update={"released_share": Decimal(share)})
+    return params.model_copy(update={"budget": budget})
+
+
+def sensitivity_table(
+    params: Params, children: pd.DataFrame, performance: pd.DataFrame | None
+) -> pd.DataFrame:
+    """What each province would be notified at each ``sensitivity_shares`` released share.
+
+    Re-runs :func:`allocation_table` with each share. Columns: province_code,
+    province_name, requirement, then one int64 column per share, named by the
+    share as text (``"0.6"``, ``"1"``...). A last row ``جمع کل`` (province_code
+    ``""``) holds the totals.
+    """
+    req = requirement_table(params, children)
+    out = req[["province_code", "province_name", "requirement"]].copy()
+    for share in params.budget.sensitivity_shares:
+        table = allocation_table(with_released_share(params, share), children, performance)
+        out[_share_key(share)] = table["allocated"].to_numpy()
+    total = {c: int(out[c].sum()) for c in out.columns[2:]}
+    total_row = pd.DataFrame([{"province_code": "", "province_name": TOTAL_LABEL, **total}])
+    return pd.concat([out, total_row.astype(out.dtypes.to_dict())], ignore_index=True)
+
+
+def _share_key(share: Decimal) -> str:
+    return format(Decimal(share).normalize(), "f")
+
+
+def sensitivity_table_fa(params: Params, table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`sensitivity_table` with Persian headers (تخصیص ۶۰٪ ...), amounts in Rials."""
+    names = {"province_name": "استان", "requirement": "نیاز اعتباری (ریال)"}
+    for share in params.budget.sensitivity_shares:
+        names[_share_key(share)] = f"تخصیص {_fa_share(share)} (ریال)"
+    return table.drop(columns="province_code").rename(columns=names)
+
+
+PROJECTION_FA = {
+    "year": "سال",
+    "children_start": "فرزندان ابتدای سال",
+    "leaving": "خروج به دلیل سن",
+    "admissions": "پذیرش جدید (برآورد)",
+    "children": "فرزندان واجد شرایط",
+    "premium": "سرانه (ریال)",
+    "requirement": "اعتبار مورد نیاز (ریال)",
+}
+
+
+def _ages(params: Params, children: pd.DataFrame) -> pd.Series:
+    """Completed years on 1 Farvardin of the report year: the ``age`` column, else from birth_date."""
+    if "age" in children.columns and children["age"].notna().all():
+        return children["age"].astype("int64")
+    import jdatetime  # local: only needed when ages are missing
+
+    start = jdatetime.date(params.year, 1, 1).togregorian()
+
+    def age(born: object) -> int:
+        if born is None or pd.isna(born):
+            raise BudgetError(
+                "children table: a row has neither age nor birth_date; re-run the intake"
+            )
+        b = pd.Timestamp(born).date()
+        return start.year - b.year - ((start.month, start.day) < (b.month, b.day))
+
+    return children["birth_date"].map(age).astype("int64")
+
+
+def admissions_by_province(
+    year: int, children: pd.DataFrame, history_children: Mapping[int, pd.DataFrame]
+) -> dict[str, Fraction]:
+    """Average yearly new admissions per province over consecutive years on hand.
+
+    New admissions in year t are children (by national_id) in year t's table who
+    were not in year t−1's. Uses every pair (t−1, t) where both tables are known,
+    ``year`` included; provinces with none get 0. Empty when no pair exists.
+    """
+    tables = {**dict(history_children), year: children}
+    pairs = [t for t in sorted(tables) if t - 1 in tables]
+    if not pairs:
+        return {}
+    totals: dict[str, int] = dict.fromkeys(by_code(), 0)
+    for t in pairs:
+        before = set(tables[t - 1]["national_id"])
+        new = tables[t][~tables[t]["national_id"].isin(before)]
+        for code, n in new["province_code"].value_counts().items():
+            totals[code] = totals.get(code, 0) + int(n)
+    return {code: Fraction(n, len(pairs)) for code, n in totals.items()}
+
+
+def projection_table(
+    params: Params,
+    children: pd.DataFrame,
+    history_children: Mapping[int, pd.DataFrame],
+) -> pd.DataFrame:
+    """The credit the programme will need in the next ``projection_years`` years.
+
+    Starts from this year's eligible children (first row, the report year). Each
+    later year: children who reach ``age_limit`` leave (ages from ``age`` or
+    ``birth_date``); each province admits its recent average of new admissions
+    (:func:`admissions_by_province`, rounded half up per province; 0 when no two
+    consecutive years are on hand); new admissions are assumed to stay eligible
+    within the horizon. The premium grows by ``premium_growth`` a year, rounded
+    half up to whole Rials each year. Columns: year, children_start, leaving,
+    admissions, children, premium, requirement (all int64).
+    """
+    limit = params.eligibility.age_limit
+    ages = _ages(params, children)
+    avg = admissions_by_province(params.year, children, history_children)
+    yearly_admissions = sum(math.floor(v + Fraction(1, 2)) for v in avg.values())
+    growth = 1 + Fraction(params.budget.premium_growth)
+    premium = params.service.per_capita_premium
+    count = len(children)
+    rows = [
+        {
+            "year": params.year, "children_start": count, "leaving": 0, "admissions": 0,
+            "children": count, "premium": premium, "requirement": count * premium,
+        }
+    ]
+    for k in range(1, params.budget.projection_years + 1):
+        start = count
+        leaving = int(((ages + k >= limit) & (ages + k - 1 < limit)).sum())
+        count = start - leaving + yearly_admissions
+        premium = math.floor(premium * growth + Fraction(1, 2))
+        rows.append(
+            {
+                "year": params.year + k, "children_start": start, "leaving": leaving,
+                "admissions": yearly_admissions, "children": count, "premium": premium,
+                "requirement": count * premium,
+            }
+        )
+    return pd.DataFrame(rows).astype("int64")
+
+
+def projection_table_fa(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`projection_table` with Persian headers (the year shown as text, no separators)."""
+    out = table.copy()
+    out["year"] = out["year"].map(to_persian_digits).astype("str")
+    return out.rename(columns=PROJECTION_FA)
