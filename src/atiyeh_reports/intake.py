@@ -1,0 +1,854 @@
+"""Reading the provinces' returned forms into the clean tables of a year.
+
+:func:`ingest` reads every ``*.xlsx`` under ``<data>/<Y>/provinces/`` and
+returns an :class:`Intake`: the eligible, de-duplicated children, each
+province's previous-year performance, one finding per problem, and a
+per-province summary. Nothing is guessed silently: every correction,
+rejection and warning is a finding (see :mod:`atiyeh_reports.quality`).
+
+Rules (the decisions a reader of the report may ask about)
+------------------------------------------------------------
+* **Province of a form.** The title row (``استان: ...``) wins when it names a
+  province, because it sits inside the form and HQ fills and locks it; the file
+  name (``IR-23_تهران.xlsx`` or a Persian name) is the fallback. A title and a
+  file name naming different provinces give a ``warning``; an unknown title
+  with a usable file name gives a ``corrected`` finding; when neither names a
+  province, the file is ``unreadable``.
+* **Rows read.** A data row is a row below the header with any non-empty cell.
+  Blank rows are not read (those between data rows are counted in
+  ``blank_rows`` and reported once per file; the empty pre-formatted rows after
+  the last child are ignored). Total rows (a cell saying ``جمع``/``total`` and
+  no usable national ID) are not read and are reported. So for every
+  province ``rows_read = accepted + rejected``.
+* **Corrections.** Re-formatting a national ID (Persian digits, separators,
+  leading zeros Excel dropped) and mapping a gender, guardianship or care word
+  to the form's canonical value are corrections. Normalizing letters and
+  spaces of free text (names, county) and reading a date typed in another form
+  are not. ``corrected`` in the summary counts accepted rows with a correction.
+* **Rejections.** An unusable ID or a wrong check digit, a missing name, an
+  unknown gender or guardianship, an impossible or future birth date (after
+  the fiscal year's end), no court order (when ``require_court_order``), a
+  guardianship the parameters do not cover, and an age at or over the limit
+  on 1 Farvardin of Y. A child born during Y counts as age 0. Every reason
+  of a rejected row is reported, one finding each.
+* **Kept with a warning (value left empty).** An impossible admission date, an
+  admission date after the fiscal year's end or before the birth date, an
+  unknown care arrangement.
+* **Duplicates.** Within a province the first row (file order, then row)
+  among otherwise-accepted rows is kept; later ones are rejected. Across
+  provinces the row with the later admission date is counted (an empty
+  admission date counts as earliest), then the lower province code; the
+  counted row gets a ``warning`` and the others are ``rejected``, so both
+  sides appear in the findings.
+* **Unreadable files** (not an xlsx, corrupt, encrypted, no children sheet,
+  required columns missing) are listed in :attr:`Intake.unreadable` and in the
+  findings; the other provinces are still read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from atiyeh_reports import layout, vocab
+from atiyeh_reports.jalali import age_on, fiscal_year_end, fiscal_year_start, parse_jalali
+from atiyeh_reports.national_id import clean_national_id, is_valid
+from atiyeh_reports.params import Params
+from atiyeh_reports.provinces import by_code, find_province
+from atiyeh_reports.quality import (
+    CORRECTED,
+    REJECTED,
+    SUMMARY_COLUMNS,
+    UNREADABLE,
+    WARNING,
+    Finding,
+    Problem,
+    as_text,
+    findings_frame,
+    write_quality_workbook,
+)
+from atiyeh_reports.text import normalize_key, normalize_text, to_ascii_digits
+
+__all__ = ["CHILDREN_COLUMNS", "PERFORMANCE_COLUMNS", "Intake", "ingest", "read_clean", "write_clean"]
+
+#: Columns of ``children.parquet``, in order (docs/data-contracts.md).
+CHILDREN_COLUMNS = (
+    "year", "province_code", "national_id", "first_name", "last_name", "gender", "birth_date",
+    "age", "guardianship", "care_type", "court_order", "admission_date", "county",
+    "source_file", "source_row",
+)
+PERFORMANCE_FIELDS = tuple(layout.PERFORMANCE_COLUMNS.values())
+#: Columns of ``performance.parquet``, in order.
+PERFORMANCE_COLUMNS = ("year", "performance_year", "province_code", *PERFORMANCE_FIELDS, "source_file")
+
+#: How many rows from the top of a sheet are searched for the header row.
+HEADER_SEARCH_ROWS = 20
+#: A row is a header when it names at least this many of the form's fields.
+MIN_HEADER_MATCHES = 3
+
+
+@dataclass(frozen=True)
+class Intake:
+    """The clean tables of one year, as :func:`ingest` built them."""
+
+    year: int
+    children: pd.DataFrame
+    performance: pd.DataFrame
+    findings: pd.DataFrame
+    summary: pd.DataFrame
+    unreadable: tuple[str, ...] = ()
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when a file could not be read or a row was rejected."""
+        return bool(self.unreadable) or bool((self.summary["rejected"] > 0).any())
+
+
+# --- vocabulary -----------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
+def _key(value: str) -> str:
+    return normalize_key(value)
+
+
+def _variants(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {normalize_key(v): canonical for canonical, vs in table.items() for v in (canonical, *vs)}
+
+
+_GENDERS = _variants(vocab.GENDER_VARIANTS)
+_GUARDIANSHIPS = _variants(vocab.GUARDIANSHIP_VARIANTS)
+_CARE_TYPES = _variants(vocab.CARE_VARIANTS)
+
+_HEADER_FIELDS: dict[str, str] = {
+    **{normalize_key(h): f for h, f in layout.CHILDREN_COLUMNS.items()},
+    **{normalize_key(f): f for f in layout.CHILDREN_COLUMNS.values()},
+}
+_FIELD_HEADER = {f: h for h, f in layout.CHILDREN_COLUMNS.items()}
+_PERFORMANCE_HEADER_FIELDS: dict[str, str] = {
+    **{normalize_key(h): f for h, f in layout.PERFORMANCE_COLUMNS.items()},
+    **{normalize_key(f): f for f in layout.PERFORMANCE_COLUMNS.values()},
+}
+_TOTAL_WORDS = {normalize_key(w) for w in ("جمع", "جمع کل", "مجموع", "total", "sum", "جمع کل استان")}
+_PROVINCE_KEY = normalize_key(layout.PROVINCE_LABEL)
+_YEAR_KEY = normalize_key(layout.YEAR_LABEL)
+_CODE_IN_NAME = re.compile(r"IR-\d{2}", re.IGNORECASE)
+_NUMBER_JUNK = re.compile(r"[\s,٬،'_\u200c\u066c]|ریال|rials?", re.IGNORECASE)
+
+
+def _header_field(text: object, table: dict[str, str]) -> str | None:
+    """The field a header cell names: exact key, else the longest known key it starts with."""
+    if text is None:
+        return None
+    key = _key(str(text))
+    if not key:
+        return None
+    if key in table:
+        return table[key]
+    starts = [k for k in table if len(k) >= 5 and key.startswith(k)]
+    return table[max(starts, key=len)] if starts else None
+
+
+# --- reading a workbook ---------------------------------------------------------------------
+class _Unreadable(Exception):
+    def __init__(self, problem: str, detail: str) -> None:
+        super().__init__(detail)
+        self.problem = problem
+        self.detail = detail
+
+
+@dataclass
+class _Header:
+    row: int  # Excel row of the header
+    columns: dict[str, int]  # field -> 0-based column index
+    written: dict[str, str]  # field -> header as written
+    extra: list[tuple[int, str]]  # unknown columns: (index, header)
+    duplicates: list[tuple[int, str]]
+
+
+def _find_header(rows: Sequence[tuple], table: dict[str, str]) -> _Header | None:
+    best: _Header | None = None
+    for number, row in enumerate(rows, start=1):
+        columns: dict[str, int] = {}
+        written: dict[str, str] = {}
+        extra: list[tuple[int, str]] = []
+        duplicates: list[tuple[int, str]] = []
+        for index, cell in enumerate(row):
+            if cell is None or str(cell).strip() == "":
+                continue
+            name = _header_field(cell, table)
+            if name is None:
+                extra.append((index, str(cell)))
+            elif name in columns:
+                duplicates.append((index, str(cell)))
+            else:
+                columns[name] = index
+                written[name] = str(cell)
+        if len(columns) >= MIN_HEADER_MATCHES and (best is None or len(columns) > len(best.columns)):
+            best = _Header(number, columns, written, extra, duplicates)
+    return best
+
+
+@dataclass
+class _Form:
+    """What one file holds, before its rows are judged."""
+
+    path: Path
+    sheet: str
+    header: _Header
+    top: list[tuple]  # rows above the header
+    rows: Iterator[tuple]  # rows below the header, lazily
+    performance: dict[str, object] | None
+    performance_sheet: str | None
+    performance_header: dict[str, str] = field(default_factory=dict)
+    performance_row: int | None = None
+
+
+def _open(path: Path):  # noqa: ANN202 - openpyxl's read-only workbook
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about data validation extensions
+            return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any failure to open means "unreadable", with the reason
+        raise _Unreadable(Problem.UNREADABLE_FILE, f"{type(exc).__name__}: {exc}") from None
+
+
+def _read_form(wb, path: Path) -> _Form:  # noqa: ANN001
+    """Find the children sheet, its header and the performance values of an open workbook."""
+    children_key = normalize_key(layout.SHEET_CHILDREN)
+    performance_key = normalize_key(layout.SHEET_PERFORMANCE)
+    sheets = {name: normalize_key(name) for name in wb.sheetnames}
+    candidates = [n for n, k in sheets.items() if k == children_key]
+    candidates += [n for n, k in sheets.items() if k != children_key and k != performance_key]
+    chosen: tuple[str, _Header, list[tuple]] | None = None
+    for name in candidates:
+        ws = wb[name]
+        if getattr(ws, "sheet_state", "visible") != "visible" and sheets[name] != children_key:
+            continue
+        top = list(islice(ws.iter_rows(values_only=True), HEADER_SEARCH_ROWS))
+        header = _find_header(top, _HEADER_FIELDS)
+        if header is None:
+            continue
+        if chosen is None or len(header.columns) > len(chosen[1].columns) or (
+            sheets[name] == children_key and len(header.columns) == len(chosen[1].columns)
+        ):
+            chosen = (name, header, top)
+        if sheets[name] == children_key and not _missing(header):
+            break
+    if chosen is None:
+        raise _Unreadable(
+            Problem.NO_CHILDREN_SHEET,
+            f"no sheet has the children's header (sheets: {', '.join(wb.sheetnames)}); "
+            f"use the sheet '{layout.SHEET_CHILDREN}' of the form HQ sent",
+        )
+    name, header, top = chosen
+    missing = _missing(header)
+    if missing:
+        raise _Unreadable(
+            Problem.MISSING_COLUMNS,
+            f"sheet '{name}', header row {header.row}: no column "
+            + ", ".join(f"'{_FIELD_HEADER[f]}'" for f in missing)
+            + "; add them with the form's headers",
+        )
+    ws = wb[name]
+    rows = islice(ws.iter_rows(values_only=True), header.row, None)
+    perf_name = next((n for n, k in sheets.items() if k == performance_key), None)
+    form = _Form(path, name, header, top[: header.row - 1], rows, None, perf_name)
+    if perf_name is not None:
+        _read_performance(wb[perf_name], form)
+    return form
+
+
+def _missing(header: _Header) -> list[str]:
+    return [f for f in layout.REQUIRED_CHILDREN_FIELDS if f not in header.columns]
+
+
+def _read_performance(ws, form: _Form) -> None:  # noqa: ANN001
+    top = list(islice(ws.iter_rows(values_only=True), HEADER_SEARCH_ROWS))
+    header = _find_header(top, _PERFORMANCE_HEADER_FIELDS)
+    if header is None:
+        return
+    values_row = next(
+        (i for i in range(header.row, len(top)) if any(_filled(v) for v in top[i])), header.row
+    )
+    row = top[values_row] if values_row < len(top) else ()
+    form.performance = {
+        f: (row[i] if i < len(row) else None) for f, i in header.columns.items()
+    }
+    form.performance_header = header.written
+    form.performance_row = values_row + 1
+
+
+def _filled(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and value.strip() == "")
+
+
+# --- the province and year of a form ----------------------------------------------------------
+def _title_values(top: Sequence[tuple]) -> tuple[tuple[int, str] | None, tuple[int, str] | None]:
+    """(row, text after the label) of the province and of the year title cells."""
+    province = year = None
+    for number, row in enumerate(top, start=1):
+        for cell in row:
+            if not isinstance(cell, str):
+                continue
+            label, sep, rest = cell.replace("：", ":").partition(":")
+            key = normalize_key(label)
+            if province is None and key.startswith(_PROVINCE_KEY) and (sep or len(key) > len(_PROVINCE_KEY)):
+                province = (number, rest.strip() if sep else cell.strip())
+            elif year is None and sep and key == _YEAR_KEY:
+                year = (number, rest.strip())
+    return province, year
+
+
+def _province_from_name(path: Path) -> str | None:
+    match = _CODE_IN_NAME.search(path.stem)
+    if match and match.group(0).upper() in by_code():
+        return match.group(0).upper()
+    stem = path.stem.replace("_", " ")
+    code = find_province(stem)
+    if code:
+        return code
+    for part in re.split(r"[_\-\s.]+", path.stem):
+        code = find_province(part) if len(part) > 1 else None
+        if code:
+            return code
+    return None
+
+
+def _form_province(form: _Form, year: int, findings: list[Finding]) -> str:
+    file = form.path.name
+    title, title_year = _title_values(form.top)
+    from_name = _province_from_name(form.path)
+    from_title = find_province(title[1]) if title else None
+    if title and from_title is None and from_name is None:
+        raise _Unreadable(
+            Problem.NO_PROVINCE,
+            f"title row {title[0]}: {title[1]!r} is not one of the 31 provinces, nor is the file name; "
+            "write the province's official Persian name",
+        )
+    if from_title is None and from_name is None:
+        raise _Unreadable(Problem.NO_PROVINCE, "no 'استان: ...' title row and no province in the file name")
+    if title and from_title is None:
+        findings.append(Finding(file, form.sheet, title[0], None, title[1], Problem.UNKNOWN_PROVINCE_TITLE,
+                                CORRECTED, from_name, from_name,
+                                detail=f"{title[1]!r} is not a province name; file name gives {from_name}"))
+    elif from_title and from_name and from_title != from_name:
+        findings.append(Finding(file, form.sheet, title[0], None, title[1], Problem.PROVINCE_MISMATCH,
+                                WARNING, from_title, from_title,
+                                detail=f"title names {from_title}, file name names {from_name}"))
+    elif from_title and from_name is None:
+        findings.append(Finding(file, None, None, None, file, Problem.UNKNOWN_PROVINCE_FILE, WARNING,
+                                from_title, from_title))
+    code = from_title or from_name
+    assert code is not None
+    if title_year is not None:
+        typed = to_ascii_digits(title_year[1]).strip()
+        if typed != str(year):
+            findings.append(Finding(file, form.sheet, title_year[0], None, title_year[1],
+                                    Problem.YEAR_MISMATCH, WARNING, None, code,
+                                    detail=f"the report year is {year}"))
+    return code
+
+
+def _header_findings(form: _Form, code: str) -> list[Finding]:
+    file, sheet, header = form.path.name, form.sheet, form.header
+    out: list[Finding] = []
+    if normalize_key(sheet) != normalize_key(layout.SHEET_CHILDREN):
+        out.append(Finding(file, sheet, None, None, sheet, Problem.SHEET_RENAMED, CORRECTED,
+                           layout.SHEET_CHILDREN, code))
+    if header.row != layout.CHILDREN_HEADER_ROW:
+        out.append(Finding(file, sheet, header.row, None, None, Problem.HEADER_MOVED, WARNING, None, code,
+                           detail=f"header on row {header.row}, the form has it on row "
+                                  f"{layout.CHILDREN_HEADER_ROW}"))
+    for name, written in header.written.items():
+        if written != _FIELD_HEADER[name]:
+            out.append(Finding(file, sheet, header.row, written, written, Problem.HEADER_VARIANT, CORRECTED,
+                               _FIELD_HEADER[name], code))
+    for _, written in header.extra:
+        out.append(Finding(file, sheet, header.row, written, written, Problem.EXTRA_COLUMN, WARNING, None, code))
+    for _, written in header.duplicates:
+        out.append(Finding(file, sheet, header.row, written, written, Problem.DUPLICATE_COLUMN, WARNING,
+                           None, code))
+    order = sorted(header.columns, key=header.columns.__getitem__)
+    expected = [f for f in layout.CHILDREN_COLUMNS.values() if f in header.columns]
+    if order != expected:
+        out.append(Finding(file, sheet, header.row, None, None, Problem.COLUMNS_REORDERED, WARNING, None,
+                           code, detail="read by header, not by position"))
+    return out
+
+
+# --- judging rows ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Rules:
+    year: int
+    start: dt.date
+    end: dt.date
+    age_limit: int
+    guardianships: frozenset[str]
+    require_court_order: bool
+
+
+@dataclass
+class _Row:
+    """A row that passed every check of its own (duplicates are judged later)."""
+
+    record: dict[str, object]
+    corrected: bool
+    findings: list[Finding]
+    sheet: str | None = None
+
+
+@lru_cache(maxsize=131072)
+def _parse_cached(value: object) -> tuple[dt.date | None, str | None]:
+    try:
+        return parse_jalali(value), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _parse_date(value: object) -> tuple[dt.date | None, str | None]:
+    if isinstance(value, (str, int)):
+        return _parse_cached(value)
+    try:
+        return parse_jalali(value), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _coded(value: object, table: dict[str, str]) -> str | None:
+    if value is None:
+        return None
+    return table.get(_key(str(value)))
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = normalize_text(value)
+    return text or None
+
+
+def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in the form's order
+    cells: tuple, number: int, form: _Form, code: str, rules: _Rules,
+) -> tuple[_Row | None, list[Finding]]:
+    """Clean one data row: the row (or None when rejected) and its findings."""
+    columns = form.header.columns
+    written = form.header.written
+    file, sheet = form.path.name, form.sheet
+    width = len(cells)
+
+    def get(name: str) -> object:
+        index = columns.get(name)
+        if index is None or index >= width:
+            return None
+        value = cells[index]
+        return None if isinstance(value, str) and not value.strip() else value
+
+    findings: list[Finding] = []
+    rejected = corrected = False
+    raw_id = get("national_id")
+    nid = clean_national_id(raw_id)
+
+    def note(name: str, problem: str, action: str, to: str | None = None, detail: str | None = None,
+             value: object = None) -> None:
+        nonlocal rejected, corrected
+        rejected |= action == REJECTED
+        corrected |= action == CORRECTED
+        shown = value if value is not None else get(name)
+        findings.append(Finding(file, sheet, number, written.get(name), as_text(shown), problem, action, to,
+                                code, nid, detail))
+
+    if nid is None:
+        note("national_id", Problem.ID_UNUSABLE, REJECTED)
+    elif not is_valid(nid):
+        note("national_id", Problem.ID_CHECK_DIGIT, REJECTED)
+    elif (as_text(raw_id) or "").strip() != nid:  # not when a number kept all its digits
+        note("national_id", Problem.ID_REFORMATTED, CORRECTED, nid)
+
+    first, last = _text_or_none(get("first_name")), _text_or_none(get("last_name"))
+    if first is None:
+        note("first_name", Problem.NAME_MISSING, REJECTED)
+    if last is None:
+        note("last_name", Problem.NAME_MISSING, REJECTED)
+
+    gender = _coded(get("gender"), _GENDERS)
+    if gender is None:
+        note("gender", Problem.GENDER_UNKNOWN, REJECTED)
+    elif normalize_text(get("gender")) != gender:
+        note("gender", Problem.VALUE_STANDARDIZED, CORRECTED, gender)
+
+    birth, why = _parse_date(get("birth_date"))
+    if birth is None:
+        note("birth_date", Problem.BIRTH_INVALID, REJECTED, detail=why)
+    elif birth > rules.end:
+        note("birth_date", Problem.BIRTH_FUTURE, REJECTED, detail=f"after {rules.end}")
+        birth = None
+
+    guardianship = _coded(get("guardianship"), _GUARDIANSHIPS)
+    if guardianship is None:
+        note("guardianship", Problem.GUARDIANSHIP_UNKNOWN, REJECTED)
+    else:
+        if normalize_text(get("guardianship")) != guardianship:
+            note("guardianship", Problem.VALUE_STANDARDIZED, CORRECTED, guardianship)
+        if guardianship not in rules.guardianships:
+            note("guardianship", Problem.GUARDIANSHIP_NOT_ELIGIBLE, REJECTED,
+                 detail=f"eligible: {', '.join(sorted(rules.guardianships))}")
+
+    raw_care = get("care_type")
+    care = _coded(raw_care, _CARE_TYPES)
+    if raw_care is not None and care is None:
+        note("care_type", Problem.CARE_UNKNOWN, WARNING)
+    elif care is not None and normalize_text(raw_care) != care:
+        note("care_type", Problem.VALUE_STANDARDIZED, CORRECTED, care)
+
+    court_order = _text_or_none(get("court_order"))
+    if court_order is None and rules.require_court_order:
+        note("court_order", Problem.COURT_ORDER_MISSING, REJECTED)
+
+    raw_admission = get("admission_date")
+    admission: dt.date | None = None
+    if raw_admission is not None:
+        admission, why = _parse_date(raw_admission)
+        if admission is None:
+            note("admission_date", Problem.ADMISSION_INVALID, WARNING, detail=why)
+        elif admission > rules.end:
+            note("admission_date", Problem.ADMISSION_FUTURE, WARNING, detail=f"after {rules.end}")
+            admission = None
+        elif birth is not None and admission < birth:
+            note("admission_date", Problem.ADMISSION_BEFORE_BIRTH, WARNING, detail=f"birth date {birth}")
+            admission = None
+
+    age = None
+    if birth is not None:
+        age = age_on(birth, rules.start) if birth <= rules.start else 0
+        if age >= rules.age_limit:
+            note("birth_date", Problem.OVER_AGE, REJECTED,
+                 detail=f"age {age} on {rules.start}, limit {rules.age_limit}")
+
+    if rejected:
+        return None, findings
+    record = {
+        "year": rules.year, "province_code": code, "national_id": nid, "first_name": first,
+        "last_name": last, "gender": gender, "birth_date": birth, "age": age,
+        "guardianship": guardianship, "care_type": care, "court_order": court_order or "",
+        "admission_date": admission, "county": _text_or_none(get("county")),
+        "source_file": file, "source_row": number,
+    }
+    return _Row(record, corrected, findings, sheet), []
+
+
+def _is_total(cells: tuple, form: _Form) -> bool:
+    index = form.header.columns["national_id"]
+    raw_id = cells[index] if index < len(cells) else None
+    if clean_national_id(raw_id) is not None:
+        return False
+    for cell in cells:
+        if isinstance(cell, str):
+            key = _key(cell)
+            if key in _TOTAL_WORDS or key.startswith("جمع"):
+                return True
+    return False
+
+
+@dataclass
+class _FileResult:
+    code: str
+    rows: list[_Row] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    rows_read: int = 0
+    rejected: int = 0
+    blank_rows: int = 0
+    performance: dict[str, object] | None = None
+
+
+def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
+    result = _FileResult(code)
+    pending_blank = 0
+    file, sheet = form.path.name, form.sheet
+    for number, cells in enumerate(form.rows, start=form.header.row + 1):
+        if not any(_filled(c) for c in cells):
+            pending_blank += 1
+            continue
+        result.blank_rows += pending_blank
+        pending_blank = 0
+        if _is_total(cells, form):
+            shown = next(as_text(c) for c in cells if _filled(c))
+            result.findings.append(Finding(file, sheet, number, None, shown, Problem.TOTAL_ROW, WARNING,
+                                           None, code))
+            continue
+        result.rows_read += 1
+        row, findings = _judge_row(cells, number, form, code, rules)
+        if row is None:
+            result.rejected += 1
+            result.findings.extend(findings)
+        else:
+            result.rows.append(row)
+    if result.blank_rows:
+        result.findings.append(Finding(file, sheet, None, None, str(result.blank_rows), Problem.BLANK_ROWS,
+                                       WARNING, None, code, detail=f"{result.blank_rows} blank row(s)"))
+    return result
+
+
+def _performance_values(form: _Form, code: str) -> tuple[dict[str, int | None], list[Finding]]:
+    file = form.path.name
+    if form.performance is None:
+        return {}, [Finding(file, form.performance_sheet, None, None, None, Problem.NO_PERFORMANCE_SHEET,
+                            WARNING, None, code,
+                            detail=f"expected a sheet '{layout.SHEET_PERFORMANCE}' with its headers")]
+    values: dict[str, int | None] = {}
+    findings: list[Finding] = []
+    headers = {f: h for h, f in layout.PERFORMANCE_COLUMNS.items()}
+    for name in PERFORMANCE_FIELDS:
+        raw = form.performance.get(name)
+        column = form.performance_header.get(name, headers[name])
+        number, reformatted = _whole_number(raw)
+        values[name] = number
+        if number is None:
+            findings.append(Finding(file, form.performance_sheet, form.performance_row, column, as_text(raw),
+                                    Problem.PERFORMANCE_INVALID, WARNING, None, code,
+                                    detail="left empty; expected a whole non-negative number"))
+        elif reformatted:
+            findings.append(Finding(file, form.performance_sheet, form.performance_row, column, as_text(raw),
+                                    Problem.PERFORMANCE_REFORMATTED, CORRECTED, str(number), code))
+    return values, findings
+
+
+def _whole_number(value: object) -> tuple[int | None, bool]:
+    """(the whole non-negative number a cell holds or None, whether it had to be read from text)."""
+    if value is None or isinstance(value, bool):
+        return None, False
+    if isinstance(value, int):
+        return (value, False) if value >= 0 else (None, False)
+    if isinstance(value, float):
+        return (int(value), False) if value.is_integer() and value >= 0 else (None, False)
+    text = _NUMBER_JUNK.sub("", to_ascii_digits(str(value)))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return (int(text), True) if text.isascii() and text.isdigit() else (None, False)
+
+
+# --- de-duplication -------------------------------------------------------------------------
+def _deduplicate(results: list[_FileResult]) -> None:
+    """Reject repeated national IDs in place: within a province, then across provinces."""
+    first_seen: dict[tuple[str, str], _Row] = {}
+    for result in results:
+        kept: list[_Row] = []
+        for row in result.rows:
+            key = (result.code, row.record["national_id"])
+            original = first_seen.get(key)
+            if original is None:
+                first_seen[key] = row
+                kept.append(row)
+                continue
+            result.rejected += 1
+            result.findings.extend(row.findings)
+            result.findings.append(_duplicate_finding(
+                row, Problem.DUPLICATE_IN_PROVINCE, REJECTED,
+                f"kept {original.record['source_file']} row {original.record['source_row']}"))
+        result.rows = kept
+
+    by_id: dict[str, list[tuple[_FileResult, _Row]]] = {}
+    for result in results:
+        for row in result.rows:
+            by_id.setdefault(row.record["national_id"], []).append((result, row))
+    dropped: set[int] = set()
+    for entries in by_id.values():
+        if len({r.code for r, _ in entries}) < 2:
+            continue
+        winner_result, winner = min(entries, key=_counting_order)
+        others = [(r, row) for r, row in entries if row is not winner]
+        where = ", ".join(f"{r.code} ({row.record['source_file']} row {row.record['source_row']})"
+                          for r, row in others)
+        winner.findings.append(_duplicate_finding(winner, Problem.DUPLICATE_COUNTED_HERE, WARNING,
+                                                  f"also in {where}"))
+        for result, row in others:
+            dropped.add(id(row))
+            result.rejected += 1
+            result.findings.extend(row.findings)
+            result.findings.append(_duplicate_finding(
+                row, Problem.DUPLICATE_COUNTED_ELSEWHERE, REJECTED,
+                f"counted in {winner_result.code} ({winner.record['source_file']} row "
+                f"{winner.record['source_row']})"))
+    for result in results:
+        result.rows = [row for row in result.rows if id(row) not in dropped]
+
+
+def _counting_order(entry: tuple[_FileResult, _Row]) -> tuple:
+    """Later admission first (empty = earliest), then lower province code, then file and row."""
+    result, row = entry
+    admission = row.record["admission_date"] or dt.date.min
+    return (-admission.toordinal(), result.code, row.record["source_file"], row.record["source_row"])
+
+
+def _duplicate_finding(row: _Row, problem: str, action: str, detail: str) -> Finding:
+    r = row.record
+    return Finding(str(r["source_file"]), row.sheet, int(r["source_row"]), _FIELD_HEADER["national_id"],
+                   str(r["national_id"]), problem, action, None, str(r["province_code"]),
+                   str(r["national_id"]), detail)
+
+
+# --- the year -------------------------------------------------------------------------------
+def ingest(params: Params, data_dir: Path | None = None) -> Intake:
+    """Read every returned form of ``params.year`` into the clean tables.
+
+    Parameters
+    ----------
+    params
+        The year's parameters; ``eligibility`` decides who is kept.
+    data_dir
+        The raw data folder (``<data_dir>/<Y>/provinces/*.xlsx``); defaults to
+        ``params.data_dir``.
+
+    Returns
+    -------
+    Intake
+        Children validated against :class:`atiyeh_reports.schema.ChildrenSchema`.
+    """
+    from atiyeh_reports.schema import validate_children, validate_summary
+
+    year = params.year
+    folder = layout.provinces_dir(Path(data_dir or params.data_dir), year)
+    rules = _Rules(
+        year=year, start=fiscal_year_start(year), end=fiscal_year_end(year),
+        age_limit=params.eligibility.age_limit,
+        guardianships=frozenset(params.eligibility.guardianship),
+        require_court_order=params.eligibility.require_court_order,
+    )
+    results: list[_FileResult] = []
+    findings: list[Finding] = []
+    unreadable: list[str] = []
+    unreadable_codes: set[str] = set()
+    performance: list[dict[str, object]] = []
+    seen_forms: dict[str, str] = {}
+    for path in sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")):
+        file_findings: list[Finding] = []
+        try:
+            wb = _open(path)
+            try:
+                form = _read_form(wb, path)
+                code = _form_province(form, year, file_findings)
+                file_findings.extend(_header_findings(form, code))
+                if code in seen_forms:
+                    file_findings.append(Finding(path.name, None, None, None, path.name, Problem.SECOND_FORM,
+                                                 WARNING, None, code,
+                                                 detail=f"first form: {seen_forms[code]}"))
+                result = _read_rows(form, code, rules)
+                values, perf_findings = _performance_values(form, code)
+            finally:
+                wb.close()
+        except _Unreadable as exc:
+            code = _province_from_name(path)
+            unreadable.append(f"{path.name}: {exc.detail}")
+            if code:
+                unreadable_codes.add(code)
+            findings.extend(file_findings)
+            findings.append(Finding(path.name, None, None, None, None, exc.problem, UNREADABLE, None, code,
+                                    detail=exc.detail))
+            continue
+        findings.extend(file_findings)
+        result.findings[:0] = perf_findings
+        if values and code not in seen_forms:
+            performance.append({"year": year, "performance_year": year - 1, "province_code": code,
+                                **values, "source_file": path.name})
+        seen_forms.setdefault(code, path.name)
+        results.append(result)
+
+    _deduplicate(results)
+    for result in results:
+        findings.extend(result.findings)
+        for row in result.rows:
+            findings.extend(row.findings)
+    children = validate_children(_children_frame(results))
+    summary = validate_summary(_summary_frame(results, unreadable_codes - set(seen_forms)))
+    return Intake(
+        year=year,
+        children=children,
+        performance=_performance_frame(performance),
+        findings=_sort_findings(findings_frame(findings)),
+        summary=summary,
+        unreadable=tuple(unreadable),
+    )
+
+
+def _children_frame(results: list[_FileResult]) -> pd.DataFrame:
+    records = [row.record for result in results for row in result.rows]
+    frame = pd.DataFrame.from_records(records, columns=list(CHILDREN_COLUMNS))
+    frame = frame.astype({"year": "int64", "age": "int64", "source_row": "int64"})
+    for column in ("province_code", "national_id", "first_name", "last_name", "gender", "guardianship",
+                   "care_type", "court_order", "county", "source_file"):
+        frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
+    for column in ("birth_date", "admission_date"):
+        frame[column] = frame[column].astype("object")
+    frame = frame.sort_values(["province_code", "source_file", "source_row"], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def _performance_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=list(PERFORMANCE_COLUMNS))
+    frame = frame.astype({"year": "int64", "performance_year": "int64",
+                          **{f: "Int64" for f in PERFORMANCE_FIELDS},
+                          "province_code": "str", "source_file": "str"})
+    return frame.sort_values("province_code", kind="stable").reset_index(drop=True)
+
+
+def _summary_frame(results: list[_FileResult], unread: set[str]) -> pd.DataFrame:
+    counts: dict[str, dict[str, int]] = {c: dict.fromkeys(SUMMARY_COLUMNS[1:], 0) for c in unread}
+    for result in results:
+        c = counts.setdefault(result.code, dict.fromkeys(SUMMARY_COLUMNS[1:], 0))
+        c["rows_read"] += result.rows_read
+        c["accepted"] += len(result.rows)
+        c["corrected"] += sum(row.corrected for row in result.rows)
+        c["rejected"] += result.rejected
+        c["blank_rows"] += result.blank_rows
+    frame = pd.DataFrame(
+        [{"province_code": code, **values} for code, values in sorted(counts.items())],
+        columns=list(SUMMARY_COLUMNS),
+    )
+    return frame.astype({"province_code": "str", **{c: "int64" for c in SUMMARY_COLUMNS[1:]}})
+
+
+def _sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
+    order = frame.assign(_row=frame["row"].fillna(0)).sort_values(["file", "_row"], kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+# --- on disk --------------------------------------------------------------------------------
+_TABLES = ("children", "performance", "findings", "summary")
+
+
+def write_clean(intake: Intake, out_dir: Path) -> list[Path]:
+    """Write the four tables as parquet and ``quality.xlsx`` into ``out_dir``; return the paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in _TABLES:
+        path = out_dir / f"{name}.parquet"
+        getattr(intake, name).to_parquet(path, index=False)
+        paths.append(path)
+    paths.append(write_quality_workbook(intake.summary, intake.findings, out_dir / "quality.xlsx"))
+    return paths
+
+
+def read_clean(clean_dir: Path) -> Intake:
+    """Read back what :func:`write_clean` wrote (the year is the folder's name, ``clean/<Y>``)."""
+    clean_dir = Path(clean_dir)
+    tables = {name: pd.read_parquet(clean_dir / f"{name}.parquet") for name in _TABLES}
+    findings = tables["findings"]
+    lost = findings[findings["action"] == UNREADABLE]
+    unreadable = tuple(f"{file}: {detail}" for file, detail in zip(lost["file"], lost["detail"], strict=True))
+    if clean_dir.name.isdigit():
+        year = int(clean_dir.name)
+    elif len(tables["children"]):
+        year = int(tables["children"]["year"].iloc[0])
+    else:
+        year = int(tables["performance"]["year"].iloc[0]) if len(tables["performance"]) else 0
+    return Intake(year=year, unreadable=unreadable, **tables)

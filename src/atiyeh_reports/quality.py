@@ -1,0 +1,217 @@
+"""What the intake found wrong in the returned forms, and the workbook HQ reads it in.
+
+One :class:`Finding` per problem: where it is (file, sheet, Excel row, column
+as written), the original value, a fixed Persian sentence naming the problem
+(so findings of one kind group together), what the intake did
+(``corrected`` / ``rejected`` / ``warning`` / ``unreadable``), and specifics
+(``detail``: the other province of a duplicate, why a date is impossible).
+
+``quality.xlsx`` carries names and national IDs: it is for HQ only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from atiyeh_reports.provinces import by_code
+
+CORRECTED = "corrected"
+REJECTED = "rejected"
+WARNING = "warning"
+UNREADABLE = "unreadable"
+ACTIONS = (CORRECTED, REJECTED, WARNING, UNREADABLE)
+
+
+class Problem:
+    """The problem sentences, one per kind of finding (Persian, for HQ staff)."""
+
+    # whole files
+    UNREADABLE_FILE = "فایل باز نمی‌شود (xlsx نیست، خراب است یا رمز دارد)"
+    NO_CHILDREN_SHEET = "برگه فرزندان پیدا نشد"
+    MISSING_COLUMNS = "ستون‌های لازم در برگه فرزندان نیست"
+    NO_PROVINCE = "استان فرم نه از عنوان فرم معلوم است نه از نام فایل"
+    UNKNOWN_PROVINCE_TITLE = "نام استان در عنوان فرم شناخته نیست؛ استان از نام فایل گرفته شد"
+    UNKNOWN_PROVINCE_FILE = "نام فایل نام هیچ استانی نیست؛ استان از عنوان فرم گرفته شد"
+    PROVINCE_MISMATCH = "استان عنوان فرم با استان نام فایل یکی نیست؛ عنوان فرم ملاک است"
+    SECOND_FORM = "برای این استان بیش از یک فرم رسیده است"
+    YEAR_MISMATCH = "سال عنوان فرم با سال گزارش یکی نیست"
+    SHEET_RENAMED = "نام برگه فرزندان تغییر کرده است؛ برگه از روی عنوان ستون‌ها پیدا شد"
+    HEADER_MOVED = "سطر عنوان ستون‌ها جابه‌جا شده است"
+    HEADER_VARIANT = "عنوان ستون با فرم فرق دارد؛ به ستون فرم نسبت داده شد"
+    EXTRA_COLUMN = "ستون ناشناخته نادیده گرفته شد"
+    DUPLICATE_COLUMN = "ستون تکراری؛ ستون نخست خوانده شد"
+    COLUMNS_REORDERED = "ترتیب ستون‌ها با فرم فرق دارد"
+    BLANK_ROWS = "سطرهای خالی میان داده‌ها نادیده گرفته شد"
+    TOTAL_ROW = "سطر جمع نادیده گرفته شد"
+    NO_PERFORMANCE_SHEET = "برگه عملکرد سال قبل پیدا نشد"
+    # rows
+    ID_UNUSABLE = "کد ملی خالی است یا ده رقم نمی‌شود"
+    ID_CHECK_DIGIT = "رقم کنترل کد ملی نادرست است"
+    ID_REFORMATTED = "کد ملی به ده رقم لاتین برگردانده شد"
+    NAME_MISSING = "نام یا نام خانوادگی خالی است"
+    GENDER_UNKNOWN = "جنسیت نامعلوم است"
+    VALUE_STANDARDIZED = "مقدار به شکل استاندارد فرم برگردانده شد"
+    BIRTH_INVALID = "تاریخ تولد خالی یا نامعتبر است"
+    BIRTH_FUTURE = "تاریخ تولد پس از پایان سال مالی است"
+    ADMISSION_INVALID = "تاریخ پذیرش نامعتبر است؛ خالی گذاشته شد"
+    ADMISSION_FUTURE = "تاریخ پذیرش پس از پایان سال مالی است؛ خالی گذاشته شد"
+    ADMISSION_BEFORE_BIRTH = "تاریخ پذیرش پیش از تاریخ تولد است؛ خالی گذاشته شد"
+    GUARDIANSHIP_UNKNOWN = "وضعیت سرپرستی نامعلوم است"
+    GUARDIANSHIP_NOT_ELIGIBLE = "وضعیت سرپرستی مشمول این سال نیست"
+    CARE_UNKNOWN = "نوع نگهداری نامعلوم است؛ خالی گذاشته شد"
+    COURT_ORDER_MISSING = "شماره دستور قضایی ندارد"
+    OVER_AGE = "سن در یکم فروردین به حد سنی رسیده است"
+    DUPLICATE_IN_PROVINCE = "کد ملی در همین استان تکراری است؛ ردیف نخست نگه داشته شد"
+    DUPLICATE_COUNTED_HERE = "کد ملی در استان دیگری هم آمده است؛ در این استان شمرده شد"
+    DUPLICATE_COUNTED_ELSEWHERE = "کد ملی در استان دیگری هم آمده است؛ در آن استان شمرده شد"
+    PERFORMANCE_INVALID = "مقدار عملکرد خالی یا نامعتبر است"
+    PERFORMANCE_REFORMATTED = "عدد عملکرد از متن خوانده شد (ارقام فارسی یا جداکننده)"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem at one place; the columns of ``findings.parquet`` (and ``detail``)."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: str | None
+    problem: str
+    action: str
+    corrected_to: str | None = None
+    province_code: str | None = None
+    national_id: str | None = None
+    detail: str | None = None
+
+
+FINDING_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Finding))
+SUMMARY_COLUMNS = ("province_code", "rows_read", "accepted", "corrected", "rejected", "blank_rows")
+
+
+def as_text(value: object) -> str | None:
+    """A cell's original value as text, for the ``value`` column (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
+    """The findings as a table with the contract's columns (``row`` nullable Int64)."""
+    rows = [astuple(f) for f in findings]
+    frame = pd.DataFrame(rows, columns=list(FINDING_COLUMNS), dtype="object")
+    for column in FINDING_COLUMNS:
+        if column == "row":
+            frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
+        else:
+            frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
+    return frame
+
+
+def empty_summary() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="str" if c == "province_code" else "int64")
+                         for c in SUMMARY_COLUMNS})
+
+
+# --- the workbook -----------------------------------------------------------------------------
+SUMMARY_HEADERS_FA = {
+    "province_code": "کد استان",
+    "province": "استان",
+    "rows_read": "سطرهای خوانده‌شده",
+    "accepted": "پذیرفته",
+    "corrected": "اصلاح‌شده (از پذیرفته‌ها)",
+    "rejected": "رد شده",
+    "blank_rows": "سطرهای خالی",
+}
+FINDING_HEADERS_FA = {
+    "file": "فایل",
+    "sheet": "برگه",
+    "row": "سطر",
+    "column": "ستون",
+    "value": "مقدار",
+    "problem": "مشکل",
+    "action": "اقدام",
+    "corrected_to": "مقدار اصلاح‌شده",
+    "province_code": "کد استان",
+    "national_id": "کد ملی",
+    "detail": "توضیح",
+}
+ACTIONS_FA = {CORRECTED: "اصلاح شد", REJECTED: "رد شد", WARNING: "هشدار", UNREADABLE: "ناخوانا"}
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+_MAX_WIDTH = 60
+
+
+def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: Path) -> Path:
+    """Write ``quality.xlsx``: a summary sheet and a findings sheet, right to left.
+
+    Values, never formulas: text that starts with ``=`` (a typed value can)
+    is stored as text. Headers are Persian and frozen; columns are sized to
+    their content. Contains national IDs: HQ only.
+    """
+    wb = Workbook()
+    summary_ws = wb.active
+    summary_ws.title = "خلاصه"
+    table = summary.copy()
+    names = {code: p.name_fa for code, p in by_code().items()}
+    table.insert(1, "province", table["province_code"].map(lambda c: names.get(c, c)))
+    _fill_sheet(summary_ws, table, SUMMARY_HEADERS_FA)
+    findings_ws = wb.create_sheet("یافته‌ها")
+    shown = findings.copy()
+    shown["action"] = shown["action"].map(lambda a: ACTIONS_FA.get(a, a))
+    _fill_sheet(findings_ws, shown, FINDING_HEADERS_FA)
+    path = Path(path)
+    wb.save(path)
+    return path
+
+
+def _fill_sheet(ws, frame: pd.DataFrame, headers: dict[str, str]) -> None:  # noqa: ANN001
+    ws.sheet_view.rightToLeft = True
+    columns = [c for c in frame.columns if c in headers]
+    widths = [len(headers[c]) + 2 for c in columns]
+    ws.append([headers[c] for c in columns])
+    for cell in ws[1]:
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for values in frame[columns].itertuples(index=False, name=None):
+        ws.append([_plain(v) for v in values])
+        for i, v in enumerate(values):
+            widths[i] = max(widths[i], min(_MAX_WIDTH, len(str(v)) + 2 if v is not None else 0))
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":  # text typed as "=..." must stay text
+                cell.data_type = "s"
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+
+
+def _plain(value: object) -> object:
+    """A cell value openpyxl writes as a value (missing → empty, numpy ints → int)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()
+    return value
+
+
+def summary_counts(summary: pd.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS) -> pd.DataFrame:
+    """The summary with every count as int64, in code order (for writing and comparing)."""
+    table = summary[list(columns)].sort_values("province_code", kind="stable").reset_index(drop=True)
+    return table.astype({c: "int64" for c in columns if c != "province_code"})
