@@ -422,6 +422,12 @@ def _parse_date(value: object) -> tuple[dt.date | None, str | None]:
         return None, str(exc)
 
 
+@lru_cache(maxsize=65536)
+def _age(birth: dt.date, start: dt.date) -> int:
+    """Completed years on 1 Farvardin; a child born during the year is 0."""
+    return age_on(birth, start) if birth <= start else 0
+
+
 def _coded(value: object, table: dict[str, str]) -> str | None:
     if value is None:
         return None
@@ -529,7 +535,7 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
 
     age = None
     if birth is not None:
-        age = age_on(birth, rules.start) if birth <= rules.start else 0
+        age = _age(birth, rules.start)
         if age >= rules.age_limit:
             note("birth_date", Problem.OVER_AGE, REJECTED,
                  detail=f"age {age} on {rules.start}, limit {rules.age_limit}")
