@@ -129,8 +129,9 @@ class FormVariant:
         Excel row of the children header (at least 4: rows 1–3 hold the titles).
     children_sheet
         Name of the children sheet.
-    province_title
-        Text after ``'استان: '`` in the title row; the official name when None.
+    title
+        The whole province title cell (A1), e.g. a misspelt ``'استان آذربايجان شرقي'``;
+        ``'استان: <official name>'`` when None.
     headers
         Header text per field (or extra column), replacing the Persian header.
     columns
@@ -140,7 +141,7 @@ class FormVariant:
 
     header_row: int = layout.CHILDREN_HEADER_ROW
     children_sheet: str = layout.SHEET_CHILDREN
-    province_title: str | None = None
+    title: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     columns: tuple[str, ...] | None = None
 
@@ -158,10 +159,13 @@ class FormVariant:
 
 # --- reference data ---------------------------------------------------------------------
 @cache
-def _county_rows() -> tuple[tuple[str, str], ...]:
+def _county_table() -> dict[str, tuple[str, ...]]:
     path = resources.files("atiyeh_reports") / "data" / "counties.csv"
+    table: dict[str, list[str]] = {}
     with path.open(encoding="utf-8") as fh:
-        return tuple((r["province_code"], r["county_fa"]) for r in csv.DictReader(fh))
+        for r in csv.DictReader(fh):
+            table.setdefault(r["province_code"], []).append(r["county_fa"])
+    return {code: tuple(names) for code, names in table.items()}
 
 
 def counties(province_code: str) -> tuple[str, ...]:
@@ -172,7 +176,7 @@ def counties(province_code: str) -> tuple[str, ...]:
     """
     if province_code not in by_code():
         raise AtiyehError(f"{province_code!r} is not a province code; use one of IR-00 … IR-30")
-    return tuple(c for p, c in _county_rows() if p == province_code)
+    return _county_table().get(province_code, ())
 
 
 def form_filename(province_code: str) -> str:
@@ -269,12 +273,47 @@ def write_form(
     return _save(wb, Path(path), fixed_timestamp(year), {children_ws.title: data_rows})
 
 
+def write_table(
+    path: Path,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    sheet: str,
+    stamp: dt.datetime,
+) -> Path:
+    """Write a plain right-to-left one-sheet workbook: a bold header on row 1, ``rows`` below.
+
+    Values are written as given (text stays text, never a formula), quickly and
+    reproducibly; used for the sample insurer export.
+    """
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.sheet_view.rightToLeft = True
+    for col, header in enumerate(headers, start=1):
+        cell = ws.cell(row=1, column=col, value=header)
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        ws.column_dimensions[get_column_letter(col)].width = 20
+    ws.freeze_panes = "A2"
+    styles = _open_styles(wb)
+    letters = [get_column_letter(c) for c in range(1, len(headers) + 1)]
+    xml = "".join(
+        f'<row r="{r}">'
+        + "".join(_cell_xml(f"{letters[c]}{r}", "General", v, styles) for c, v in enumerate(values))
+        + "</row>"
+        for r, values in enumerate(rows, start=2)
+    )
+    return _save(wb, Path(path), stamp, {sheet: _Rows(xml, f"A1:{letters[-1]}{len(rows) + 1}")})
+
+
 def save_workbook(wb: Workbook, path: Path, stamp: dt.datetime) -> Path:
     """Save ``wb`` so that the same workbook always gives the same bytes.
 
-    openpyxl stamps the current time into ``docProps/core.xml`` and into the
-    zip entries; this sets the document times to ``stamp`` and rewrites the
-    zip with a fixed entry time, in the order openpyxl wrote it.
+    openpyxl stamps the current time into ``docProps/core.xml`` (at save
+    time, overriding ``wb.properties.modified``) and into the zip entries;
+    this sets the document times to ``stamp`` and rewrites the zip with a
+    fixed entry time, in the order openpyxl wrote it.
     """
     return _save(wb, Path(path), stamp, {})
 
@@ -287,6 +326,8 @@ class _Rows:
     dimension: str
 
 
+#: openpyxl sets the modified time to now while saving, whatever the properties say.
+_MODIFIED = re.compile(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
 
 
@@ -307,6 +348,9 @@ def _save(wb: Workbook, path: Path, stamp: dt.datetime, appended: Mapping[str, _
             data = src.read(info.filename)
             if info.filename in parts:
                 data = _append_rows(data, parts[info.filename], info.filename)
+            elif info.filename == "docProps/core.xml":
+                when = f"{stamp:%Y-%m-%dT%H:%M:%S}Z"
+                data = _MODIFIED.sub(f"\\g<1>{when}\\g<2>", data.decode("utf-8"), count=1).encode("utf-8")
             entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
@@ -374,8 +418,7 @@ def _write_children_sheet(
     cells a second, too slow for the 31 forms of three sample years.
     """
     ws.sheet_view.rightToLeft = True
-    province = variant.province_title or name_fa(province_code)
-    ws["A1"] = f"{layout.PROVINCE_LABEL}: {province}"
+    ws["A1"] = variant.title or f"{layout.PROVINCE_LABEL}: {name_fa(province_code)}"
     ws["A2"] = f"{layout.YEAR_LABEL}: {to_persian_digits(year)}"
     ws["A3"] = "فهرست فرزندان مشمول بیمه تأمین آتیه (بی‌سرپرست و بدسرپرست دارای دستور قضایی)"
     for ref in ("A1", "A2"):
@@ -440,6 +483,10 @@ def _open_styles(wb: Workbook) -> dict[str, int]:
 def _cell_xml(ref: str, number_format: str, value: object, styles: Mapping[str, int]) -> str:
     """One ``<c>`` element holding ``value`` as given: text stays text (never a formula)."""
     style = styles[number_format]
+    if isinstance(value, str):
+        # A bare CR would be read back as LF (XML end-of-line handling): write it as a reference.
+        text = xml_escape(ILLEGAL_CHARACTERS_RE.sub("", value)).replace("\r", "&#13;")
+        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     if _is_blank(value):
         return f'<c r="{ref}" s="{style}"/>'
     if isinstance(value, (dt.date, dt.datetime)):  # includes pd.Timestamp
@@ -450,9 +497,7 @@ def _cell_xml(ref: str, number_format: str, value: object, styles: Mapping[str, 
         return f'<c r="{ref}" s="{style}"><v>{int(value)}</v></c>'
     if isinstance(value, (float, np.floating)):
         return f'<c r="{ref}" s="{style}"><v>{float(value)!r}</v></c>'
-    # A bare CR would be read back as LF (XML end-of-line handling): write it as a reference.
-    text = xml_escape(ILLEGAL_CHARACTERS_RE.sub("", str(value))).replace("\r", "&#13;")
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return _cell_xml(ref, number_format, str(value), styles)
 
 
 def _validation(name: str, county_range: str) -> DataValidation | None:
