@@ -37,3 +37,8 @@ def test_table_is_rtl_with_total_row_and_escaped_text() -> None:
 def test_unknown_column_is_an_error() -> None:
     with pytest.raises(KeyError, match="no column"):
         table_html(pd.DataFrame({"a": [1]}), money=["b"])
+
+
+def test_suppressed_counts_align_as_numbers() -> None:
+    html = table_html(pd.DataFrame({"استان": ["قم"], "پسر": pd.Series([12], dtype=object), "دختر": ["<5"]}))
+    assert '<td class="num">۱۲</td><td class="num">&lt;۵</td>' in html

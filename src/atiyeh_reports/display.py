@@ -93,6 +93,19 @@ def _cell(value: object) -> str:
     return to_persian_digits(value) if isinstance(value, str) else str(value)
 
 
+def _numeric_column(column: pd.Series) -> bool:
+    """Numbers, or numbers mixed with suppressed counts such as ``<5``."""
+    if pd.api.types.is_bool_dtype(column):
+        return False
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    values = [v for v in column if not _is_missing(v)]
+    return bool(values) and all(
+        (isinstance(v, Number) and not isinstance(v, bool)) or (isinstance(v, str) and v.startswith("<"))
+        for v in values
+    )
+
+
 def table_html(
     df: pd.DataFrame,
     *,
@@ -126,7 +139,7 @@ def table_html(
         raise KeyError(f"show_table: no column(s) {sorted(unknown)} in {list(df.columns)}")
     frame = df.reset_index() if index else df
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    numeric = {c for c in frame.columns if c in formatters or pd.api.types.is_numeric_dtype(frame[c])}
+    numeric = {c for c in frame.columns if c in formatters or _numeric_column(frame[c])}
     rows = []
     n = len(frame)
     for i, record in enumerate(frame.itertuples(index=False, name=None)):
