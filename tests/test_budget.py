@@ -424,13 +424,12 @@ def test_allocation_table_totals_and_order_independence(
     t = B.allocation_totals(params, table)
     assert t.allocated + t.unallocated + t.sub_unit_remainder == params.budget.distributable
     assert t.unallocated >= 0 and 0 <= t.sub_unit_remainder < params.budget.rounding_unit
-    if params.budget.distributable >= t.requirement:
-        assert t.unallocated == params.budget.distributable - t.sub_unit_remainder - sum(
-            r // params.budget.rounding_unit * params.budget.rounding_unit
-            for r in table["requirement"]
-        )
-    else:
-        assert t.unallocated == 0
+    # units go out until every province has its requirement in whole units; only then is
+    # anything left unallocated
+    unit = params.budget.rounding_unit
+    whole_requirement = sum(r // unit * unit for r in table["requirement"])
+    units_to_give = params.budget.distributable - t.sub_unit_remainder
+    assert t.unallocated == max(0, units_to_give - whole_requirement)
     # deterministic: input row order does not matter
     shuffled = children.sample(frac=1, random_state=0).reset_index(drop=True)
     reversed_perf = perf.iloc[::-1].reset_index(drop=True)
@@ -504,7 +503,8 @@ def test_sensitivity_reruns_the_allocation_per_share() -> None:
     assert list(by.loc[[A, BB, C], "1"]) == [15 * MILLION, 9 * MILLION, 6 * MILLION]
     assert table.iloc[-1]["0.5"] == 15 * MILLION
     fa = B.sensitivity_table_fa(params, table)
-    assert "تخصیص ۵۰٪ (ریال)" in fa.columns
+    assert "تخصیص ۵۰٪ (میلیون ریال)" in fa.columns
+    assert B.sensitivity_columns_fa(params)[1:] == list(fa.columns[2:])
 
 
 def test_projection_by_hand() -> None:
@@ -539,3 +539,18 @@ def test_projection_ages_from_birth_dates_without_history() -> None:
     # leaving in the first projected year only if it was under the limit → only the first.
     assert list(proj["leaving"]) == [0, 1]
     assert list(proj["admissions"]) == [0, 0]
+
+
+def test_weights_table_fa_reads_the_hand_example() -> None:
+    fa = B.weights_table_fa(make_params(method="performance_weighted"), THREE, PERF)
+    tehran = fa[fa[B.WEIGHTS_FA["province_name"]] == "تهران"].iloc[0]
+    assert tehran[B.WEIGHTS_FA["weight"]] == pytest.approx(1.2)
+    assert tehran[B.WEIGHTS_FA["raw_weight"]] == pytest.approx(16 / 13)
+    fars = fa[fa[B.WEIGHTS_FA["province_name"]] == "فارس"].iloc[0]
+    assert pd.isna(fars[B.WEIGHTS_FA["absorption"]]) and fars[B.WEIGHTS_FA["weight"]] == 1.0
+    assert not fars[B.WEIGHTS_FA["has_performance"]]
+
+
+def test_national_summary_million_column_holds_rials() -> None:
+    summary = B.national_summary(make_params(), 30 * MILLION)
+    assert summary[B.SUMMARY_MILLION].tolist() == summary[B.SUMMARY_AMOUNT].tolist()

@@ -31,7 +31,7 @@ def workbook(params: Params, tmp_path: Path) -> Path:
 
 
 def test_total_row_equals_distributable(workbook: Path, params: Params) -> None:
-    frame = pd.read_excel(workbook, sheet_name=notify.SHEET_ALLOCATION, header=notify.HEADER_ROW - 1)
+    frame = pd.read_excel(workbook, sheet_name=notify.SHEET_ALLOCATION, header=notify.HEADER_ROW - 1, engine="openpyxl")
     names = frame[budget.ALLOCATION_FA["province_name"]]
     total = frame[names == budget.TOTAL_LABEL].iloc[0]
     assert total[budget.ALLOCATION_FA["allocated"]] == params.budget.distributable == 25 * MILLION
@@ -71,12 +71,12 @@ def test_no_formulas_anywhere(workbook: Path) -> None:
             if name.startswith("xl/worksheets/"):
                 assert b"<f>" not in zf.read(name) and b"<f " not in zf.read(name)
     # the '=' value survived as text on the parameters sheet
-    values = dict(pd.read_excel(workbook, sheet_name=notify.SHEET_PARAMS).itertuples(index=False))
+    values = dict(pd.read_excel(workbook, sheet_name=notify.SHEET_PARAMS, engine="openpyxl").itertuples(index=False))
     assert values["service.name_fa"] == EVIL
 
 
 def test_parameters_sheet_lists_the_budget(workbook: Path, params: Params) -> None:
-    values = dict(pd.read_excel(workbook, sheet_name=notify.SHEET_PARAMS, dtype=str).itertuples(
+    values = dict(pd.read_excel(workbook, sheet_name=notify.SHEET_PARAMS, dtype=str, engine="openpyxl").itertuples(
         index=False))
     assert values["budget.method"] == "per_capita"
     assert values["budget.approved_credit"] == str(25 * MILLION)
@@ -88,6 +88,6 @@ def test_performance_weighted_shows_weights(tmp_path: Path) -> None:
     p = make_params(approved_credit=20 * MILLION, method="performance_weighted")
     table = budget.allocation_table(p, THREE, None)
     path = notify.write_allocation_workbook(p, table, tmp_path / "a.xlsx")
-    frame = pd.read_excel(path, header=notify.HEADER_ROW - 1)
+    frame = pd.read_excel(path, header=notify.HEADER_ROW - 1, engine="openpyxl")
     assert budget.ALLOCATION_FA["weight"] in frame.columns
     assert frame[budget.ALLOCATION_FA["province_name"]].iloc[31] == budget.TOTAL_LABEL

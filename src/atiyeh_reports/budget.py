@@ -62,6 +62,8 @@ LABEL_SURPLUS = "مازاد اعتبار نسبت به نیاز"
 LABEL_GAP = "کسری اعتبار نسبت به نیاز"
 SUMMARY_ITEM = "شرح"
 SUMMARY_AMOUNT = "مبلغ (ریال)"
+#: Same int Rials as SUMMARY_AMOUNT, to be shown in million Rials (``show_table(million=...)``).
+SUMMARY_MILLION = "مبلغ (میلیون ریال)"
 
 #: Numeric allocation table column → Persian header of the display table.
 ALLOCATION_FA: dict[str, str] = {
@@ -254,10 +256,11 @@ def requirement_table(params: Params, children: pd.DataFrame) -> pd.DataFrame:
 def national_summary(params: Params, requirement: pd.DataFrame | int) -> pd.DataFrame:
     """The year's credit from approved to distributable, against the total requirement.
 
-    ``requirement`` is the :func:`requirement_table` (or its total, in Rials).
-    Returns two columns, ``شرح`` (Persian label) and ``مبلغ (ریال)`` (int). The last
-    row is the surplus (distributable − requirement ≥ 0) or the gap (its absolute
-    value, labelled as a gap).
+    ``requirement`` is the :func:`requirement_table` or :func:`allocation_table`
+    (any frame with a ``requirement`` column), or the total in Rials. Returns
+    ``شرح`` (Persian label), ``مبلغ (ریال)`` (int) and ``مبلغ (میلیون ریال)`` (the same
+    int Rials, for showing in million Rials). The last row is the surplus
+    (distributable − requirement ≥ 0) or the gap (its absolute value, labelled as a gap).
     """
     total = int(requirement) if isinstance(requirement, int) else int(
         requirement["requirement"].sum()
@@ -276,6 +279,7 @@ def national_summary(params: Params, requirement: pd.DataFrame | int) -> pd.Data
         {
             SUMMARY_ITEM: pd.Series([r[0] for r in rows], dtype="str"),
             SUMMARY_AMOUNT: pd.Series([r[1] for r in rows], dtype="int64"),
+            SUMMARY_MILLION: pd.Series([r[1] for r in rows], dtype="int64"),
         }
     )
 
@@ -381,6 +385,37 @@ def _weights(
             }
         )
     return out
+
+
+WEIGHTS_FA = {
+    "province_name": "استان",
+    "absorption": "نسبت جذب",
+    "coverage": "نسبت پوشش",
+    "score": "امتیاز ترکیبی",
+    "raw_weight": "ضریب پیش از کف و سقف",
+    "weight": "ضریب عملکرد",
+    "has_performance": "عملکرد سال قبل گزارش شده",
+}
+#: Columns of :func:`weights_table_fa` that are shares (show as percentages).
+WEIGHTS_PERCENT_FA = (WEIGHTS_FA["absorption"], WEIGHTS_FA["coverage"], WEIGHTS_FA["score"])
+
+
+def weights_table_fa(
+    params: Params, children: pd.DataFrame, performance: pd.DataFrame | None
+) -> pd.DataFrame:
+    """:func:`weights_table` for reading: Persian headers, province names, floats (NaN = none).
+
+    The weights are computed whatever the method, so a report can show what
+    ``performance_weighted`` would do; only that method uses them.
+    """
+    w = weights_table(params, children, performance)
+    out = pd.DataFrame({"province_name": [by_code()[c].name_fa for c in w["province_code"]]})
+    for col in ("absorption", "coverage", "score", "raw_weight", "weight"):
+        out[col] = pd.array(
+            [float("nan") if v is None else float(v) for v in w[col]], dtype="float64"
+        )
+    out["has_performance"] = w["has_performance"].astype("bool")
+    return out.rename(columns=WEIGHTS_FA)
 
 
 # --- the allocation ----------------------------------------------------------------------
@@ -601,7 +636,11 @@ def _fa_int(n: int) -> str:
 def _fa_share(share: Decimal | Fraction) -> str:
     pct = Fraction(share) * 100
     text = f"{float(pct):.2f}".rstrip("0").rstrip(".")
-    return to_persian_digits(text) + "٪"
+    return to_persian_digits(text.replace(".", "٫")) + "٪"
+
+
+def _fa_decimal(value: Decimal) -> str:
+    return to_persian_digits(format(Decimal(value).normalize(), "f").replace(".", "٫"))
 
 
 def method_explanation(params: Params, table: pd.DataFrame) -> str:
@@ -639,7 +678,7 @@ def method_explanation(params: Params, table: pd.DataFrame) -> str:
             f"{_fa_share(pw.absorption)} و نسبت پوشش (بیمه‌نامه صادرشده به فرزندان تحت پوشش) "
             f"با وزن {_fa_share(pw.coverage)}؛ هر نسبت حداکثر ۱ در نظر گرفته می‌شود. امتیاز هر "
             "استان بر میانگین کشوری (وزن‌دار با نیاز) تقسیم می‌شود تا میانگین ضریب‌ها ۱ باشد، و "
-            f"سپس به بازه {to_persian_digits(pw.floor)} تا {to_persian_digits(pw.cap)} محدود می‌شود. "
+            f"سپس به بازه {_fa_decimal(pw.floor)} تا {_fa_decimal(pw.cap)} محدود می‌شود. "
             "هیچ استانی بیش از نیاز خود اعتبار نمی‌گیرد و آنچه از این سقف آزاد می‌شود میان "
             "استان‌های دیگر به همان نسبت تقسیم می‌شود."
         )
@@ -716,11 +755,23 @@ def _share_key(share: Decimal) -> str:
     return format(Decimal(share).normalize(), "f")
 
 
+def sensitivity_columns_fa(params: Params) -> list[str]:
+    """The amount columns of :func:`sensitivity_table_fa` (int Rials, headed in million Rials)."""
+    return ["نیاز اعتباری (میلیون ریال)"] + [
+        f"تخصیص {_fa_share(share)} (میلیون ریال)" for share in params.budget.sensitivity_shares
+    ]
+
+
 def sensitivity_table_fa(params: Params, table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`sensitivity_table` with Persian headers (تخصیص ۶۰٪ ...), amounts in Rials."""
-    names = {"province_name": "استان", "requirement": "نیاز اعتباری (ریال)"}
-    for share in params.budget.sensitivity_shares:
-        names[_share_key(share)] = f"تخصیص {_fa_share(share)} (ریال)"
+    """:func:`sensitivity_table` with Persian headers (تخصیص ۶۰٪ ...).
+
+    Values stay int Rials; the headers say million Rials, so show them with
+    ``show_table(million=sensitivity_columns_fa(params))``.
+    """
+    columns = sensitivity_columns_fa(params)
+    names = {"province_name": "استان", "requirement": columns[0]}
+    for share, header in zip(params.budget.sensitivity_shares, columns[1:], strict=True):
+        names[_share_key(share)] = header
     return table.drop(columns="province_code").rename(columns=names)
 
 
@@ -731,8 +782,14 @@ PROJECTION_FA = {
     "admissions": "پذیرش جدید (برآورد)",
     "children": "فرزندان واجد شرایط",
     "premium": "سرانه (ریال)",
-    "requirement": "اعتبار مورد نیاز (ریال)",
+    "requirement": "اعتبار مورد نیاز (میلیون ریال)",
 }
+#: :func:`projection_table_fa` columns for ``show_table``: counts, Rials, million Rials.
+PROJECTION_INTEGERS_FA = tuple(
+    PROJECTION_FA[c] for c in ("children_start", "leaving", "admissions", "children")
+)
+PROJECTION_MONEY_FA = (PROJECTION_FA["premium"],)
+PROJECTION_MILLION_FA = (PROJECTION_FA["requirement"],)
 
 
 def _ages(params: Params, children: pd.DataFrame) -> pd.Series:
@@ -821,7 +878,11 @@ def projection_table(
 
 
 def projection_table_fa(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`projection_table` with Persian headers (the year shown as text, no separators)."""
+    """:func:`projection_table` with Persian headers (the year as text, no separators).
+
+    The requirement stays int Rials under a million-Rials header
+    (``show_table(million=PROJECTION_MILLION_FA)``).
+    """
     out = table.copy()
     out["year"] = out["year"].map(to_persian_digits).astype("str")
     return out.rename(columns=PROJECTION_FA)

@@ -1,0 +1,45 @@
+"""The allocation report's charts: they build, and say what they show in Persian."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import matplotlib as mpl
+import pytest
+from test_budget import MILLION, THREE, make_params
+
+from atiyeh_reports import budget, budget_charts, charts
+
+
+@pytest.fixture(autouse=True)
+def _style():
+    with mpl.rc_context(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a fallback font warns; that is fonts.py's concern
+        charts.setup()
+        yield
+
+
+def texts(fig: charts.Figure) -> list[str]:
+    svg = charts.to_svg(fig, text_as_paths=False)
+    charts.close(fig)
+    return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_waterfall_shows_each_step_and_the_requirement() -> None:
+    # approved 40M, 50% released → 20M not released; 10% reserve → 2M; 18M distributable.
+    params = make_params(approved_credit=40 * MILLION, released_share="0.5", reserve_share="0.1")
+    shown = " ".join(texts(budget_charts.budget_waterfall_chart(
+        params, budget.requirement_table(params, THREE))))
+    for label in (budget.LABEL_APPROVED, "تخصیص‌نیافته", budget.LABEL_RESERVE, "قابل توزیع"):
+        assert label in shown
+    assert "۱۸" in shown and "نیاز کل: ۳۰" in shown  # million Rials, Persian digits
+
+
+def test_allocation_and_projection_charts() -> None:
+    params = make_params(approved_credit=25 * MILLION)
+    shown = texts(budget_charts.allocation_chart(budget.allocation_table(params, THREE, None)))
+    assert "تهران" in shown and "۱۳" in shown
+    proj = budget.projection_table(params, THREE, {})
+    shown = texts(budget_charts.projection_chart(proj))
+    assert "۱۴۰۴" in shown and "۱۴۰۷" in shown
