@@ -544,10 +544,12 @@ def test_projection_ages_from_birth_dates_without_history() -> None:
 def test_weights_table_fa_reads_the_hand_example() -> None:
     fa = B.weights_table_fa(make_params(method="performance_weighted"), THREE, PERF)
     tehran = fa[fa[B.WEIGHTS_FA["province_name"]] == "تهران"].iloc[0]
-    assert tehran[B.WEIGHTS_FA["weight"]] == pytest.approx(1.2)
-    assert tehran[B.WEIGHTS_FA["raw_weight"]] == pytest.approx(16 / 13)
+    assert tehran[B.WEIGHTS_FA["weight"]] == "۱٫۲۰۰"
+    assert tehran[B.WEIGHTS_FA["raw_weight"]] == "۱٫۲۳۱"  # 16/13 = 1.2307...
+    assert tehran[B.WEIGHTS_FA["absorption"]] == 1.0
     fars = fa[fa[B.WEIGHTS_FA["province_name"]] == "فارس"].iloc[0]
-    assert pd.isna(fars[B.WEIGHTS_FA["absorption"]]) and fars[B.WEIGHTS_FA["weight"]] == 1.0
+    assert pd.isna(fars[B.WEIGHTS_FA["absorption"]]) and fars[B.WEIGHTS_FA["weight"]] == "۱٫۰۰۰"
+    assert fars[B.WEIGHTS_FA["raw_weight"]] == "–"
     assert not fars[B.WEIGHTS_FA["has_performance"]]
 
 

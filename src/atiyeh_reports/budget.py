@@ -403,17 +403,23 @@ WEIGHTS_PERCENT_FA = (WEIGHTS_FA["absorption"], WEIGHTS_FA["coverage"], WEIGHTS_
 def weights_table_fa(
     params: Params, children: pd.DataFrame, performance: pd.DataFrame | None
 ) -> pd.DataFrame:
-    """:func:`weights_table` for reading: Persian headers, province names, floats (NaN = none).
+    """:func:`weights_table` for reading: Persian headers and province names.
 
+    The ratios and score are floats (NaN when there is none: show them with
+    ``percent=WEIGHTS_PERCENT_FA``); the two weights are text with three decimals
+    in Persian digits (``۱٫۲۰۰``, ``–`` when there is none), since the table
+    helpers show floats with one decimal, too coarse for a multiplier near 1.
     The weights are computed whatever the method, so a report can show what
     ``performance_weighted`` would do; only that method uses them.
     """
     w = weights_table(params, children, performance)
     out = pd.DataFrame({"province_name": [by_code()[c].name_fa for c in w["province_code"]]})
-    for col in ("absorption", "coverage", "score", "raw_weight", "weight"):
+    for col in ("absorption", "coverage", "score"):
         out[col] = pd.array(
             [float("nan") if v is None else float(v) for v in w[col]], dtype="float64"
         )
+    for col in ("raw_weight", "weight"):
+        out[col] = pd.array([_fa_weight(v) for v in w[col]], dtype="str")
     out["has_performance"] = w["has_performance"].astype("bool")
     return out.rename(columns=WEIGHTS_FA)
 
@@ -631,6 +637,15 @@ def allocation_table_fa(params: Params, table: pd.DataFrame) -> pd.DataFrame:
 # --- explanation -------------------------------------------------------------------------
 def _fa_int(n: int) -> str:
     return to_persian_digits(f"{n:,}").replace(",", "٬")
+
+
+def _fa_weight(value: Fraction | None) -> str:
+    """A weight with three decimals, rounded half up, in Persian digits (``–`` for none)."""
+    if value is None:
+        return "–"
+    thousandths = math.floor(Fraction(value) * 1000 + Fraction(1, 2))
+    whole, frac = divmod(thousandths, 1000)
+    return to_persian_digits(f"{whole}٫{frac:03d}")
 
 
 def _fa_share(share: Decimal | Fraction) -> str:

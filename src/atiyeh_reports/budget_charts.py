@@ -44,11 +44,12 @@ def budget_waterfall_chart(params: Params, requirement: pd.DataFrame | int) -> c
         scale=MILLION,
     )
     ax = fig.axes[0]
+    # the line and its label sit at the left end, over the distributable bar it compares with
     ax.axhline(total, color=charts.HIGHLIGHT, linestyle="--", linewidth=1.2)
     ax.annotate(
         f"نیاز کل: {charts.number_fa(total / MILLION)}",
-        xy=(1.0, total), xycoords=("axes fraction", "data"),
-        xytext=(0, 3), textcoords="offset points", ha="right", va="bottom",
+        xy=(0.01, total), xycoords=("axes fraction", "data"),
+        xytext=(0, 3), textcoords="offset points", ha="left", va="bottom",
         color=charts.HIGHLIGHT, fontsize=8,
     )
     ax.set_ylim(top=max(ax.get_ylim()[1], total * 1.12))
