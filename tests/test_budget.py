@@ -556,3 +556,30 @@ def test_weights_table_fa_reads_the_hand_example() -> None:
 def test_national_summary_million_column_holds_rials() -> None:
     summary = B.national_summary(make_params(), 30 * MILLION)
     assert summary[B.SUMMARY_MILLION].tolist() == summary[B.SUMMARY_AMOUNT].tolist()
+
+
+def test_requirement_needs_province_code() -> None:
+    with pytest.raises(B.BudgetError, match="province_code"):
+        B.requirement_table(make_params(), pd.DataFrame({"national_id": ["0000000001"]}))
+    empty = B.requirement_table(make_params(), make_children({}))
+    assert len(empty) == 31 and int(empty["requirement"].sum()) == 0
+
+
+def test_projection_history_may_include_the_report_year() -> None:
+    children = make_children({A: 4}, ages=[16, 17, 17, 5])
+    history = {1403: children.iloc[:2], 1404: children}
+    params = make_params(projection_years=1)
+    assert B.projection_table(params, children, history).equals(
+        B.projection_table(params, children, {1403: children.iloc[:2]})
+    )
+
+
+def test_performance_of_other_years_is_ignored_and_duplicates_raise() -> None:
+    params = make_params(floor_last_year=True)
+    old = make_performance({A: (14 * MILLION, 1, 1, 1)}, year=1403)  # another year's forms
+    table = B.allocation_table(params, THREE, old)
+    assert allocated(table) == {A: 13 * MILLION, BB: 7 * MILLION, C: 5 * MILLION}
+    assert table["last_year_notified"].isna().all()
+    twice = pd.concat([PERF, PERF.iloc[:1]], ignore_index=True)
+    with pytest.raises(B.BudgetError, match="more than once"):
+        B.allocation_table(params, THREE, twice)

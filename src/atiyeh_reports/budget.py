@@ -23,6 +23,13 @@ The allocation, in brief
    so the provinces add up to the distributable amount to the unit. When the
    distributable amount covers every requirement, each province gets its
    requirement and the surplus stays unallocated at HQ (reported).
+
+Bounds: a province's ceiling is its requirement rounded down to the unit (and
+its ``province_caps`` entry); its floor is its ``province_floors`` entry and,
+with ``floor_last_year``, last year's notified credit, each rounded up to the
+unit. A floor never lifts a province above its ceiling. Explicit floors that
+add up to more than the distributable amount stop the run (:class:`BudgetError`);
+last-year floors that do not fit are dropped as a whole and the explanation says so.
 """
 
 from __future__ import annotations
@@ -234,7 +241,11 @@ def requirement_table(params: Params, children: pd.DataFrame) -> pd.DataFrame:
     its ``province_code`` column is used. Provinces with no child get 0.
     """
     codes = [p.code for p in provinces()]
-    counts = children["province_code"].value_counts() if len(children) else pd.Series(dtype=int)
+    if "province_code" not in children.columns:
+        raise BudgetError(
+            "children table: column province_code is missing; pass the clean children table"
+        )
+    counts = children["province_code"].value_counts()
     unknown = sorted(set(counts.index) - set(codes))
     if unknown:
         raise BudgetError(
@@ -833,7 +844,9 @@ def admissions_by_province(
 
     New admissions in year t are children (by national_id) in year t's table who
     were not in year t−1's. Uses every pair (t−1, t) where both tables are known,
-    ``year`` included; provinces with none get 0. Empty when no pair exists.
+    ``year`` included (``history_children`` may hold ``year`` too, e.g.
+    ``YearData.children_by_year``; ``children`` wins). Provinces with none get 0.
+    Empty when no pair exists.
     """
     tables = {**dict(history_children), year: children}
     pairs = [t for t in sorted(tables) if t - 1 in tables]
