@@ -38,6 +38,11 @@ def test_total_row_equals_distributable(workbook: Path, params: Params) -> None:
     provinces = frame.iloc[: names.tolist().index(budget.TOTAL_LABEL)]
     assert len(provinces) == 31
     assert provinces[budget.ALLOCATION_FA["allocated"]].sum() == 25 * MILLION
+    # the lines below the table account for every Rial of the distributable amount
+    notes = dict(zip(names.iloc[32:], frame[budget.ALLOCATION_FA["allocated"]].iloc[32:],
+                     strict=True))
+    assert notes[budget.LABEL_DISTRIBUTABLE] == params.budget.distributable
+    assert notes["توزیع‌نشده (در ستاد می‌ماند)"] == 0
     tehran = provinces[provinces[budget.ALLOCATION_FA["province_name"]] == "تهران"].iloc[0]
     assert tehran[budget.ALLOCATION_FA["allocated"]] == 13 * MILLION  # see test_budget
 

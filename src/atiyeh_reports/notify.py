@@ -118,10 +118,11 @@ def _write_allocation_sheet(ws: Worksheet, params: Params, table: pd.DataFrame) 
         ("توزیع‌نشده (در ستاد می‌ماند)", totals.unallocated),
         ("کمتر از یک واحد گرد کردن (به ذخیره ستاد افزوده می‌شود)", totals.sub_unit_remainder),
     ]
+    amount_col = headers.index(budget.ALLOCATION_FA["allocated"]) + 1  # under the allocations
     for k, (label, amount) in enumerate(notes):
         row = last + 2 + k
         _put(ws, row, 1, label).font = _PLAIN
-        cell = _put(ws, row, 2, amount)
+        cell = _put(ws, row, amount_col, amount)
         cell.number_format, cell.font = MONEY_FORMAT, _PLAIN
 
     widths = {budget.ALLOCATION_FA["province_name"]: 22}
