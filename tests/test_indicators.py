@@ -86,13 +86,26 @@ def test_province_indicators_compute_each_ratio(params):
     assert tehran["coverage"] == pytest.approx(0.9)
     assert tehran["issued_late"] == 3 and tehran["late_share"] == pytest.approx(3 / 9)
     assert tehran["absorption"] == pytest.approx(0.9)
-    assert tehran["cost_per_insured"] == 3_600_000 and tehran["cost_ratio"] == pytest.approx(1.0)
+    assert tehran["cost_per_insured"] == 3_600_000
+    # compared with the premium of the performance year, from params/1403.yaml
+    premium_1403 = load_params(PARAMS_FILE.with_name("1403.yaml")).service.per_capita_premium
+    assert tehran["performance_premium"] == premium_1403
+    assert tehran["cost_ratio"] == pytest.approx(3_600_000 / premium_1403)
     assert tehran["performance_year"] == 1403
     assert tehran["rejected_share"] == pytest.approx(2 / 12)
     assert tehran["corrected_share"] == pytest.approx(3 / 12)
     # Isfahan sent no performance: money is missing, not zero
     assert pd.isna(t.loc["IR-10", "credit_spent"]) and pd.isna(t.loc["IR-10", "absorption"])
     assert t["credit_spent"].dtype == "Int64"
+
+
+def test_no_file_for_the_performance_year_means_no_cost_ratio(params, tmp_path):
+    lone = tmp_path / "1404.yaml"
+    lone.write_text(PARAMS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    kids, pols, perf, summ = year_frames(1404, {"IR-23": (2, 2)},
+                                         perf={"IR-23": (10_000_000, 9_000_000, 3)})
+    t = province_indicators(kids, pols, perf, summ, load_params(lone))
+    assert t.loc[0, "cost_per_insured"] == 3_000_000 and pd.isna(t.loc[0, "cost_ratio"])
 
 
 def test_no_insurer_export_means_unknown_coverage(params):

@@ -19,6 +19,9 @@ absorption         target ≤ a ≤ 1              ≥ target − 0.15, or a > 1
 late_share         ≤ 0.05                      ≤ 0.20                           above
 rejected_share     ≤ data_quality_target       ≤ 2 × target                     above
 cost_ratio         within ±5% of the premium   within ±15%                      beyond
+                   of the performance year
+                   (``params/<Y-1>.yaml``;
+                   no light when absent)
 =================  ==========================  ===============================  ==========
 
 A missing value gets no light and does not count. Rank: fewest reds first,
@@ -29,13 +32,15 @@ then the province code, so ties are broken the same way every time.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from atiyeh_reports.errors import ParamsError
 from atiyeh_reports.insurer import reconcile
-from atiyeh_reports.params import Insurer, Params
+from atiyeh_reports.params import Insurer, Params, load_params
 from atiyeh_reports.provinces import name_fa
 
 __all__ = [
@@ -61,14 +66,45 @@ def _div(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den != 0)).astype(float)
 
 
+def year_params(params: Params, year: int) -> Params | None:
+    """The parameters of ``year`` from ``params/<year>.yaml`` beside ``params.source``, if any.
+
+    History years need their own premium and list date; the file is read with
+    the same data folder as ``params``.
+    """
+    if params.year == year:
+        return params
+    if params.source is None:
+        return None
+    path = Path(params.source).parent / f"{year}.yaml"
+    if not path.is_file():
+        return None
+    try:
+        own = load_params(path)
+    except ParamsError:
+        return None
+    return own.model_copy(update={"data_dir": params.data_dir})
+
+
 def _list_date_for(params: Params) -> Params:
-    """Params whose list date falls in ``params.year``: history years reuse the report
-    year's parameters, so their list date is moved to the same day of their own year."""
+    """Params whose list date falls in ``params.year``.
+
+    History years may arrive carrying the report year's parameters: their own
+    file is used when it exists, else the list date is moved to the same day of
+    their own year.
+    """
     text = params.insurer.list_date.strip()
     head, sep, rest = text[:4], text[4:5], text[5:]
-    if head.isdigit() and int(head) != params.year and sep:
-        return params.model_copy(update={"insurer": Insurer(list_date=f"{params.year}{sep}{rest}")})
-    return params
+    if not (head.isdigit() and int(head) != params.year and sep):
+        return params
+    if params.source is not None:
+        sibling = Path(params.source).parent / f"{params.year}.yaml"
+        if sibling.is_file():
+            try:
+                return load_params(sibling).model_copy(update={"data_dir": params.data_dir})
+            except ParamsError:
+                pass
+    return params.model_copy(update={"insurer": Insurer(list_date=f"{params.year}{sep}{rest}")})
 
 
 def province_indicators(children: pd.DataFrame, policies: pd.DataFrame,
@@ -83,7 +119,8 @@ def province_indicators(children: pd.DataFrame, policies: pd.DataFrame,
     params = _list_date_for(params)
     rec = reconcile(children, policies, params, history_children=history_children)
     codes = sorted({c for frame in (children, performance, summary, rec.counts)
-                    for c in frame.get("province_code", pd.Series(dtype=object)).dropna()})
+                    if "province_code" in frame
+                    for c in frame["province_code"].dropna()})
     out = pd.DataFrame({"province_code": codes})
     out.insert(0, "year", params.year)
     counts = rec.counts.dropna(subset=["province_code"]).set_index("province_code")
@@ -97,7 +134,9 @@ def province_indicators(children: pd.DataFrame, policies: pd.DataFrame,
     out["dated_policies"] = out["province_code"].map(delays["issued"]).fillna(0)
     out["issued_late"] = out["province_code"].map(delays["late"]).fillna(0)
     out["median_delay_days"] = out["province_code"].map(delays["median_days"]).astype(float)
-    perf = performance.drop_duplicates("province_code").set_index("province_code")
+    perf_cols = ["province_code", *_MONEY]
+    perf = performance.reindex(columns=perf_cols).drop_duplicates("province_code").set_index(
+        "province_code")
     out["performance_year"] = params.year - 1
     for col in _MONEY:
         out[col] = out["province_code"].map(perf[col]).astype("Int64") if col in perf else pd.NA
@@ -113,7 +152,10 @@ def province_indicators(children: pd.DataFrame, policies: pd.DataFrame,
     cost = out["credit_spent"] // out["children_covered"].where(out["children_covered"] > 0)
     out["cost_per_insured"] = cost.astype("Int64")
     out["premium"] = params.service.per_capita_premium
-    out["cost_ratio"] = _div(out["cost_per_insured"], out["premium"])
+    perf_params = year_params(params, params.year - 1)
+    out["performance_premium"] = pd.array(
+        [perf_params.service.per_capita_premium if perf_params else pd.NA] * len(out), dtype="Int64")
+    out["cost_ratio"] = _div(out["cost_per_insured"], out["performance_premium"])
     out["rejected_share"] = _div(out["rejected"], out["rows_read"])
     out["corrected_share"] = _div(out["corrected"], out["rows_read"])
     out.insert(2, "province", out["province_code"].map(name_fa))
@@ -133,7 +175,9 @@ def national_indicators(table: pd.DataFrame) -> pd.DataFrame:
         out["children_covered"] > 0)).astype("Int64")
     premium = table.groupby("year")["premium"].first().reindex(out["year"]).to_numpy()
     out["premium"] = premium.astype("int64")
-    out["cost_ratio"] = _div(out["cost_per_insured"], out["premium"])
+    perf_premium = table.groupby("year")["performance_premium"].first().reindex(out["year"])
+    out["performance_premium"] = perf_premium.astype("Int64").to_numpy()
+    out["cost_ratio"] = _div(out["cost_per_insured"], out["performance_premium"])
     out["rejected_share"] = _div(out["rejected"], out["rows_read"])
     out["corrected_share"] = _div(out["corrected"], out["rows_read"])
     out["provinces"] = table.groupby("year")["province_code"].nunique().reindex(out["year"]).to_numpy()

@@ -1,0 +1,160 @@
+"""Headline numbers, findings by rule, and the follow-up list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from atiyeh_reports import vocab
+from atiyeh_reports.evaluation import (
+    RULE_ORDER,
+    evaluate,
+    findings_markdown,
+    follow_up_fa,
+    follow_up_list,
+    headline_numbers,
+    key_findings,
+)
+from atiyeh_reports.indicators import province_indicators, scorecard, yoy_table
+from atiyeh_reports.insurer import reconcile
+from atiyeh_reports.national_id import check_digit
+from atiyeh_reports.params import load_params
+from atiyeh_reports.privacy import scan_for_personal_data
+
+PARAMS_FILE = Path(__file__).parents[1] / "params" / "1404.yaml"
+PREMIUM = 3_600_000
+LIST = dt.date(2025, 5, 5)  # 1404/02/15
+
+
+def nid(n: int) -> str:
+    first = f"{n:09d}"
+    return first + str(check_digit(first))
+
+
+@pytest.fixture(scope="module")
+def params():
+    return load_params(PARAMS_FILE)
+
+
+def frames(sizes: dict[str, tuple[int, int]], year: int = 1404, *, start: int = 1, late: int = 0,
+           absorption: dict[str, float] | None = None):
+    """Children, policies, performance and summary: sizes is province -> (eligible, insured)."""
+    kids, pols, n = [], [], start
+    shift = dt.timedelta(days=365 * (1404 - year))
+    for code, (eligible, insured) in sizes.items():
+        for i in range(eligible):
+            kids.append({"year": year, "province_code": code, "national_id": nid(n), "age": 9,
+                         "first_name": "سارا", "last_name": "کریمی"})
+            if i < insured:
+                days = 80 if i < late else 3
+                pols.append({"policy_no": f"{year}-{n}", "national_id": nid(n), "province_code": code,
+                             "issue_date": LIST - shift + dt.timedelta(days=days), "premium": PREMIUM,
+                             "status": vocab.POLICY_ACTIVE, "source_file": "p", "source_row": n})
+            n += 1
+    perf = pd.DataFrame([
+        {"year": year, "performance_year": year - 1, "province_code": c,
+         "credit_notified": 100_000_000, "credit_spent": int(100_000_000 * a),
+         "children_covered": 25, "policies_issued": 25, "children_left": 0, "source_file": "f"}
+        for c, a in (absorption or {}).items()])
+    summary = pd.DataFrame({"province_code": list(sizes), "rows_read": [e for e, _ in sizes.values()],
+                            "accepted": [e for e, _ in sizes.values()], "corrected": 0, "rejected": 0})
+    pol = pd.DataFrame(pols)
+    pol["premium"] = pol["premium"].astype("int64")
+    return pd.DataFrame(kids), pol, perf, summary
+
+
+def findings_for(params, sizes, **kw):
+    kids, pols, perf, summ = frames(sizes, **kw)
+    table = province_indicators(kids, pols, perf, summ, params)
+    rec = reconcile(kids, pols, params)
+    return key_findings(table, rec, params), table, rec
+
+
+def test_dropping_a_province_below_target_names_it(params):
+    ok = {"IR-23": (20, 20), "IR-10": (20, 20)}
+    before, _, _ = findings_for(params, ok)
+    assert not [f for f in before if f.rule == "coverage"]
+    after, _, _ = findings_for(params, {**ok, "IR-10": (20, 15)})
+    cov = [f for f in after if f.rule == "coverage"]
+    assert len(cov) == 1 and cov[0].provinces == ("IR-10",)
+    assert "اصفهان" in cov[0].text and "تهران" not in cov[0].text
+    assert "۱ استان کمتر از هدف ۹۵٪" in cov[0].text and "(۷۵٪)" in cov[0].text
+    assert cov[0].severity == "high"  # 75% is more than 10 points below target
+
+
+def test_two_provinces_below_target_are_counted(params):
+    found, _, _ = findings_for(params, {"IR-23": (20, 18), "IR-10": (20, 18), "IR-07": (10, 10)})
+    cov = next(f for f in found if f.rule == "coverage")
+    assert "۲ استان" in cov.text and set(cov.provinces) == {"IR-23", "IR-10"}
+    assert cov.severity == "medium"  # 90% is within the amber margin
+
+
+def test_absorption_and_late_rules(params):
+    found, _, _ = findings_for(params, {"IR-23": (10, 10)}, late=3,
+                               absorption={"IR-23": 0.5})
+    rules = {f.rule: f for f in found}
+    assert "۱۴۰۳" in rules["absorption"].text and "تهران (۵۰٪)" in rules["absorption"].text
+    assert rules["late"].text.startswith("۳ بیمه‌نامه بیش از ۴۵ روز")
+
+
+def test_off_list_policy_is_a_high_finding_and_comes_first(params):
+    kids, pols, perf, summ = frames({"IR-23": (20, 19)})  # coverage 95%: no coverage finding
+    stray = pols.iloc[[0]].assign(policy_no="X", national_id=nid(99999))
+    pols = pd.concat([pols, stray], ignore_index=True)
+    table = province_indicators(kids, pols, perf, summ, params)
+    found = key_findings(table, reconcile(kids, pols, params), params)
+    assert found[0].rule == "off_list" and found[0].severity == "high"
+    assert "۱ بیمه‌نامهٔ فعال برای افرادی که در فهرست امسال نبودند" in found[0].text
+    assert "۴ میلیون ریال" in found[0].text  # 3.6 million rounded
+
+
+def test_ordering_is_severity_then_weight_then_rule(params):
+    found, _, _ = findings_for(params, {"IR-23": (40, 30), "IR-10": (10, 10)}, late=2)
+    keys = [f.sort_key(RULE_ORDER) for f in found]
+    assert keys == sorted(keys)
+    assert found[0].rule == "coverage"  # high
+    md = findings_markdown(found)
+    assert md.startswith("۱. ") and md.count("\n") == min(len(found), 3) - 1
+
+
+def test_coverage_drop_needs_last_year(params):
+    cur = frames({"IR-23": (20, 15)})
+    prev = frames({"IR-23": (20, 20)}, year=1403, start=1000)
+    t = pd.concat([province_indicators(*prev[:4], params.model_copy(update={"year": 1403})),
+                   province_indicators(*cur[:4], params)], ignore_index=True)
+    found = key_findings(t, reconcile(cur[0], cur[1], params), params, yoy_table(t))
+    drop = next(f for f in found if f.rule == "coverage_drop")
+    assert "۱۴۰۳" in drop.text and "۲۵٫۰٪" in drop.text
+
+
+def test_headline_numbers_add_up(params):
+    _, table, rec = findings_for(params, {"IR-23": (10, 8), "IR-10": (5, 5)})
+    h = headline_numbers(table, rec, params).set_index("key")["value"]
+    assert h["eligible"] == 15 and h["insured"] == 13 and h["no_policy"] == 2
+    assert h["coverage"] == pytest.approx(13 / 15)
+    assert h["provinces_below_target"] == 1
+
+
+def test_follow_up_lists_reds_and_reconciliation_cases(params):
+    _, table, rec = findings_for(params, {"IR-23": (10, 5), "IR-10": (5, 5)})
+    follow = follow_up_list(scorecard(table, params), rec)
+    assert follow["province_code"].tolist() == ["IR-23"]
+    assert "پوشش کمتر از هدف (۵۰٪)" in follow.loc[0, "reasons"]
+    assert "۵ فرزند بدون بیمه‌نامه" in follow.loc[0, "reasons"]
+    assert list(follow_up_fa(follow).columns) == ["استان", "شاخص‌های قرمز", "دلایل پیگیری"]
+
+
+def test_evaluate_outputs_carry_no_ids_or_names(params):
+    kids, pols, perf, summ = frames({"IR-23": (12, 9), "IR-10": (6, 6)}, late=1,
+                                    absorption={"IR-23": 0.7})
+    y = SimpleNamespace(params=params, children=kids, policies=pols, performance=perf,
+                        summary=summ, history={})
+    ev = evaluate(y)
+    shown = "\n".join([ev.top_findings(), ev.headline().to_string(), ev.card.to_string(),
+                       ev.follow_up.to_string(), ev.yoy.to_string()])
+    assert scan_for_personal_data(shown, names=["سارا کریمی"]) == []
+    assert ev.findings and ev.card["rank"].tolist() == [1, 2]
