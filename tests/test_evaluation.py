@@ -118,7 +118,7 @@ def test_ordering_is_severity_then_weight_then_rule(params):
     assert keys == sorted(keys)
     assert found[0].rule == "coverage"  # high
     md = findings_markdown(found)
-    assert md.startswith("۱. ") and md.count("\n") == min(len(found), 3) - 1
+    assert md.startswith("۱. ") and md.count("\n\n") == min(len(found), 3) - 1
 
 
 def test_coverage_drop_needs_last_year(params):
@@ -158,3 +158,32 @@ def test_evaluate_outputs_carry_no_ids_or_names(params):
                        ev.follow_up.to_string(), ev.yoy.to_string()])
     assert scan_for_personal_data(shown, names=["سارا کریمی"]) == []
     assert ev.findings and ev.card["rank"].tolist() == [1, 2]
+
+
+def test_charts_draw_one_bar_per_province_and_the_target(params):
+    from atiyeh_reports import eval_charts
+
+    kids, pols, perf, summ = frames({"IR-23": (10, 5), "IR-10": (5, 5)},
+                                    absorption={"IR-23": 0.5, "IR-10": 0.95})
+    y = SimpleNamespace(params=params, children=kids, policies=pols, performance=perf,
+                        summary=summ, history={})
+    ev = evaluate(y)
+    for chart in (eval_charts.coverage_chart, eval_charts.absorption_chart):
+        fig = chart(ev)
+        ax = fig.axes[0]
+        assert len(ax.patches) == 2
+        assert any(line.get_linestyle() == "--" for line in ax.get_lines())
+
+
+def test_notebook_pieces_render_without_ids(params):
+    from atiyeh_reports import evaluation as e
+
+    kids, pols, perf, summ = frames({"IR-23": (10, 5), "IR-10": (5, 5)}, late=2,
+                                    absorption={"IR-23": 0.5})
+    ev = evaluate(SimpleNamespace(params=params, children=kids, policies=pols, performance=perf,
+                                  summary=summ, history={}))
+    pieces = [f(ev) for f in (e.headline_html, e.reconciliation_html, e.delays_html,
+                              e.scorecard_html, e.yoy_html, e.findings_html, e.follow_up_html)]
+    html = "".join(p.data for p in pieces) + e.top_findings_md(ev).data
+    assert 'style="background:#f4c7c3">قرمز' in html
+    assert scan_for_personal_data(html, names=["سارا کریمی"]) == []

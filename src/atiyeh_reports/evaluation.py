@@ -295,7 +295,7 @@ def findings_markdown(findings: list[Finding], top: int | None = 3) -> str:
     chosen = findings if top is None else findings[:top]
     if not chosen:
         return "در این سال یافتهٔ نیازمند توجهی بر پایهٔ قواعد ارزیابی پیدا نشد."
-    return "\n".join(f"{to_persian_digits(i)}. {f.text}" for i, f in enumerate(chosen, start=1))
+    return "\n\n".join(f"{to_persian_digits(i)}. {f.text}" for i, f in enumerate(chosen, start=1))
 
 
 def findings_fa(findings: list[Finding]) -> pd.DataFrame:
@@ -389,3 +389,78 @@ def evaluate(y: Any) -> Evaluation:
     findings = key_findings(table[table["year"] == params.year], rec, params, yoy)
     return Evaluation(params=params, table=table, rec=rec, card=card, yoy=yoy, findings=findings,
                       follow_up=follow_up_list(card, rec))
+
+
+# --- shown in the notebook (formatting at the edge) ---------------------------------------------
+_LIGHT_STYLE = {"سبز": "#c8e6c9", "زرد": "#fff3b0", "قرمز": "#f4c7c3"}
+
+
+def headline_html(ev: Evaluation) -> Any:
+    """The summary page's key numbers as a two-column table."""
+    from atiyeh_reports.display import show_table
+
+    return show_table(ev.headline(), caption="اعداد اصلی")
+
+
+def reconciliation_html(ev: Evaluation) -> Any:
+    """Children and policies per category per province (counts only, no IDs)."""
+    from atiyeh_reports.display import show_table
+    from atiyeh_reports.insurer import counts_fa
+
+    table = counts_fa(ev.rec)
+    return show_table(table, integers=[c for c in table.columns if c != "استان"], total_row=True,
+                      caption="نتیجهٔ تطبیق فهرست فرزندان با خروجی بیمه‌گر")
+
+
+def delays_html(ev: Evaluation) -> Any:
+    """Issuance delay per province."""
+    from atiyeh_reports.display import show_table
+    from atiyeh_reports.insurer import delays_fa
+
+    return show_table(delays_fa(ev.rec), caption="فاصلهٔ صدور بیمه‌نامه از ارسال فهرست")
+
+
+def scorecard_html(ev: Evaluation) -> Any:
+    """The scorecard with coloured light cells (green / amber / red) and the rank."""
+    from IPython.display import HTML
+
+    from atiyeh_reports.display import table_html
+
+    table = ind.scorecard_fa(ev.card)
+    percent = [c for c in table.columns if c not in ("رتبه", "استان") and not c.startswith("وضعیت")]
+    html = table_html(table, percent=percent, integers=["رتبه"],
+                      caption="کارنامهٔ استان‌ها (سبز: در حد هدف، زرد: نزدیک هدف، قرمز: دور از هدف)")
+    for word, colour in _LIGHT_STYLE.items():
+        html = html.replace(f"<td>{word}</td>", f'<td style="background:{colour}">{word}</td>')
+    return HTML(html)
+
+
+def yoy_html(ev: Evaluation) -> Any:
+    """This year against last year, per province and nationally."""
+    from atiyeh_reports.display import show_table
+
+    table = ind.yoy_fa(ev.yoy)
+    percent = [c for c in table.columns if "پوشش" in c or "جذب" in c]
+    return show_table(table, percent=percent, integers=[c for c in table.columns if "واجد" in c],
+                      caption="مقایسه با سال قبل")
+
+
+def findings_html(ev: Evaluation) -> Any:
+    """Every finding, most important first."""
+    from atiyeh_reports.display import show_table
+
+    return show_table(findings_fa(ev.findings), caption="همهٔ یافته‌ها")
+
+
+def follow_up_html(ev: Evaluation) -> Any:
+    """Provinces that need follow-up, with the reasons."""
+    from atiyeh_reports.display import show_table
+
+    return show_table(follow_up_fa(ev.follow_up), caption="استان‌های نیازمند پیگیری")
+
+
+def top_findings_md(ev: Evaluation) -> Any:
+    """The three most important findings as Markdown sentences."""
+    from atiyeh_reports.display import prose
+
+    return prose(ev.top_findings())

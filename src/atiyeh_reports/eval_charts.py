@@ -1,0 +1,49 @@
+"""Charts of the evaluation report, drawn with the shared style of :mod:`atiyeh_reports.charts`.
+
+Each function takes an :class:`atiyeh_reports.evaluation.Evaluation` and returns a
+:class:`matplotlib.figure.Figure`; provinces below target are highlighted and the
+target is drawn as a dashed line, so the reader sees who needs follow-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from atiyeh_reports import charts
+from atiyeh_reports.text import to_persian_digits
+
+__all__ = ["absorption_chart", "coverage_chart"]
+
+
+def _with_target(fig: Figure, target_pct: float, label: str) -> Figure:
+    ax = fig.axes[0]
+    ax.axvline(target_pct, color="#555555", linestyle="--", linewidth=1)
+    ax.text(target_pct, -0.9, label, ha="center", va="bottom", fontsize=8)
+    return fig
+
+
+def _share_chart(current: pd.DataFrame, column: str, target: float, title: str, xlabel: str
+                 ) -> Figure:
+    values = (current.set_index("province_code")[column].astype(float) * 100).dropna()
+    below = [code for code, v in values.items() if v < target * 100]
+    fig = charts.bar_by_province(values, title, xlabel, highlight=below, decimals=1)
+    return _with_target(fig, target * 100, f"هدف {to_persian_digits(round(target * 100))}٪")
+
+
+def coverage_chart(ev: Any) -> Figure:
+    """Coverage (insured / eligible) per province, with the target line."""
+    target = float(ev.params.thresholds.coverage_target)
+    year = to_persian_digits(ev.params.year)
+    return _share_chart(ev.current, "coverage", target, f"پوشش بیمه به تفکیک استان، {year}",
+                        "درصد فرزندان واجد شرایط دارای بیمه‌نامهٔ فعال")
+
+
+def absorption_chart(ev: Any) -> Figure:
+    """Absorption (spent / notified) of the performance year per province, with the target line."""
+    target = float(ev.params.thresholds.absorption_target)
+    year = to_persian_digits(ev.params.year - 1)
+    return _share_chart(ev.current, "absorption", target, f"جذب اعتبار به تفکیک استان، {year}",
+                        "درصد اعتبار ابلاغی که هزینه شد")
