@@ -149,10 +149,20 @@ def load_year(
     year = prepare_year(params)
     history = {}
     for past in params.history_years:
-        past_params = params.model_copy(update={"year": past, "history_years": ()})
         if layout.provinces_dir(params.data_dir, past).is_dir():
-            history[past] = prepare_year(past_params)
+            history[past] = prepare_year(history_params(params, past))
     return YearData(**{**year.__dict__, "history": history})
+
+
+def history_params(params: Params, year: int) -> Params:
+    """The parameters of an earlier year: its own file beside this one when there is one
+    (its premium, list date and credit were that year's), else this year's with the year changed.
+    Either way the data come from this run's data folder."""
+    own = Path(params.source).with_name(f"{year}.yaml") if params.source else None
+    if own is not None and own.is_file():
+        past = load_params(own)
+        return past.model_copy(update={"data_dir": params.data_dir, "history_years": ()})
+    return params.model_copy(update={"year": year, "history_years": ()})
 
 
 def _params_file(params_path: str | Path) -> Path:
