@@ -27,7 +27,10 @@ import shutil
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 
@@ -48,7 +51,13 @@ def _nid(n: int) -> str:
 
 
 def write_forms(data_dir: Path, rows: int, seed: int = 1404) -> float:
-    """Write ``rows`` children over 31 workbooks; return the seconds it took."""
+    """Write ``rows`` children over 31 workbooks; return the seconds it took.
+
+    openpyxl writes each workbook's frame (titles, header, performance sheet);
+    the data rows are streamed into the sheet XML as openpyxl's write-only mode
+    would write them (numbers as ``<v>``, text as inline strings), which is
+    ~20 times faster and keeps a 1,000,000-row run in bounded memory.
+    """
     start = time.perf_counter()
     rng = random.Random(seed)
     folder = layout.provinces_dir(data_dir, YEAR)
@@ -57,59 +66,101 @@ def write_forms(data_dir: Path, rows: int, seed: int = 1404) -> float:
     per = [rows // len(all_provinces)] * len(all_provinces)
     for i in range(rows % len(all_provinces)):
         per[i] += 1
-    n = 0
-    headers = list(layout.CHILDREN_COLUMNS)
+    first = 0
     for province, count in zip(all_provinces, per, strict=True):
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(layout.SHEET_CHILDREN)
-        ws.append([f"{layout.PROVINCE_LABEL}: {province.name_fa}"])
-        ws.append([f"{layout.YEAR_LABEL}: {YEAR}"])
-        ws.append(["فهرست فرزندان"])
-        ws.append([])
-        ws.append(headers)
-        for r in range(count):
-            n += 1
-            nid: object = _nid(n)
-            gender = "پسر" if n % 2 else "دختر"
-            dirt = rng.random()
-            if dirt < 0.003:
-                nid = str(nid).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
-            elif dirt < 0.006:
-                nid = str(nid)[:9] + str((int(str(nid)[9]) + 1) % 10)
-            elif dirt < 0.01:
-                gender = "مذکر" if n % 2 else "مونث"
-            birth = dt.date(2008, 4, 1) + dt.timedelta(days=rng.randrange(0, 6000))
-            ws.append([r + 1, nid, "نام", "نام خانوادگی", gender, to_jalali_str(birth),
-                       "بی‌سرپرست" if n % 3 else "بدسرپرست", "مرکز شبانه‌روزی", f"د-{n}",
-                       "1402/05/01", "شهرستان"])
-        perf = wb.create_sheet(layout.SHEET_PERFORMANCE)
-        perf.append(["عملکرد سال قبل"])
-        perf.append(list(layout.PERFORMANCE_COLUMNS))
-        perf.append([count * 3_600_000, count * 3_400_000, count, count - 1, 3])
         path = folder / f"{province.code}_{province.name_fa.replace(' ', '_')}.xlsx"
-        wb.save(path)
-        _add_dimensions(path, {"sheet1": f"A1:K{count + 5}", "sheet2": "A1:E3"})
+        _write_frame(path, province.name_fa, count)
+        data = _data_rows(rng, first, count)
+        _fill(path, data, {"sheet1": f"A1:K{count + 5}", "sheet2": "A1:E3"})
+        first += count
     return time.perf_counter() - start
 
 
-def _add_dimensions(path: Path, refs: dict[str, str]) -> None:
-    """Add the ``<dimension>`` element Excel writes and openpyxl's write-only mode leaves out.
+def _write_frame(path: Path, province_name: str, count: int) -> None:
+    """The workbook without its data rows: titles, header on row 5, the performance sheet."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(layout.SHEET_CHILDREN)
+    ws.append([f"{layout.PROVINCE_LABEL}: {province_name}"])
+    ws.append([f"{layout.YEAR_LABEL}: {YEAR}"])
+    ws.append(["فهرست فرزندان"])
+    ws.append([])
+    ws.append(list(layout.CHILDREN_COLUMNS))
+    perf = wb.create_sheet(layout.SHEET_PERFORMANCE)
+    perf.append(["عملکرد سال قبل"])
+    perf.append(list(layout.PERFORMANCE_COLUMNS))
+    perf.append([count * 3_600_000, count * 3_400_000, count, count - 1, 3])
+    wb.save(path)
 
-    Without it openpyxl's read-only mode parses a whole sheet once more just
-    to size it, which a workbook saved by Excel never makes it do.
+
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_COLUMNS = "ABCDEFGHIJK"
+
+
+@lru_cache(maxsize=None)
+def _jalali(birth: dt.date) -> str:
+    return to_jalali_str(birth)
+
+
+def _data_rows(rng: random.Random, first: int, count: int) -> Iterator[str]:
+    """The ``<row>`` elements of ``count`` children, numbered from ``first + 1`` (about 1% dirty)."""
+    for r in range(count):
+        n = first + r + 1
+        nid = _nid(n)
+        gender = "پسر" if n % 2 else "دختر"
+        dirt = rng.random()
+        if dirt < 0.003:
+            nid = nid.translate(_PERSIAN_DIGITS)
+        elif dirt < 0.006:
+            nid = nid[:9] + str((int(nid[9]) + 1) % 10)
+        elif dirt < 0.01:
+            gender = "مذکر" if n % 2 else "مونث"
+        birth = dt.date(2008, 4, 1) + dt.timedelta(days=rng.randrange(0, 6000))
+        texts = (nid, "نام", "نام خانوادگی", gender, _jalali(birth), "بی‌سرپرست" if n % 3 else "بدسرپرست",
+                 "مرکز شبانه‌روزی", f"د-{n}", "1402/05/01", "شهرستان")
+        x = r + 6  # the header is on row 5
+        yield (f'<row r="{x}"><c r="A{x}" t="n"><v>{r + 1}</v></c>'
+               + "".join(f'<c r="{c}{x}" t="inlineStr"><is><t>{escape(t)}</t></is></c>'
+                         for c, t in zip(_COLUMNS[1:], texts, strict=True))
+               + "</row>")
+
+
+def _fill(path: Path, data: Iterator[str], refs: dict[str, str]) -> None:
+    """Stream ``data`` into the first sheet and add the ``<dimension>`` element Excel writes.
+
+    openpyxl's write-only mode leaves the dimension out; without it openpyxl's
+    read-only mode parses a whole sheet once more just to size it, which a
+    workbook saved by Excel never makes it do.
     """
     tmp = path.with_suffix(".tmp")
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
-            data = src.read(item.filename)
+            text = src.read(item.filename).decode("utf-8")
             stem = item.filename.removeprefix("xl/worksheets/").removesuffix(".xml")
-            if item.filename.startswith("xl/worksheets/") and stem in refs:
-                text = data.decode("utf-8")
-                at = min(i for i in (text.find("<sheetViews"), text.find("<sheetFormatPr"),
-                                     text.find("<sheetData")) if i >= 0)
-                data = (text[:at] + f'<dimension ref="{refs[stem]}"/>' + text[at:]).encode("utf-8")
-            dst.writestr(item, data)
+            if not (item.filename.startswith("xl/worksheets/") and stem in refs):
+                dst.writestr(item, text)
+                continue
+            at = min(i for i in (text.find("<sheetViews"), text.find("<sheetFormatPr"),
+                                 text.find("<sheetData")) if i >= 0)
+            text = text[:at] + f'<dimension ref="{refs[stem]}"/>' + text[at:]
+            head, tail = text.split("</sheetData>", 1) if stem == "sheet1" else (text, None)
+            with dst.open(item.filename, "w", force_zip64=True) as out:
+                out.write(head.encode("utf-8"))
+                if tail is not None:
+                    for chunk in _batched(data, 2000):
+                        out.write("".join(chunk).encode("utf-8"))
+                    out.write(("</sheetData>" + tail).encode("utf-8"))
     tmp.replace(path)
+
+
+def _batched(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def main() -> None:

@@ -50,14 +50,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 from openpyxl import load_workbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from atiyeh_reports import layout, vocab
 from atiyeh_reports.jalali import age_on, fiscal_year_end, fiscal_year_start, parse_jalali
@@ -203,36 +207,180 @@ class _Form:
     path: Path
     sheet: str
     header: _Header
-    top: list[tuple]  # rows above the header
-    rows: Iterator[tuple]  # rows below the header, lazily
+    top: list[list]  # rows above the header
+    rows: Iterator[list]  # rows below the header, lazily
     performance: dict[str, object] | None
     performance_sheet: str | None
     performance_header: dict[str, str] = field(default_factory=dict)
     performance_row: int | None = None
+    judged: tuple[tuple[str, int | None], ...] = ()  # (field, column index) of the judged fields
+
+    def __post_init__(self) -> None:
+        self.judged = tuple((name, self.header.columns.get(name)) for name in _JUDGED)
 
 
-def _open(path: Path):  # noqa: ANN202 - openpyxl's read-only workbook
-    try:
+class _Book(Protocol):
+    """An open workbook as the intake reads it: sheet names, and rows of cell values.
+
+    Values are what openpyxl gives with ``data_only``: an empty cell is None, a
+    whole number an int, a date cell a :class:`datetime.datetime`, a formula
+    its cached value. Rows are counted from A1, blank ones included.
+    """
+
+    sheetnames: list[str]
+
+    def is_worksheet(self, name: str) -> bool: ...  # not a chart sheet
+
+    def readable(self, name: str) -> bool: ...  # a worksheet, and not hidden
+
+    def top(self, name: str, count: int) -> list[list]: ...  # the first ``count`` rows
+
+    def rows(self, name: str, start: int) -> Iterator[list]: ...  # rows from 0-based ``start`` on
+
+    def close(self) -> None: ...
+
+
+class _CalamineBook:
+    """The fast reader (Rust): reads a sheet whole, then hands its rows over in openpyxl's terms."""
+
+    def __init__(self, path: Path) -> None:
+        self._wb = CalamineWorkbook.from_path(str(path))
+        meta = self._wb.sheets_metadata
+        self.sheetnames = [m.name for m in meta]
+        self._visible = {m.name: m.visible == SheetVisibleEnum.Visible for m in meta}
+        self._worksheet = {m.name: m.typ == SheetTypeEnum.WorkSheet for m in meta}
+        self._sheets: dict[str, object] = {}
+
+    def readable(self, name: str) -> bool:
+        return self._visible.get(name, True) and self.is_worksheet(name)
+
+    def is_worksheet(self, name: str) -> bool:
+        return self._worksheet.get(name, True)
+
+    def _sheet(self, name: str):  # noqa: ANN202 - a CalamineSheet
+        sheet = self._sheets.get(name)
+        if sheet is None:
+            try:
+                sheet = self._sheets[name] = self._wb.get_sheet_by_name(name)
+            except CalamineError as exc:
+                raise _Unreadable(Problem.UNREADABLE_FILE,
+                                  f"sheet '{name}': {type(exc).__name__}: {exc}") from None
+        return sheet
+
+    def top(self, name: str, count: int) -> list[list]:
+        return [_openpyxl_values(row)
+                for row in self._sheet(name).to_python(skip_empty_area=False, nrows=count)]
+
+    def rows(self, name: str, start: int) -> Iterator[list]:
+        # skip_empty_area=False: rows and columns counted from A1, as in the form
+        grid = self._sheet(name).to_python(skip_empty_area=False)
+        return map(_openpyxl_values, islice(grid, start, None))
+
+    def close(self) -> None:
+        self._sheets.clear()
+        self._wb.close()
+
+
+class _OpenpyxlBook:
+    """The slow reader, kept for what calamine cannot give: formula error values (``#N/A``)."""
+
+    def __init__(self, path: Path) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about data validation extensions
-            return load_workbook(path, read_only=True, data_only=True)
+            self._wb = load_workbook(path, read_only=True, data_only=True)
+        self.sheetnames = list(self._wb.sheetnames)
+
+    def readable(self, name: str) -> bool:
+        return getattr(self._wb[name], "sheet_state", "visible") == "visible" and self.is_worksheet(name)
+
+    def is_worksheet(self, name: str) -> bool:
+        return hasattr(self._wb[name], "iter_rows")
+
+    def top(self, name: str, count: int) -> list[list]:
+        return [list(row) for row in islice(self._wb[name].iter_rows(values_only=True), count)]
+
+    def rows(self, name: str, start: int) -> Iterator[list]:
+        return map(list, islice(self._wb[name].iter_rows(values_only=True), start, None))
+
+    def close(self) -> None:
+        self._wb.close()
+
+
+def _openpyxl_values(row: list) -> list:
+    """calamine's cells in openpyxl's terms, so that every later check sees what it always saw."""
+    return [value if type(value) is str and value else _openpyxl_value(value) for value in row]
+
+
+def _openpyxl_value(value: object) -> object:
+    if value == "":  # calamine's empty cell
+        return None
+    if type(value) is float and value.is_integer():  # Excel stores 12345678 as a number: int, as openpyxl
+        return int(value)
+    if type(value) is dt.date:  # a date cell: openpyxl gives a datetime at midnight
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+#: An encrypted (password-protected) xlsx is an OLE compound file, as is an old .xls.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: A cell holding a formula error (t="e"), the one value calamine reads as empty.
+_ERROR_CELL_MARKS = (b't="e"', b"t='e'")
+
+
+def _open(path: Path) -> _Book:
+    """Open a returned form with calamine, or openpyxl when only it reads the file right."""
+    with path.open("rb") as fh:
+        if fh.read(len(_OLE_SIGNATURE)) == _OLE_SIGNATURE:
+            raise _Unreadable(Problem.UNREADABLE_FILE,
+                              "the file is encrypted (password-protected) or an old .xls renamed to .xlsx; "
+                              "save it again as .xlsx without a password")
+    if _has_error_cells(path):
+        return _open_with_openpyxl(path, None)
+    try:
+        return _CalamineBook(path)
+    except CalamineError as exc:
+        return _open_with_openpyxl(path, exc)
+
+
+def _open_with_openpyxl(path: Path, calamine_error: Exception | None) -> _Book:
+    try:
+        return _OpenpyxlBook(path)
     except Exception as exc:  # noqa: BLE001 - any failure to open means "unreadable", with the reason
-        raise _Unreadable(Problem.UNREADABLE_FILE, f"{type(exc).__name__}: {exc}") from None
+        reason = calamine_error or exc
+        raise _Unreadable(Problem.UNREADABLE_FILE, f"{type(reason).__name__}: {reason}") from None
 
 
-def _read_form(wb, path: Path) -> _Form:  # noqa: ANN001
+def _has_error_cells(path: Path) -> bool:
+    """Whether any worksheet has a formula error cell (scanned in the zip, without parsing)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(name) as member:
+                    tail = b""
+                    while chunk := member.read(1 << 20):
+                        window = tail + chunk
+                        if any(mark in window for mark in _ERROR_CELL_MARKS):
+                            return True
+                        tail = chunk[-8:]
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return False  # not a readable zip: calamine says why
+    return False
+
+
+def _read_form(wb: _Book, path: Path) -> _Form:
     """Find the children sheet, its header and the performance values of an open workbook."""
     children_key = normalize_key(layout.SHEET_CHILDREN)
     performance_key = normalize_key(layout.SHEET_PERFORMANCE)
     sheets = {name: normalize_key(name) for name in wb.sheetnames}
     candidates = [n for n, k in sheets.items() if k == children_key]
     candidates += [n for n, k in sheets.items() if k != children_key and k != performance_key]
-    chosen: tuple[str, _Header, list[tuple]] | None = None
+    chosen: tuple[str, _Header, list[list]] | None = None
     for name in candidates:
-        ws = wb[name]
-        if getattr(ws, "sheet_state", "visible") != "visible" and sheets[name] != children_key:
+        if not wb.is_worksheet(name) or (not wb.readable(name) and sheets[name] != children_key):
             continue
-        top = list(islice(ws.iter_rows(values_only=True), HEADER_SEARCH_ROWS))
+        top = wb.top(name, HEADER_SEARCH_ROWS)
         header = _find_header(top, _HEADER_FIELDS)
         if header is None:
             continue
@@ -257,12 +405,11 @@ def _read_form(wb, path: Path) -> _Form:  # noqa: ANN001
             + ", ".join(f"'{_FIELD_HEADER[f]}'" for f in missing)
             + "; add them with the form's headers",
         )
-    ws = wb[name]
-    rows = islice(ws.iter_rows(values_only=True), header.row, None)
+    rows = wb.rows(name, header.row)
     perf_name = next((n for n, k in sheets.items() if k == performance_key), None)
     form = _Form(path, name, header, top[: header.row - 1], rows, None, perf_name)
-    if perf_name is not None:
-        _read_performance(wb[perf_name], form)
+    if perf_name is not None and wb.is_worksheet(perf_name):
+        _read_performance(wb.top(perf_name, HEADER_SEARCH_ROWS), form)
     return form
 
 
@@ -270,8 +417,7 @@ def _missing(header: _Header) -> list[str]:
     return [f for f in layout.REQUIRED_CHILDREN_FIELDS if f not in header.columns]
 
 
-def _read_performance(ws, form: _Form) -> None:  # noqa: ANN001
-    top = list(islice(ws.iter_rows(values_only=True), HEADER_SEARCH_ROWS))
+def _read_performance(top: list[list], form: _Form) -> None:
     header = _find_header(top, _PERFORMANCE_HEADER_FIELDS)
     if header is None:
         return
@@ -395,14 +541,26 @@ class _Rules:
     require_court_order: bool
 
 
-@dataclass
+#: Positions in a child's record (a tuple in :data:`CHILDREN_COLUMNS` order).
+_NATIONAL_ID = CHILDREN_COLUMNS.index("national_id")
+_PROVINCE = CHILDREN_COLUMNS.index("province_code")
+_ADMISSION = CHILDREN_COLUMNS.index("admission_date")
+_SOURCE_FILE = CHILDREN_COLUMNS.index("source_file")
+_SOURCE_ROW = CHILDREN_COLUMNS.index("source_row")
+
+
+@dataclass(slots=True)
 class _Row:
     """A row that passed every check of its own (duplicates are judged later)."""
 
-    record: dict[str, object]
+    record: tuple  # the children.parquet values, in CHILDREN_COLUMNS order
     corrected: bool
-    findings: list[Finding]
+    findings: tuple[Finding, ...]  # most rows have none: a tuple costs less than a list
     sheet: str | None = None
+
+    @property
+    def national_id(self) -> str:
+        return self.record[_NATIONAL_ID]
 
 
 @lru_cache(maxsize=131072)
@@ -414,7 +572,7 @@ def _parse_cached(value: object) -> tuple[dt.date | None, str | None]:
 
 
 def _parse_date(value: object) -> tuple[dt.date | None, str | None]:
-    if isinstance(value, (str, int)):
+    if isinstance(value, (str, int, dt.datetime)):  # a form repeats its dates: parse each once
         return _parse_cached(value)
     try:
         return parse_jalali(value), None
@@ -428,99 +586,120 @@ def _age(birth: dt.date, start: dt.date) -> int:
     return age_on(birth, start) if birth <= start else 0
 
 
-def _coded(value: object, table: dict[str, str]) -> str | None:
-    if value is None:
-        return None
-    return table.get(_key(str(value)))
+_VOCABULARIES = {"gender": _GENDERS, "guardianship": _GUARDIANSHIPS, "care_type": _CARE_TYPES}
 
 
-def _text_or_none(value: object) -> str | None:
+@lru_cache(maxsize=16384)
+def _standard_value(text: str, field: str) -> tuple[str | None, bool]:
+    """(the canonical word a typed value means or None, whether the typed value differs from it)."""
+    canonical = _VOCABULARIES[field].get(_key(text))
+    return canonical, canonical is not None and normalize_text(text) != canonical
+
+
+def _coded(value: object, field: str) -> tuple[str | None, bool]:
+    if value is None:
+        return None, False
+    return _standard_value(value if type(value) is str else str(value), field)
+
+
+@lru_cache(maxsize=65536)
+def _repeated_text(value: str) -> str | None:
+    return normalize_text(value) or None
+
+
+def _text_or_none(value: object, *, repeated: bool = False) -> str | None:
+    """Normalized text or None; ``repeated`` for columns whose values recur (names, county)."""
     if value is None:
         return None
+    if repeated and type(value) is str:
+        return _repeated_text(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = normalize_text(value)
     return text or None
 
 
+def _clean_id(value: object) -> str | None:
+    """:func:`clean_national_id`, with the common case (ten ASCII digits as text) first."""
+    if type(value) is str and len(value) == 10 and value.isdigit() and value.isascii():
+        return value
+    return clean_national_id(value)
+
+
+#: The fields a row is judged on, in the order :func:`_judge_row` unpacks them.
+_JUDGED = ("national_id", "first_name", "last_name", "gender", "birth_date", "guardianship",
+           "care_type", "court_order", "admission_date", "county")
+
+
 def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in the form's order
-    cells: tuple, number: int, form: _Form, code: str, rules: _Rules,
+    cells: Sequence[object], number: int, form: _Form, code: str, rules: _Rules,
 ) -> tuple[_Row | None, list[Finding]]:
     """Clean one data row: the row (or None when rejected) and its findings."""
-    columns = form.header.columns
-    written = form.header.written
-    file, sheet = form.path.name, form.sheet
     width = len(cells)
-
-    def get(name: str) -> object:
-        index = columns.get(name)
-        if index is None or index >= width:
-            return None
-        value = cells[index]
-        return None if isinstance(value, str) and not value.strip() else value
+    values = {}
+    for name, index in form.judged:
+        value = cells[index] if index is not None and index < width else None
+        values[name] = None if isinstance(value, str) and not value.strip() else value
+    (raw_id, raw_first, raw_last, raw_gender, raw_birth, raw_guardianship, raw_care, raw_order,
+     raw_admission, raw_county) = values.values()
 
     findings: list[Finding] = []
     rejected = corrected = False
-    raw_id = get("national_id")
-    nid = clean_national_id(raw_id)
+    nid = _clean_id(raw_id)
 
-    def note(name: str, problem: str, action: str, to: str | None = None, detail: str | None = None,
-             value: object = None) -> None:
+    def note(name: str, problem: str, action: str, to: str | None = None, detail: str | None = None) -> None:
         nonlocal rejected, corrected
         rejected |= action == REJECTED
         corrected |= action == CORRECTED
-        shown = value if value is not None else get(name)
-        findings.append(Finding(file, sheet, number, written.get(name), as_text(shown), problem, action, to,
-                                code, nid, detail))
+        findings.append(Finding(form.path.name, form.sheet, number, form.header.written.get(name),
+                                as_text(values.get(name)), problem, action, to, code, nid, detail))
 
     if nid is None:
         note("national_id", Problem.ID_UNUSABLE, REJECTED)
     elif not is_valid(nid):
         note("national_id", Problem.ID_CHECK_DIGIT, REJECTED)
-    elif (as_text(raw_id) or "").strip() != nid:  # not when a number kept all its digits
+    elif nid is not raw_id and (as_text(raw_id) or "").strip() != nid:  # not when a number kept all its digits
         note("national_id", Problem.ID_REFORMATTED, CORRECTED, nid)
 
-    first, last = _text_or_none(get("first_name")), _text_or_none(get("last_name"))
+    first, last = _text_or_none(raw_first, repeated=True), _text_or_none(raw_last, repeated=True)
     if first is None:
         note("first_name", Problem.NAME_MISSING, REJECTED)
     if last is None:
         note("last_name", Problem.NAME_MISSING, REJECTED)
 
-    gender = _coded(get("gender"), _GENDERS)
+    gender, standardized = _coded(raw_gender, "gender")
     if gender is None:
         note("gender", Problem.GENDER_UNKNOWN, REJECTED)
-    elif normalize_text(get("gender")) != gender:
+    elif standardized:
         note("gender", Problem.VALUE_STANDARDIZED, CORRECTED, gender)
 
-    birth, why = _parse_date(get("birth_date"))
+    birth, why = _parse_date(raw_birth)
     if birth is None:
         note("birth_date", Problem.BIRTH_INVALID, REJECTED, detail=why)
     elif birth > rules.end:
         note("birth_date", Problem.BIRTH_FUTURE, REJECTED, detail=f"after {rules.end}")
         birth = None
 
-    guardianship = _coded(get("guardianship"), _GUARDIANSHIPS)
+    guardianship, standardized = _coded(raw_guardianship, "guardianship")
     if guardianship is None:
         note("guardianship", Problem.GUARDIANSHIP_UNKNOWN, REJECTED)
     else:
-        if normalize_text(get("guardianship")) != guardianship:
+        if standardized:
             note("guardianship", Problem.VALUE_STANDARDIZED, CORRECTED, guardianship)
         if guardianship not in rules.guardianships:
             note("guardianship", Problem.GUARDIANSHIP_NOT_ELIGIBLE, REJECTED,
                  detail=f"eligible: {', '.join(sorted(rules.guardianships))}")
 
-    raw_care = get("care_type")
-    care = _coded(raw_care, _CARE_TYPES)
+    care, standardized = _coded(raw_care, "care_type")
     if raw_care is not None and care is None:
         note("care_type", Problem.CARE_UNKNOWN, WARNING)
-    elif care is not None and normalize_text(raw_care) != care:
+    elif standardized:
         note("care_type", Problem.VALUE_STANDARDIZED, CORRECTED, care)
 
-    court_order = _text_or_none(get("court_order"))
+    court_order = _text_or_none(raw_order)
     if court_order is None and rules.require_court_order:
         note("court_order", Problem.COURT_ORDER_MISSING, REJECTED)
 
-    raw_admission = get("admission_date")
     admission: dt.date | None = None
     if raw_admission is not None:
         admission, why = _parse_date(raw_admission)
@@ -542,20 +721,15 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
 
     if rejected:
         return None, findings
-    record = {
-        "year": rules.year, "province_code": code, "national_id": nid, "first_name": first,
-        "last_name": last, "gender": gender, "birth_date": birth, "age": age,
-        "guardianship": guardianship, "care_type": care, "court_order": court_order or "",
-        "admission_date": admission, "county": _text_or_none(get("county")),
-        "source_file": file, "source_row": number,
-    }
-    return _Row(record, corrected, findings, sheet), []
+    record = (rules.year, code, nid, first, last, gender, birth, age, guardianship, care, court_order or "",
+              admission, _text_or_none(raw_county, repeated=True), form.path.name, number)
+    return _Row(record, corrected, tuple(findings), form.sheet), []
 
 
-def _is_total(cells: tuple, form: _Form) -> bool:
+def _is_total(cells: Sequence[object], form: _Form) -> bool:
     index = form.header.columns["national_id"]
     raw_id = cells[index] if index < len(cells) else None
-    if clean_national_id(raw_id) is not None:
+    if _clean_id(raw_id) is not None:
         return False
     for cell in cells:
         if isinstance(cell, str):
@@ -563,6 +737,11 @@ def _is_total(cells: tuple, form: _Form) -> bool:
             if key in _TOTAL_WORDS or key.startswith("جمع"):
                 return True
     return False
+
+
+def _blank(cells: Sequence[object]) -> bool:
+    """True when no cell of a row is filled (stops at the first filled one)."""
+    return not any(_filled(c) for c in cells)
 
 
 @dataclass
@@ -581,7 +760,7 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
     pending_blank = 0
     file, sheet = form.path.name, form.sheet
     for number, cells in enumerate(form.rows, start=form.header.row + 1):
-        if not any(_filled(c) for c in cells):
+        if _blank(cells):
             pending_blank += 1
             continue
         result.blank_rows += pending_blank
@@ -645,61 +824,68 @@ def _whole_number(value: object) -> tuple[int | None, bool]:
 # --- de-duplication -------------------------------------------------------------------------
 def _deduplicate(results: list[_FileResult]) -> None:
     """Reject repeated national IDs in place: within a province, then across provinces."""
-    first_seen: dict[tuple[str, str], _Row] = {}
+    first_seen: dict[str, dict[str, _Row]] = {}
     for result in results:
+        seen = first_seen.setdefault(result.code, {})
         kept: list[_Row] = []
         for row in result.rows:
-            key = (result.code, row.record["national_id"])
-            original = first_seen.get(key)
-            if original is None:
-                first_seen[key] = row
+            original = seen.setdefault(row.national_id, row)
+            if original is row:
                 kept.append(row)
                 continue
             result.rejected += 1
             result.findings.extend(row.findings)
             result.findings.append(_duplicate_finding(
                 row, Problem.DUPLICATE_IN_PROVINCE, REJECTED,
-                f"kept {original.record['source_file']} row {original.record['source_row']}"))
+                f"kept {original.record[_SOURCE_FILE]} row {original.record[_SOURCE_ROW]}"))
         result.rows = kept
 
+    # an ID in two or more provinces: only those are gathered, not every ID
+    province_of: dict[str, str] = {}
+    shared: set[str] = set()
+    for result in results:
+        for row in result.rows:
+            if province_of.setdefault(row.national_id, result.code) != result.code:
+                shared.add(row.national_id)
+    del province_of
     by_id: dict[str, list[tuple[_FileResult, _Row]]] = {}
     for result in results:
         for row in result.rows:
-            by_id.setdefault(row.record["national_id"], []).append((result, row))
+            if row.national_id in shared:
+                by_id.setdefault(row.national_id, []).append((result, row))
     dropped: set[int] = set()
     for entries in by_id.values():
-        if len({r.code for r, _ in entries}) < 2:
-            continue
         winner_result, winner = min(entries, key=_counting_order)
         others = [(r, row) for r, row in entries if row is not winner]
-        where = ", ".join(f"{r.code} ({row.record['source_file']} row {row.record['source_row']})"
+        where = ", ".join(f"{r.code} ({row.record[_SOURCE_FILE]} row {row.record[_SOURCE_ROW]})"
                           for r, row in others)
-        winner.findings.append(_duplicate_finding(winner, Problem.DUPLICATE_COUNTED_HERE, WARNING,
-                                                  f"also in {where}"))
+        winner.findings = (*winner.findings, _duplicate_finding(winner, Problem.DUPLICATE_COUNTED_HERE,
+                                                                WARNING, f"also in {where}"))
         for result, row in others:
             dropped.add(id(row))
             result.rejected += 1
             result.findings.extend(row.findings)
             result.findings.append(_duplicate_finding(
                 row, Problem.DUPLICATE_COUNTED_ELSEWHERE, REJECTED,
-                f"counted in {winner_result.code} ({winner.record['source_file']} row "
-                f"{winner.record['source_row']})"))
-    for result in results:
-        result.rows = [row for row in result.rows if id(row) not in dropped]
+                f"counted in {winner_result.code} ({winner.record[_SOURCE_FILE]} row "
+                f"{winner.record[_SOURCE_ROW]})"))
+    if dropped:
+        for result in results:
+            result.rows = [row for row in result.rows if id(row) not in dropped]
 
 
 def _counting_order(entry: tuple[_FileResult, _Row]) -> tuple:
     """Later admission first (empty = earliest), then lower province code, then file and row."""
     result, row = entry
-    admission = row.record["admission_date"] or dt.date.min
-    return (-admission.toordinal(), result.code, row.record["source_file"], row.record["source_row"])
+    admission = row.record[_ADMISSION] or dt.date.min
+    return (-admission.toordinal(), result.code, row.record[_SOURCE_FILE], row.record[_SOURCE_ROW])
 
 
 def _duplicate_finding(row: _Row, problem: str, action: str, detail: str) -> Finding:
     r = row.record
-    return Finding(str(r["source_file"]), row.sheet, int(r["source_row"]), _FIELD_HEADER["national_id"],
-                   str(r["national_id"]), problem, action, None, str(r["province_code"]),
-                   str(r["national_id"]), detail)
+    return Finding(str(r[_SOURCE_FILE]), row.sheet, int(r[_SOURCE_ROW]), _FIELD_HEADER["national_id"],
+                   str(r[_NATIONAL_ID]), problem, action, None, str(r[_PROVINCE]),
+                   str(r[_NATIONAL_ID]), detail)
 
 
 # --- the year -------------------------------------------------------------------------------
@@ -787,7 +973,9 @@ def ingest(params: Params, data_dir: Path | None = None) -> Intake:
 
 def _children_frame(results: list[_FileResult]) -> pd.DataFrame:
     records = [row.record for result in results for row in result.rows]
-    frame = pd.DataFrame.from_records(records, columns=list(CHILDREN_COLUMNS))
+    columns = zip(*records, strict=True) if records else [[] for _ in CHILDREN_COLUMNS]
+    frame = pd.DataFrame(dict(zip(CHILDREN_COLUMNS, map(list, columns), strict=True)),
+                         columns=list(CHILDREN_COLUMNS))
     frame = frame.astype({"year": "int64", "age": "int64", "source_row": "int64"})
     for column in ("province_code", "national_id", "first_name", "last_name", "gender", "guardianship",
                    "care_type", "court_order", "county", "source_file"):
