@@ -90,7 +90,7 @@ pdftools: ## make sure pdftotext/pdftoppm (poppler-utils) are there for the PDF 
 	  else echo "warning: pdftotext missing and cannot be installed here; its test is skipped" >&2; fi; }
 
 test: $(SETUP) $(SAMPLE_STAMP) pdftools ## run the whole test suite (pytest, nbval notebooks, end-to-end)
-	$(BIN)/python -m pytest -q tests --nbval-lax notebooks -p no:cacheprovider
+	$(BIN)/python -m pytest -q tests --nbval-lax --nbval-current-env notebooks -p no:cacheprovider
 
 test-fast: $(SETUP) ## unit tests only (no notebooks, no end-to-end build)
 	$(BIN)/python -m pytest -q tests -m "not e2e"
