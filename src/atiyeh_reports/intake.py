@@ -59,6 +59,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -214,9 +215,11 @@ class _Form:
     performance_header: dict[str, str] = field(default_factory=dict)
     performance_row: int | None = None
     judged: tuple[tuple[str, int | None], ...] = ()  # (field, column index) of the judged fields
+    file: str = ""  # the file's name, asked for on every row
 
     def __post_init__(self) -> None:
         self.judged = tuple((name, self.header.columns.get(name)) for name in _JUDGED)
+        self.file = self.path.name
 
 
 class _Book(Protocol):
@@ -651,7 +654,7 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
         nonlocal rejected, corrected
         rejected |= action == REJECTED
         corrected |= action == CORRECTED
-        findings.append(Finding(form.path.name, form.sheet, number, form.header.written.get(name),
+        findings.append(Finding(form.file, form.sheet, number, form.header.written.get(name),
                                 as_text(values.get(name)), problem, action, to, code, nid, detail))
 
     if nid is None:
@@ -722,7 +725,7 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
     if rejected:
         return None, findings
     record = (rules.year, code, nid, first, last, gender, birth, age, guardianship, care, court_order or "",
-              admission, _text_or_none(raw_county, repeated=True), form.path.name, number)
+              admission, _text_or_none(raw_county, repeated=True), form.file, number)
     return _Row(record, corrected, tuple(findings), form.sheet), []
 
 
@@ -747,6 +750,7 @@ def _blank(cells: Sequence[object]) -> bool:
 @dataclass
 class _FileResult:
     code: str
+    file: str = ""
     rows: list[_Row] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     rows_read: int = 0
@@ -756,7 +760,7 @@ class _FileResult:
 
 
 def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
-    result = _FileResult(code)
+    result = _FileResult(code, form.path.name)
     pending_blank = 0
     file, sheet = form.path.name, form.sheet
     for number, cells in enumerate(form.rows, start=form.header.row + 1):
@@ -959,8 +963,11 @@ def ingest(params: Params, data_dir: Path | None = None) -> Intake:
         findings.extend(result.findings)
         for row in result.rows:
             findings.extend(row.findings)
-    children = validate_children(_children_frame(results))
-    summary = validate_summary(_summary_frame(results, unreadable_codes - set(seen_forms)))
+    summary_table = _summary_frame(results, unreadable_codes - set(seen_forms))
+    children_table = _children_frame(results)
+    del results  # the rows are in the table now: let a large year's records go before validating
+    children = validate_children(children_table)
+    summary = validate_summary(summary_table)
     return Intake(
         year=year,
         children=children,
@@ -971,19 +978,28 @@ def ingest(params: Params, data_dir: Path | None = None) -> Intake:
     )
 
 
+_INT_COLUMNS = frozenset({"year", "age", "source_row"})
+_DATE_COLUMNS = frozenset({"birth_date", "admission_date"})
+
+
 def _children_frame(results: list[_FileResult]) -> pd.DataFrame:
-    records = [row.record for result in results for row in result.rows]
-    columns = zip(*records, strict=True) if records else [[] for _ in CHILDREN_COLUMNS]
-    frame = pd.DataFrame(dict(zip(CHILDREN_COLUMNS, map(list, columns), strict=True)),
-                         columns=list(CHILDREN_COLUMNS))
-    frame = frame.astype({"year": "int64", "age": "int64", "source_row": "int64"})
-    for column in ("province_code", "national_id", "first_name", "last_name", "gender", "guardianship",
-                   "care_type", "court_order", "county", "source_file"):
-        frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
-    for column in ("birth_date", "admission_date"):
-        frame[column] = frame[column].astype("object")
-    frame = frame.sort_values(["province_code", "source_file", "source_row"], kind="stable")
-    return frame.reset_index(drop=True)
+    """The accepted rows as the children table, ordered by province, file and row.
+
+    Built one column at a time, so that a large year needs the records and the
+    table, not several copies of both. The rows of a file share its province
+    and file name and are in row order, so ordering the files orders the rows.
+    """
+    ordered = sorted(results, key=lambda r: (r.code, r.file))
+    columns: dict[str, object] = {}
+    for i, name in enumerate(CHILDREN_COLUMNS):
+        values = [row.record[i] for result in ordered for row in result.rows]
+        if name in _INT_COLUMNS:
+            columns[name] = np.array(values, dtype="int64")
+        elif name in _DATE_COLUMNS:
+            columns[name] = np.array(values, dtype="object")
+        else:  # text; a missing value (care type, county) is null
+            columns[name] = pd.array(values, dtype="str")
+    return pd.DataFrame(columns, columns=list(CHILDREN_COLUMNS))
 
 
 def _performance_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
