@@ -132,3 +132,16 @@ def test_scan_finds_names_whatever_their_spelling():
     text = "گزارش: فرزند علي  رضايي در استان"
     assert scan_for_personal_data(text, names=["علی رضایی", "مریم"]) == ["علی رضایی"]
     assert scan_for_personal_data("علیرضا", names=["علی"]) == []
+
+
+def test_visible_text_skips_styles_and_images_and_names_scan_fast() -> None:
+    from atiyeh_reports.privacy import scan_for_personal_data, visible_text
+
+    html = ("<style>.a{}</style><p>علی رضایی</p><img src='data:image/svg+xml;base64,MTIzNDU2Nzg5MA=='>"
+            "<svg><path d='M 428 1750 551 309 81 0 0 0 1 0'/></svg><td>۱۲۳</td><td>۴۵۶</td>")
+    text = visible_text(html)
+    assert "علی رضایی" in text and "path" not in text and ".a" not in text
+    names = [f"نام{i} خانواده{i}" for i in range(20000)] + ["علی رضایی"]
+    assert scan_for_personal_data(text, names=names) == ["علی رضایی"]
+    assert scan_for_personal_data("علی‌رضایی", names=["علی رضایی"]) == ["علی رضایی"]
+    assert scan_for_personal_data("علی رضاییان", names=["علی رضایی"]) == []

@@ -30,6 +30,7 @@ hidden value to a range, as with any cell-suppression scheme.
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from collections.abc import Iterable
 
 import numpy as np
@@ -171,10 +172,9 @@ def suppress_small_counts(table: pd.DataFrame, threshold: int, *, margins: bool 
 # --- scanning rendered text ------------------------------------------------------------------
 # Ten digits, any script, each optionally followed by one separator typed inside an ID.
 _DIGIT = r"[0-9۰-۹٠-٩]"
-_CANDIDATE = re.compile(rf"(?<![0-9۰-۹٠-٩])(?:{_DIGIT}[\s\-‐–/._\u200c,٬،]?){{9}}{_DIGIT}"
+_CANDIDATE = re.compile(rf"(?<![0-9۰-۹٠-٩])(?:{_DIGIT}[ \t\u00a0\-‐–/._\u200c,٬،]?){{9}}{_DIGIT}"
                         rf"(?![0-9۰-۹٠-٩])")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[,٬،]\d{3})+$")
-_LETTER = r"[^\W\d_]"
 
 
 def scan_for_personal_data(text: str, names: Iterable[str] = ()) -> list[str]:
@@ -200,12 +200,79 @@ def scan_for_personal_data(text: str, names: Iterable[str] = ()) -> list[str]:
         digits = re.sub(r"\D", "", ascii_raw)
         if len(digits) == 10 and is_valid(digits):
             found.append(raw)
-    clean = normalize_text(text)
-    for name in names:
-        key = normalize_text(name)
-        if not key:
-            continue
-        pattern = re.escape(key).replace(r"\ ", r"[\s\u200c]+").replace("\u200c", r"[\s\u200c]?")
-        if re.search(rf"(?<!{_LETTER}){pattern}(?!{_LETTER})", clean):
-            found.append(name)
+    found.extend(_names_in(text, names))
     return found
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^\w]+", normalize_text(text).replace("\u200c", " ")) if w]
+
+
+def _names_in(text: str, names: Iterable[str]) -> list[str]:
+    """The ``names`` that stand in ``text`` as whole words (ZWNJ and spaces alike).
+
+    Looks up every run of words of a name's length in a set, so scanning a long
+    report for ten thousand names stays fast.
+    """
+    wanted: dict[tuple[str, ...], str] = {}
+    for name in names:
+        key = tuple(_words(name))
+        if key:
+            wanted.setdefault(key, name)
+    if not wanted:
+        return []
+    words = _words(text)
+    lengths = sorted({len(k) for k in wanted})
+    found: dict[str, None] = {}
+    for i in range(len(words)):
+        for n in lengths:
+            hit = wanted.get(tuple(words[i : i + n]))
+            if hit is not None:
+                found[hit] = None
+    return list(found)
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in {"style", "script"}:
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"style", "script"} and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.parts.append(data.strip())
+
+
+def visible_text(html: str) -> str:
+    """What a reader of an HTML page sees: text nodes, one per line, without styles, scripts or images."""
+    parser = _TextOnly()
+    parser.feed(html)
+    parser.close()
+    return "\n".join(parser.parts)
+
+
+def notebook_text(notebook_json: str) -> str:
+    """What a reader of an executed notebook sees: markdown, code, and text and HTML outputs (not images)."""
+    import json
+
+    nb = json.loads(notebook_json)
+    parts: list[str] = []
+    for cell in nb.get("cells", []):
+        parts.append("".join(cell.get("source", "")))
+        for output in cell.get("outputs", []):
+            parts.append("".join(output.get("text", "")))
+            data = output.get("data", {})
+            parts.append("".join(data.get("text/plain", "")))
+            if "text/html" in data:
+                parts.append(visible_text("".join(data["text/html"])))
+            if "text/markdown" in data:
+                parts.append("".join(data["text/markdown"]))
+    return "\n".join(parts)

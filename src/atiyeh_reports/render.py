@@ -46,8 +46,8 @@ def _font_faces(font: Font) -> str:
             continue
         data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
         faces.append(
-            "@font-face { font-family: 'ReportFont'; font-weight: %s; "
-            "src: url(data:font/ttf;base64,%s) format('truetype'); }" % (weight, data)
+            "@font-face { font-family: '%s'; font-weight: %s; "
+            "src: url(data:font/ttf;base64,%s) format('truetype'); }" % (font.family, weight, data)
         )
     return "\n".join(faces)
 
@@ -91,7 +91,7 @@ def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None =
 <title>{html.escape(header)}</title>
 <style>
 {_font_faces(font)}
-{_stylesheet()}
+{_stylesheet().replace('"ReportFont"', f'"{font.family}"')}
 @page {{ @top-center {{ content: "{_css_string(header)}"; }} }}
 </style>
 </head>

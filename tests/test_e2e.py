@@ -1,0 +1,158 @@
+"""End to end: build the sample year with the real notebooks and read back what it rendered."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pypdf
+import pytest
+import yaml
+
+from atiyeh_reports.api import load_year
+from atiyeh_reports.build import REPORTS, build_year
+from atiyeh_reports.display import fmt_rials
+from atiyeh_reports.text import ZWNJ
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    tmp = tmp_path_factory.mktemp("e2e")
+    raw = yaml.safe_load((ROOT / "params" / "1404.yaml").read_text(encoding="utf-8"))
+    raw["data_dir"] = str(sample_dir)
+    params = tmp / "1404.yaml"
+    params.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = tmp / "outputs" / "1404"
+    build_year(params, out_dir=out, progress=lambda m: None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def year(built: Path) -> object:
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    return load_year(ROOT / "params" / "1404.yaml", data_dir=manifest["data_dir"])
+
+
+def pdf_text(path: Path) -> str:
+    """Text of a PDF as pdftotext gives it (pypdf when poppler is not installed)."""
+    if shutil.which("pdftotext"):
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+
+
+def as_extracted(phrase: str) -> str:
+    """How a phrase reads back from a PDF: pdftotext drops the ZWNJ and (for any PDF producer,
+    WeasyPrint and Chromium alike) writes the two letters of the lam-alef ligature reversed,
+    although the PDF's ToUnicode map has them in order (test_render checks that map)."""
+    phrase = phrase.replace(ZWNJ, "")
+    return phrase.replace("لا", "ال") if shutil.which("pdftotext") else phrase
+
+
+def test_every_report_in_every_format(built: Path) -> None:
+    for report in REPORTS:
+        for suffix in (".ipynb", ".html", ".pdf"):
+            assert (built / f"{report.name}{suffix}").stat().st_size > 1000
+    assert (built / "allocation.xlsx").is_file()
+    assert (built / "manifest.json").is_file()
+    assert {p.name for p in (built / "internal").iterdir()} >= {"quality.xlsx", "reconciliation.xlsx"}
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+def test_pdf_reads_back_in_persian_in_logical_order(built: Path, report: object) -> None:
+    text = pdf_text(built / f"{report.name}.pdf")
+    for phrase in (report.title, "حمایت بیمه تأمین آتیه فرزندان", "این گزارش از چه ساخته شده است"):
+        assert as_extracted(phrase) in text, phrase
+    assert len(pypdf.PdfReader(built / f"{report.name}.pdf").pages) >= 2
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+def test_pdf_embeds_the_report_font(built: Path, report: object) -> None:
+    reader = pypdf.PdfReader(built / f"{report.name}.pdf")
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            if descriptor is not None:
+                descriptor = descriptor.get_object()
+                if any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    fonts.add(str(font.get("/BaseFont")))
+    assert any("Vazirmatn" in f for f in fonts), fonts
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+def test_html_is_self_contained_and_right_to_left(built: Path, report: object) -> None:
+    html = (built / f"{report.name}.html").read_text(encoding="utf-8")
+    assert '<html lang="fa" dir="rtl">' in html
+    assert "data:font/ttf;base64," in html
+    assert not re.search(r"<script[^>]+src=", html), "the HTML must not load scripts"
+    assert not re.search(r"""(src|href)=["']https?://""", html), "the HTML must not load from the web"
+    assert report.title in html
+    assert "In&nbsp;[" not in html and "def " not in html  # no code cells
+
+
+def test_allocation_total_is_the_distributable_amount_in_html_pdf_and_xlsx(built: Path, year: object) -> None:
+    """Every Rial of the distributable amount is accounted for, and the three outputs say the same."""
+    from atiyeh_reports import budget
+
+    params = year.params
+    table = budget.allocation_table(params, year.children, year.performance)
+    totals = budget.allocation_totals(params, table)
+    assert int(table["allocated"].sum()) == totals.allocated
+    assert totals.allocated + totals.unallocated + totals.sub_unit_remainder == params.budget.distributable
+    assert 0 <= totals.sub_unit_remainder < params.budget.rounding_unit
+    assert totals.allocated % params.budget.rounding_unit == 0
+
+    wb = openpyxl.load_workbook(built / "allocation.xlsx")
+    ws = wb.worksheets[0]
+    numbers = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, int)]
+    assert totals.allocated in numbers and params.budget.distributable in numbers
+    assert not any(isinstance(c.value, str) and c.value.startswith("=") for row in ws.iter_rows() for c in row)
+    html = (built / "allocation.html").read_text(encoding="utf-8")
+    pdf = pdf_text(built / "allocation.pdf")
+    for amount in (totals.allocated, params.budget.distributable):
+        assert fmt_rials(amount) in html
+        assert fmt_rials(amount) in pdf
+
+
+def test_no_names_or_national_ids_in_shared_reports(built: Path, year: object) -> None:
+    from atiyeh_reports.privacy import notebook_text, scan_for_personal_data, visible_text
+
+    children = year.children
+    full_names = tuple(
+        sorted({f"{f} {l}" for f, l in zip(children["first_name"], children["last_name"], strict=True)})
+    )
+    for report in REPORTS:
+        for text in (
+            visible_text((built / f"{report.name}.html").read_text(encoding="utf-8")),
+            pdf_text(built / f"{report.name}.pdf"),
+            notebook_text((built / f"{report.name}.ipynb").read_text(encoding="utf-8")),
+        ):
+            assert len(text) > 1000
+            assert scan_for_personal_data(text, names=full_names) == [], report.name
+    # The scan does find them when they are there.
+    planted = f"{children['national_id'].iloc[0]} {full_names[0]}"
+    assert len(scan_for_personal_data(planted, names=full_names)) == 2
+
+
+def test_manifest_lists_inputs_outputs_and_parameters(built: Path) -> None:
+    from atiyeh_reports.provenance import sha256_file
+
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    data_dir = Path(manifest["data_dir"])
+    assert len([i for i in manifest["inputs"] if "/provinces/" in i["path"]]) >= 31 * 2
+    for item in manifest["inputs"]:
+        assert sha256_file(data_dir / item["path"]) == item["sha256"]
+    for item in manifest["outputs"]:
+        assert sha256_file(built / item["path"]) == item["sha256"]
+    assert manifest["params"]["year"] == 1404
+    assert manifest["package_version"]
