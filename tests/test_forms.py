@@ -163,6 +163,34 @@ def test_forms_are_byte_identical(tmp_path: Path) -> None:
     assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
 
 
+def _row_numbers(path: Path) -> dict[str, list[int]]:
+    """Sheet XML part -> the r of every <row> element, in document order."""
+    import re
+
+    with zipfile.ZipFile(path) as archive:
+        return {
+            name: [int(n) for n in re.findall(r'<row\b[^>]*\br="(\d+)"', archive.read(name).decode("utf-8"))]
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/sheet") and name.endswith(".xml")
+        }
+
+
+@pytest.mark.parametrize("header_row", [HEADER, HEADER + 3])
+def test_each_row_element_is_written_once_in_order(tmp_path: Path, header_row: int) -> None:
+    """Two <row r="6"> elements made Excel offer a repair and readers drop one of them."""
+    children = pd.DataFrame({"national_id": ["0012345679", "0012345687"], "first_name": ["مریم", "علی"]})
+    filled = write_form(tmp_path / "f.xlsx", "IR-23", 1404, children,
+                        variant=FormVariant(header_row=header_row))
+    blank_form = write_form(tmp_path / "b.xlsx", "IR-16", 1404)
+    for path in (filled, blank_form):
+        for part, numbers in _row_numbers(path).items():
+            assert numbers == sorted(set(numbers)), (path.name, part)
+    children_rows = _row_numbers(filled)["xl/worksheets/sheet1.xml"]
+    assert children_rows[-len(children) - 20:][0] == header_row + 1
+    ws = openpyxl.load_workbook(filled)[layout.SHEET_CHILDREN]
+    assert ws.cell(header_row + 1, 2).value == "0012345679"  # the first data row survives reading
+
+
 def test_form_rows_scale_with_population() -> None:
     assert form_rows("IR-23") > form_rows("IR-16")
     assert all(200 <= form_rows(p.code) <= 3000 for p in provinces())

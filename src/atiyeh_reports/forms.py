@@ -329,6 +329,7 @@ class _Rows:
 #: openpyxl sets the modified time to now while saving, whatever the properties say.
 _MODIFIED = re.compile(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
+_ROW_NUMBER = re.compile(r'<row r="(\d+)"')
 
 
 def _save(wb: Workbook, path: Path, stamp: dt.datetime, appended: Mapping[str, _Rows]) -> Path:
@@ -360,9 +361,21 @@ def _save(wb: Workbook, path: Path, stamp: dt.datetime, appended: Mapping[str, _
 
 
 def _append_rows(data: bytes, rows: _Rows, name: str) -> bytes:
+    """Put the data rows at the end of ``<sheetData>``; every row number must stay unique.
+
+    Excel offers to "repair" a sheet with two ``<row>`` elements of one number,
+    and readers keep only one of them, so a clash is an error, not a file.
+    """
     text = data.decode("utf-8")
     if "</sheetData>" not in text or not _DIMENSION.search(text):
         raise AtiyehError(f"{name}: unexpected worksheet XML from openpyxl; cannot add the data rows")
+    written = [int(n) for n in _ROW_NUMBER.findall(text)]
+    added = _ROW_NUMBER.findall(rows.xml)
+    if written and added and int(added[0]) <= max(written):
+        raise AtiyehError(
+            f"{name}: the data rows start at row {added[0]}, but row {max(written)} is already written; "
+            "write no cell at or below the first data row before saving"
+        )
     text = text.replace("</sheetData>", rows.xml + "</sheetData>", 1)
     text = _DIMENSION.sub(f'<dimension ref="{rows.dimension}"/>', text, count=1)
     return text.encode("utf-8")
@@ -446,7 +459,9 @@ def _write_children_sheet(
         if validation is not None:
             validation.add(f"{letter}{first}:{letter}{last}")
             ws.add_data_validation(validation)
-    ws.freeze_panes = ws.cell(row=first, column=1)
+    # A coordinate, not ws.cell(...): a cell made here would put an empty <row> element for the
+    # first data row into the sheet, and the data rows appended below would repeat it.
+    ws.freeze_panes = f"A{first}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # people may widen columns
     ws.protection.formatRows = False
