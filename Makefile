@@ -5,6 +5,7 @@
 # report font, the bundled sample data); finished steps are not redone.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
 
 YEAR       ?= 1404
@@ -44,7 +45,8 @@ setup: $(SETUP) ## create .venv with the pinned packages and fetch the report fo
 
 $(VENV_STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]' \
+	  2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 	@touch $@
 
 fonts: $(FONT_STAMP) ## fetch the Vazirmatn font (pinned, checked) from the npm registry

@@ -223,6 +223,8 @@ def _execute(report: Report, params: Params, notebook_dir: Path, staging: Path,
             progress_bar=False,
             log_output=True,
             request_save_on_cell_execute=False,
+            # The kernel's own start-up and shutdown chatter is not progress.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         failed = target.parent.parent / f"{report.name}.failed.ipynb"
