@@ -140,7 +140,7 @@ def _write_allocation_sheet(ws: Worksheet, params: Params, table: pd.DataFrame) 
 
 def flatten_params(params: Params) -> list[tuple[str, Any]]:
     """The parameters as (dotted key, value) pairs; lists joined with ', ', decimals as text."""
-    data = params.model_dump(mode="json", exclude={"source"})
+    data = params.model_dump(mode="json", exclude={"source", "data_dir"})  # no server paths in a letter
 
     def walk(prefix: str, node: Any) -> Iterator[tuple[str, Any]]:
         if isinstance(node, dict):
