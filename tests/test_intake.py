@@ -202,6 +202,9 @@ def test_title_province_in_any_spelling(tmp_path: Path) -> None:
     intake = run(tmp_path, [child(1)], name="form1.xlsx", province_title="آذربايجان\u200cشرقي")
     assert intake.children["province_code"].tolist() == ["IR-03"]
     assert one(intake, Problem.UNKNOWN_PROVINCE_FILE)["action"] == WARNING
+    variant = one(intake, Problem.PROVINCE_TITLE_VARIANT)
+    assert (variant["row"], variant["value"], variant["action"], variant["corrected_to"]) == (
+        1, "آذربايجان\u200cشرقي", CORRECTED, "آذربایجان شرقی")
 
 
 def test_the_title_wins_over_the_file_name(tmp_path: Path) -> None:
@@ -210,6 +213,74 @@ def test_the_title_wins_over_the_file_name(tmp_path: Path) -> None:
     finding = one(intake, Problem.PROVINCE_MISMATCH)
     assert (finding["row"], finding["value"], finding["action"]) == (1, "اصفهان", WARNING)
     assert "IR-23" in finding["detail"]
+
+
+GOLESTAN = "IR-27"
+EAST_AZERBAIJAN = "IR-03"
+
+
+def test_the_file_name_wins_when_the_title_would_give_a_province_two_forms(tmp_path: Path) -> None:
+    """Golestan's form titled East Azerbaijan: East Azerbaijan has its own form, Golestan none."""
+    write_form(form_path(tmp_path, "IR-03_آذربایجان_شرقی.xlsx"), [child(1), child(2)],
+               province_title="آذربایجان شرقی")
+    intake = run(tmp_path, [child(3)], name="IR-27_گلستان.xlsx", province_title="آذربایجان شرقی")
+    by_province = intake.children.groupby("province_code")["national_id"].apply(list).to_dict()
+    assert by_province == {EAST_AZERBAIJAN: [make_id(1), make_id(2)], GOLESTAN: [make_id(3)]}
+    finding = one(intake, Problem.PROVINCE_MISMATCH_FILE)
+    assert (finding["file"], finding["row"], finding["action"]) == ("IR-27_گلستان.xlsx", 1, WARNING)
+    assert finding["province_code"] == GOLESTAN and finding["corrected_to"] == GOLESTAN
+    assert EAST_AZERBAIJAN in finding["detail"] and GOLESTAN in finding["detail"]
+    assert found(intake, Problem.SECOND_FORM).empty and found(intake, Problem.PROVINCE_MISMATCH).empty
+    assert sorted(intake.performance["province_code"]) == [EAST_AZERBAIJAN, GOLESTAN]
+    assert set(intake.findings["province_code"].dropna()) <= {EAST_AZERBAIJAN, GOLESTAN}
+    assert_balanced(intake)
+
+
+def test_a_form_is_unreadable_when_both_its_provinces_have_other_forms(tmp_path: Path) -> None:
+    write_form(form_path(tmp_path, "IR-03_آذربایجان_شرقی.xlsx"), [child(1)], province_title="آذربایجان شرقی")
+    write_form(form_path(tmp_path, "IR-27_گلستان.xlsx"), [child(2)], province_title="گلستان")
+    intake = run(tmp_path, [child(3)], name="IR-27_گلستان_دوم.xlsx", province_title="آذربایجان شرقی")
+    assert sorted(intake.children["national_id"]) == [make_id(1), make_id(2)]
+    finding = one(intake, Problem.PROVINCE_CONFLICT)
+    assert (finding["file"], finding["action"]) == ("IR-27_گلستان_دوم.xlsx", UNREADABLE)
+    assert "title" in finding["detail"] and "file name" in finding["detail"]
+    assert EAST_AZERBAIJAN in finding["detail"] and GOLESTAN in finding["detail"]
+    assert intake.unreadable == (f"IR-27_گلستان_دوم.xlsx: {finding['detail']}",)
+    assert intake.needs_attention
+    assert_balanced(intake)
+
+
+def test_swapped_titles_each_follow_their_title(tmp_path: Path) -> None:
+    """No province gets two forms either way, so the titles win (with a warning on each file)."""
+    write_form(form_path(tmp_path, "IR-03_آذربایجان_شرقی.xlsx"), [child(1)], province_title="گلستان")
+    intake = run(tmp_path, [child(2)], name="IR-27_گلستان.xlsx", province_title="آذربایجان شرقی")
+    codes = dict(zip(intake.children["national_id"], intake.children["province_code"], strict=True))
+    assert codes == {make_id(1): GOLESTAN, make_id(2): EAST_AZERBAIJAN}
+    assert len(found(intake, Problem.PROVINCE_MISMATCH)) == 2
+
+
+_CODES = st.sampled_from(["IR-01", "IR-02", "IR-03", "IR-04"])
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), _CODES), _CODES), min_size=1, max_size=7))
+def test_province_resolution_invariants(pairs: list[tuple[str | None, str]]) -> None:
+    """Each form gets its title's or file name's province or None; only a mismatched form gets None;
+    no province ends with a mismatched form beside another form."""
+    from atiyeh_reports.intake import _Claim, _resolve_provinces
+
+    claims = [_Claim(f"f{i}.xlsx", "s", 1, t, t, n) for i, (t, n) in enumerate(pairs)]
+    codes = _resolve_provinces(claims)
+    for claim, code in zip(claims, codes, strict=True):
+        assert code in {claim.from_title, claim.from_name, None}
+        assert code is not None or claim.mismatch
+        if not claim.mismatch:
+            assert code == claim.default
+    for claim, code in zip(claims, codes, strict=True):
+        if claim.mismatch and code is not None:
+            assert codes.count(code) == 1
+        if claim.mismatch and code == claim.from_name:  # the exception: title taken, name free
+            assert any(o.default == claim.from_title for o in claims if o is not claim)
+            assert not any(o.default == claim.from_name for o in claims)
 
 
 def test_persian_file_name_gives_the_province_when_the_title_is_unknown(tmp_path: Path) -> None:

@@ -10,10 +10,19 @@ Rules (the decisions a reader of the report may ask about)
 ------------------------------------------------------------
 * **Province of a form.** The title row (``استان: ...``) wins when it names a
   province, because it sits inside the form and HQ fills and locks it; the file
-  name (``IR-23_تهران.xlsx`` or a Persian name) is the fallback. A title and a
-  file name naming different provinces give a ``warning``; an unknown title
-  with a usable file name gives a ``corrected`` finding; when neither names a
-  province, the file is ``unreadable``.
+  name (``IR-23_تهران.xlsx`` or a Persian name) is the fallback. One exception:
+  when the title and the file name disagree, and the title's province has
+  another form while the file name's has none, the file name wins (a title
+  copied from another province's form would otherwise leave one province with
+  no children and double another). Either way the disagreement is a
+  ``warning`` naming both provinces. When both ways leave the province with a
+  second form, the form whose title and file name disagree is ``unreadable``
+  (fix its title or its file name); two forms whose titles and file names
+  agree are both read, with a ``warning``, and the first one's performance
+  counts. A title spelt another way (``استان: كرمانشاه``) is ``corrected`` to
+  the official name; an unknown title with a usable file name gives a
+  ``corrected`` finding; when neither names a province, the file is
+  ``unreadable``.
 * **Rows read.** A data row is a row below the header with any non-empty cell.
   Blank rows are not read (those between data rows are counted in
   ``blank_rows`` and reported once per file; the empty pre-formatted rows after
@@ -52,8 +61,9 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -68,7 +78,7 @@ from atiyeh_reports import layout, vocab
 from atiyeh_reports.jalali import age_on, fiscal_year_end, fiscal_year_start, parse_jalali
 from atiyeh_reports.national_id import clean_national_id, is_valid
 from atiyeh_reports.params import Params
-from atiyeh_reports.provinces import by_code, find_province
+from atiyeh_reports.provinces import by_code, find_province, name_fa
 from atiyeh_reports.quality import (
     CORRECTED,
     REJECTED,
@@ -471,7 +481,31 @@ def _province_from_name(path: Path) -> str | None:
     return None
 
 
-def _form_province(form: _Form, year: int, findings: list[Finding]) -> str:
+@dataclass(frozen=True)
+class _Claim:
+    """The provinces a form's title row and file name name (either may be None, not both)."""
+
+    file: str
+    sheet: str
+    title_row: int | None
+    title: str | None  # the title's text after the label, as written
+    from_title: str | None
+    from_name: str | None
+
+    @property
+    def default(self) -> str:
+        """The province the form is counted under unless another form claims it too: the title's."""
+        code = self.from_title or self.from_name
+        assert code is not None
+        return code
+
+    @property
+    def mismatch(self) -> bool:
+        return bool(self.from_title and self.from_name and self.from_title != self.from_name)
+
+
+def _form_province(form: _Form, year: int, findings: list[Finding]) -> _Claim:
+    """What the title and the file name say; findings on either alone (the mismatch comes later)."""
     file = form.path.name
     title, title_year = _title_values(form.top)
     from_name = _province_from_name(form.path)
@@ -484,26 +518,95 @@ def _form_province(form: _Form, year: int, findings: list[Finding]) -> str:
         )
     if from_title is None and from_name is None:
         raise _Unreadable(Problem.NO_PROVINCE, "no 'استان: ...' title row and no province in the file name")
+    claim = _Claim(file, form.sheet, title[0] if title else None, title[1] if title else None,
+                   from_title, from_name)
     if title and from_title is None:
         findings.append(Finding(file, form.sheet, title[0], None, title[1], Problem.UNKNOWN_PROVINCE_TITLE,
                                 CORRECTED, from_name, from_name,
                                 detail=f"{title[1]!r} is not a province name; file name gives {from_name}"))
-    elif from_title and from_name and from_title != from_name:
-        findings.append(Finding(file, form.sheet, title[0], None, title[1], Problem.PROVINCE_MISMATCH,
-                                WARNING, from_title, from_title,
-                                detail=f"title names {from_title}, file name names {from_name}"))
     elif from_title and from_name is None:
         findings.append(Finding(file, None, None, None, file, Problem.UNKNOWN_PROVINCE_FILE, WARNING,
                                 from_title, from_title))
-    code = from_title or from_name
-    assert code is not None
+    if title and from_title and not claim.mismatch:
+        typed = _title_name(title[1])
+        official = name_fa(from_title)
+        if typed != official:
+            findings.append(Finding(file, form.sheet, title[0], None, title[1], Problem.PROVINCE_TITLE_VARIANT,
+                                    CORRECTED, official, from_title,
+                                    detail=f"read as {from_title} ({official})"))
+    code = claim.default
     if title_year is not None:
         typed = to_ascii_digits(title_year[1]).strip()
         if typed != str(year):
             findings.append(Finding(file, form.sheet, title_year[0], None, title_year[1],
                                     Problem.YEAR_MISMATCH, WARNING, None, code,
                                     detail=f"the report year is {year}"))
-    return code
+    return claim
+
+
+def _title_name(text: str) -> str:
+    """The province name as written in a title (``'استان مركزي'`` without a colon gives ``'مركزي'``)."""
+    label = layout.PROVINCE_LABEL
+    return text[len(label):].strip(" :：") if text.startswith(label) else text.strip()
+
+
+def _resolve_provinces(claims: Sequence[_Claim]) -> list[str | None]:
+    """The province each form is counted under, in the order given; None when it cannot be told.
+
+    The title wins, except when the title and file name disagree, the title's
+    province has another form and the file name's province has none: then the
+    file name wins (a title copied from another province's form). A form whose
+    title and file name disagree and that still shares its province with
+    another form after that (both ways conflict) gets None: the first form of
+    the province (one whose title and file name agree, else the first in the
+    order given) keeps it. Forms whose title and file name agree are never
+    dropped here (a province's second such form is read, with a warning).
+    """
+    defaults = Counter(c.default for c in claims)
+    codes = []
+    for c in claims:
+        code = c.default
+        if c.mismatch and defaults[c.from_title] > 1 and defaults[c.from_name] == 0:
+            code = c.from_name
+        codes.append(code)
+    agreeing = {code for c, code in zip(claims, codes, strict=True) if not c.mismatch}
+    out: list[str | None] = []
+    taken: set[str] = set()
+    for c, code in zip(claims, codes, strict=True):
+        if c.mismatch and (code in agreeing or code in taken):
+            out.append(None)
+        else:
+            out.append(code)
+            taken.add(code)
+    return out
+
+
+def _mismatch_finding(claim: _Claim, code: str | None) -> Finding:
+    """The finding of a form whose title and file name name different provinces."""
+    assert claim.from_title is not None and claim.from_name is not None
+    named = (f"title names {claim.from_title} ({name_fa(claim.from_title)}), "
+             f"file name names {claim.from_name} ({name_fa(claim.from_name)})")
+    if code is None:
+        return Finding(claim.file, claim.sheet, claim.title_row, None, claim.title, Problem.PROVINCE_CONFLICT,
+                       UNREADABLE, None, None,
+                       detail=f"{named}, and both provinces have another form; fix the title row or the "
+                              "file name of this form (or of the other form) and run the intake again")
+    problem = Problem.PROVINCE_MISMATCH if code == claim.from_title else Problem.PROVINCE_MISMATCH_FILE
+    why = ("the title wins" if code == claim.from_title
+           else f"{claim.from_title} has another form and {claim.from_name} none, so the file name wins")
+    return Finding(claim.file, claim.sheet, claim.title_row, None, claim.title, problem, WARNING, code, code,
+                   detail=f"{named}; counted under {code}: {why}")
+
+
+def _relabel(result: _FileResult, code: str) -> _FileResult:
+    """The file's rows and findings counted under province ``code`` instead."""
+    def move(f: Finding) -> Finding:
+        return replace(f, province_code=code) if f.province_code == result.code else f
+
+    rows = [_Row(record[:_PROVINCE] + (code,) + record[_PROVINCE + 1:], row.corrected,
+                 tuple(map(move, row.findings)), row.sheet)
+            for row in result.rows for record in (row.record,)]
+    return replace(result, code=code, rows=rows, findings=[move(f) for f in result.findings])
 
 
 def _header_findings(form: _Form, code: str) -> list[Finding]:
@@ -919,24 +1022,19 @@ def ingest(params: Params, data_dir: Path | None = None) -> Intake:
         guardianships=frozenset(params.eligibility.guardianship),
         require_court_order=params.eligibility.require_court_order,
     )
-    results: list[_FileResult] = []
     findings: list[Finding] = []
     unreadable: list[str] = []
     unreadable_codes: set[str] = set()
-    performance: list[dict[str, object]] = []
-    seen_forms: dict[str, str] = {}
+    read: list[tuple[_Claim, _FileResult, dict[str, int | None], list[Finding]]] = []
     for path in sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")):
         file_findings: list[Finding] = []
         try:
             wb = _open(path)
             try:
                 form = _read_form(wb, path)
-                code = _form_province(form, year, file_findings)
+                claim = _form_province(form, year, file_findings)
+                code = claim.default
                 file_findings.extend(_header_findings(form, code))
-                if code in seen_forms:
-                    file_findings.append(Finding(path.name, None, None, None, path.name, Problem.SECOND_FORM,
-                                                 WARNING, None, code,
-                                                 detail=f"first form: {seen_forms[code]}"))
                 result = _read_rows(form, code, rules)
                 values, perf_findings = _performance_values(form, code)
             finally:
@@ -950,13 +1048,36 @@ def ingest(params: Params, data_dir: Path | None = None) -> Intake:
             findings.append(Finding(path.name, None, None, None, None, exc.problem, UNREADABLE, None, code,
                                     detail=exc.detail))
             continue
-        findings.extend(file_findings)
         result.findings[:0] = perf_findings
-        if values and code not in seen_forms:
+        read.append((claim, result, values, file_findings))
+
+    # which province each form counts for is known only once every form's title and name are read
+    results: list[_FileResult] = []
+    performance: list[dict[str, object]] = []
+    seen_forms: dict[str, str] = {}
+    codes = _resolve_provinces([claim for claim, *_ in read])
+    for (claim, result, values, file_findings), code in zip(read, codes, strict=True):
+        if claim.mismatch:
+            mismatch = _mismatch_finding(claim, code)
+            if code is None:
+                unreadable.append(f"{claim.file}: {mismatch.detail}")
+                findings.append(mismatch)
+                continue
+            file_findings.insert(0, mismatch)
+        if code != result.code:
+            result = _relabel(result, code)
+            file_findings = [replace(f, province_code=code) if f.province_code == claim.default else f
+                             for f in file_findings]
+        findings.extend(file_findings)
+        if code in seen_forms:
+            findings.append(Finding(claim.file, None, None, None, claim.file, Problem.SECOND_FORM, WARNING,
+                                    None, code, detail=f"first form: {seen_forms[code]}"))
+        elif values:
             performance.append({"year": year, "performance_year": year - 1, "province_code": code,
-                                **values, "source_file": path.name})
-        seen_forms.setdefault(code, path.name)
+                                **values, "source_file": claim.file})
+        seen_forms.setdefault(code, claim.file)
         results.append(result)
+    del read
 
     _deduplicate(results)
     for result in results:
