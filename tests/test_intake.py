@@ -308,11 +308,18 @@ def test_a_year_title_of_another_year_is_reported(tmp_path: Path) -> None:
 
 
 # --- text and coded values ---------------------------------------------------------------------------
-def test_county_and_names_are_normalized_silently(tmp_path: Path) -> None:
-    intake = run(tmp_path, [child(1, county="  شهر   ري ", first_name="علي ", last_name="كريمي")])
+def test_respelt_county_and_names_are_listed_as_corrections(tmp_path: Path) -> None:
+    """The stored text differs from what was typed, so each is a corrected finding (not silent)."""
+    intake = run(tmp_path, [child(1, county="  شهر   ري ", first_name="علي ", last_name="كريمي"),
+                            child(2, first_name="  مریم ", last_name="رضایی")])
     c = intake.children.iloc[0]
     assert (c["county"], c["first_name"], c["last_name"]) == ("شهر ری", "علی", "کریمی")
-    assert intake.findings.empty
+    fixed = found(intake, Problem.TEXT_NORMALIZED)
+    assert set(fixed["action"]) == {CORRECTED} and set(fixed["row"]) == {6}  # outer spaces alone: no finding
+    assert dict(zip(fixed["column"], zip(fixed["value"], fixed["corrected_to"], strict=True), strict=True)) == {
+        "شهرستان": ("  شهر   ري ", "شهر ری"), "نام": ("علي ", "علی"), "نام خانوادگی": ("كريمي", "کریمی")}
+    assert intake.children.iloc[1]["first_name"] == "مریم"
+    assert intake.summary.iloc[0]["corrected"] == 1
 
 
 @pytest.mark.parametrize(
@@ -365,9 +372,18 @@ def test_a_child_in_two_provinces_counts_where_admitted_later(tmp_path: Path) ->
     assert_balanced(intake)
 
 
-def test_a_tie_between_provinces_goes_to_the_lower_code(tmp_path: Path) -> None:
-    write_form(form_path(tmp_path, "IR-10_اصفهان.xlsx"), [child(1)], province_title="اصفهان")
-    intake = run(tmp_path, [child(1)])
+def test_a_tie_between_provinces_goes_to_the_province_of_the_county(tmp_path: Path) -> None:
+    """A row copied into another province's form keeps its county: the county's province counts it."""
+    write_form(form_path(tmp_path, "IR-10_اصفهان.xlsx"), [child(1, county="تهران")], province_title="اصفهان")
+    intake = run(tmp_path, [child(1, county="تهران")])
+    assert intake.children["province_code"].tolist() == [TEHRAN]
+    assert one(intake, Problem.DUPLICATE_COUNTED_ELSEWHERE)["province_code"] == ISFAHAN
+
+
+@pytest.mark.parametrize("county", [None, "آتلانتیس"])
+def test_a_tie_with_no_telling_county_goes_to_the_lower_code(tmp_path: Path, county: str | None) -> None:
+    write_form(form_path(tmp_path, "IR-10_اصفهان.xlsx"), [child(1, county=county)], province_title="اصفهان")
+    intake = run(tmp_path, [child(1, county=county)])
     assert intake.children["province_code"].tolist() == [ISFAHAN]
     assert one(intake, Problem.DUPLICATE_COUNTED_ELSEWHERE)["province_code"] == TEHRAN
 

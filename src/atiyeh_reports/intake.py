@@ -31,9 +31,13 @@ Rules (the decisions a reader of the report may ask about)
   province ``rows_read = accepted + rejected``.
 * **Corrections.** Re-formatting a national ID (Persian digits, separators,
   leading zeros Excel dropped) and mapping a gender, guardianship or care word
-  to the form's canonical value are corrections. Normalizing letters and
-  spaces of free text (names, county) and reading a date typed in another form
-  are not. ``corrected`` in the summary counts accepted rows with a correction.
+  to the form's canonical value are corrections, and so is re-spelling the
+  names or the county (Arabic ي/ك to Persian ی/ک, runs of spaces, a space
+  beside a ZWNJ): the stored text differs from what was typed, so it is listed
+  (trimming outer spaces alone is not). Reading a date typed in another form
+  (``1403-1-5``, ``14030105``, Persian digits, an Excel date cell) is not: the
+  table stores the date itself, the same day as typed. ``corrected`` in the
+  summary counts accepted rows with a correction.
 * **Rejections.** An unusable ID or a wrong check digit, a missing name, an
   unknown gender or guardianship, an impossible or future birth date (after
   the fiscal year's end), no court order (when ``require_court_order``), a
@@ -46,7 +50,10 @@ Rules (the decisions a reader of the report may ask about)
 * **Duplicates.** Within a province the first row (file order, then row)
   among otherwise-accepted rows is kept; later ones are rejected. Across
   provinces the row with the later admission date is counted (an empty
-  admission date counts as earliest), then the lower province code; the
+  admission date counts as earliest: a child who moved was admitted again
+  where it lives now), then the row whose county is one of its own
+  province's counties (a row copied into another province's form keeps the
+  county it came from), then the lower province code; the
   counted row gets a ``warning`` and the others are ``rejected``, so both
   sides appear in the findings.
 * **Unreadable files** (not an xlsx, corrupt, encrypted, no children sheet,
@@ -651,6 +658,7 @@ class _Rules:
 _NATIONAL_ID = CHILDREN_COLUMNS.index("national_id")
 _PROVINCE = CHILDREN_COLUMNS.index("province_code")
 _ADMISSION = CHILDREN_COLUMNS.index("admission_date")
+_COUNTY = CHILDREN_COLUMNS.index("county")
 _SOURCE_FILE = CHILDREN_COLUMNS.index("source_file")
 _SOURCE_ROW = CHILDREN_COLUMNS.index("source_row")
 
@@ -713,6 +721,16 @@ def _repeated_text(value: str) -> str | None:
     return normalize_text(value) or None
 
 
+@lru_cache(maxsize=65536)
+def _respelt_text(value: str) -> bool:
+    return normalize_text(value) != value.strip()
+
+
+def _respelt(value: object) -> bool:
+    """Whether normalizing changes typed text beyond its outer spaces (Arabic ي/ك, inner spaces)."""
+    return type(value) is str and _respelt_text(value)
+
+
 def _text_or_none(value: object, *, repeated: bool = False) -> str | None:
     """Normalized text or None; ``repeated`` for columns whose values recur (names, county)."""
     if value is None:
@@ -770,8 +788,12 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
     first, last = _text_or_none(raw_first, repeated=True), _text_or_none(raw_last, repeated=True)
     if first is None:
         note("first_name", Problem.NAME_MISSING, REJECTED)
+    elif _respelt(raw_first):
+        note("first_name", Problem.TEXT_NORMALIZED, CORRECTED, first)
     if last is None:
         note("last_name", Problem.NAME_MISSING, REJECTED)
+    elif _respelt(raw_last):
+        note("last_name", Problem.TEXT_NORMALIZED, CORRECTED, last)
 
     gender, standardized = _coded(raw_gender, "gender")
     if gender is None:
@@ -825,10 +847,14 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
             note("birth_date", Problem.OVER_AGE, REJECTED,
                  detail=f"age {age} on {rules.start}, limit {rules.age_limit}")
 
+    county = _text_or_none(raw_county, repeated=True)
+    if county is not None and _respelt(raw_county):
+        note("county", Problem.TEXT_NORMALIZED, CORRECTED, county)
+
     if rejected:
         return None, findings
     record = (rules.year, code, nid, first, last, gender, birth, age, guardianship, care, court_order or "",
-              admission, _text_or_none(raw_county, repeated=True), form.file, number)
+              admission, county, form.file, number)
     return _Row(record, corrected, tuple(findings), form.sheet), []
 
 
@@ -982,10 +1008,21 @@ def _deduplicate(results: list[_FileResult]) -> None:
 
 
 def _counting_order(entry: tuple[_FileResult, _Row]) -> tuple:
-    """Later admission first (empty = earliest), then lower province code, then file and row."""
+    """Later admission first (empty = earliest), then a county of the form's own province,
+    then lower province code, then file and row."""
     result, row = entry
     admission = row.record[_ADMISSION] or dt.date.min
-    return (-admission.toordinal(), result.code, row.record[_SOURCE_FILE], row.record[_SOURCE_ROW])
+    county = row.record[_COUNTY]
+    elsewhere = county is None or _key(county) not in _province_counties(result.code)
+    return (-admission.toordinal(), elsewhere, result.code, row.record[_SOURCE_FILE], row.record[_SOURCE_ROW])
+
+
+@lru_cache(maxsize=64)
+def _province_counties(code: str) -> frozenset[str]:
+    """Comparison keys of a province's counties (the form's drop-down list)."""
+    from atiyeh_reports.forms import counties
+
+    return frozenset(normalize_key(c) for c in counties(code))
 
 
 def _duplicate_finding(row: _Row, problem: str, action: str, detail: str) -> Finding:

@@ -67,6 +67,7 @@ class Problem:
     NAME_MISSING = "نام یا نام خانوادگی خالی است"
     GENDER_UNKNOWN = "جنسیت نامعلوم است"
     VALUE_STANDARDIZED = "مقدار به شکل استاندارد فرم برگردانده شد"
+    TEXT_NORMALIZED = "املای متن یکسان شد (ی و ک عربی یا فاصله‌های اضافه)"
     BIRTH_INVALID = "تاریخ تولد خالی یا نامعتبر است"
     BIRTH_FUTURE = "تاریخ تولد پس از پایان سال مالی است"
     ADMISSION_INVALID = "تاریخ پذیرش نامعتبر است؛ خالی گذاشته شد"

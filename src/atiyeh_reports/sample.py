@@ -510,9 +510,10 @@ def _variant_plants(year: int, variants: dict[str, FormVariant], moved: str, reo
                           column, value, expected, code, None, note))
 
     h = layout.CHILDREN_HEADER_ROW
-    entry(moved, "header_row_moved", "B" + str(h + 2), h + 2, "کد ملی", "corrected", "کد ملی",
+    # A moved header and reordered columns change no value: the intake reads them by header and warns.
+    entry(moved, "header_row_moved", "B" + str(h + 2), h + 2, "کد ملی", "warning", "کد ملی",
           f"header on row {h + 2}, not {h}")
-    entry(reordered, "columns_reordered", "B" + str(h), h, "نام خانوادگی", "corrected",
+    entry(reordered, "columns_reordered", "B" + str(h), h, "نام خانوادگی", "warning",
           "نام خانوادگی", "last name before first name, ID in column D")
     entry(reordered, "extra_column", "L" + str(h), h, "توضیحات", "ignored", "توضیحات")
     entry(english, "english_headers", "B" + str(h), h, "National ID", "corrected", "National ID")
