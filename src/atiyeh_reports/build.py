@@ -269,6 +269,7 @@ def _strip_volatile_metadata(path: Path) -> None:
                 cell_pm.pop(key, None)
         if cell.cell_type == "code" and "injected-parameters" in cell.metadata.get("tags", []):
             cell.source = "# Parameters injected by the build: see manifest.json"
+            cell.id = "injected-parameters"  # papermill draws a random id
     nbformat.write(nb, path)
 
 

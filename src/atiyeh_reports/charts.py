@@ -127,6 +127,7 @@ def setup(font: Font | None = None, *, inline_format: str = "svg") -> Font:
     if font.bold is not None:
         fontManager.addfont(str(font.bold))
     mpl.rcParams.update(_STYLE)
+    mpl.rcParams["svg.hashsalt"] = "atiyeh_reports"  # stable element ids: same data, same SVG bytes
     mpl.rcParams["font.family"] = [font.family, "DejaVu Sans"]
     _set_inline_format(inline_format)
     return font

@@ -22,6 +22,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from atiyeh_reports import budget
+from atiyeh_reports.forms import save_workbook
+from atiyeh_reports.provenance import build_time
 from atiyeh_reports.params import Params, params_digest
 from atiyeh_reports.text import to_persian_digits
 
@@ -196,5 +198,5 @@ def write_allocation_workbook(params: Params, table: pd.DataFrame, path: str | P
     _write_params_sheet(wb.create_sheet(SHEET_PARAMS), params)
     wb.properties.title = _title(params)
     wb.properties.creator = "atiyeh_reports"
-    wb.save(path)
+    save_workbook(wb, Path(path), build_time().replace(tzinfo=None))  # same inputs, same bytes
     return path
