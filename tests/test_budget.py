@@ -377,7 +377,7 @@ def perf_records(rows: list[Any]) -> dict[str, dict[str, int]]:
     }
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(counts=counts_st, perf_rows=perf_st, budget=budget_st)
 def test_allocation_invariants(counts: list[int], perf_rows: list[Any], budget: dict) -> None:
     params = make_params(**budget)

@@ -293,6 +293,8 @@ def _render(report: Report, params: Params, staging: Path, inputs: list[dict[str
 
 
 def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[tuple[str, str], ...]:
+    from atiyeh_reports.jalali import format_jalali_fa
+
     source = Path(params.source) if params.source else None
     listed = digest_of(*(f"{i['path']}:{i['sha256']}" for i in inputs))
     return (
@@ -300,7 +302,7 @@ def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[t
         ("داده‌های ورودی", f"{len(inputs)} files, combined sha256:{listed[:16]} (each listed in manifest.json)"),
         ("نسخه بسته", f"atiyeh_reports {__version__}"),
         ("کامیت", git_commit()),
-        ("زمان ساخت (UTC)", build_time().isoformat()),
+        ("تاریخ ساخت", f"{format_jalali_fa(build_time().date())} ({build_time().isoformat()})"),
     )
 
 
