@@ -302,7 +302,8 @@ def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[t
         ("داده‌های ورودی", f"{len(inputs)} files, combined sha256:{listed[:16]} (each listed in manifest.json)"),
         ("نسخه بسته", f"atiyeh_reports {__version__}"),
         ("کامیت", git_commit()),
-        ("تاریخ ساخت", f"{format_jalali_fa(build_time().date())} ({build_time().isoformat()})"),
+        ("تاریخ ساخت", format_jalali_fa(build_time().date())),
+        ("زمان ساخت (UTC)", build_time().isoformat()),
     )
 
 

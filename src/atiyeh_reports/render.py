@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -65,11 +66,15 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
     return body
 
 
+def _value_html(value: str) -> str:
+    """Hashes, paths and versions read left to right; a Persian value keeps the page's direction."""
+    if re.search("[\u0600-\u06ff]", value):
+        return html.escape(value)
+    return f'<span class="ltr">{html.escape(value)}</span>'
+
+
 def _provenance_html(meta: ReportMeta) -> str:
-    rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td><span class=\"ltr\">{html.escape(v)}</span></td></tr>"
-        for k, v in meta.provenance
-    )
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{_value_html(v)}</td></tr>" for k, v in meta.provenance)
     return (
         '<section class="provenance"><h2>این گزارش از چه ساخته شده است</h2>'
         f"<table>{rows}</table></section>"
