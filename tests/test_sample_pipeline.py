@@ -9,7 +9,7 @@ How each expected outcome is checked (decided per kind):
 * ``rejected``: a ``rejected`` finding at the entry's file and Excel row, and
   that row is not in the children table (a cross-province copy included: the
   copy carries the county of the province the child lives in, which is where it
-  is counted).
+  is counted); except for duplicates, the child is not in the table at all.
 * ``corrected``: a ``corrected`` finding at the entry's file and row (and
   column, when the entry names one), except:
 
@@ -154,7 +154,12 @@ def _form_problem(entry: dict, data: YearData, clean: set[tuple[str, int]]) -> s
     if expected == REJECTED:
         if _at(findings, entry, REJECTED).empty:
             return "no rejected finding"
-        return "the rejected row is in the children table" if in_table else None
+        if in_table:
+            return "the rejected row is in the children table"
+        # the child itself is gone too, unless another row of it (a duplicate's original) is counted
+        if not kind.startswith("duplicate") and entry["national_id"] in set(data.children["national_id"]):
+            return "the rejected child is in the children table"
+        return None
     if expected == CORRECTED and kind in DATE_KINDS:
         rows = data.children[(data.children["source_file"] == _name(entry))
                              & (data.children["source_row"] == entry["row"])]
