@@ -22,15 +22,24 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
 
 
+EPOCH = "1764000000"  # a fixed build time (SOURCE_DATE_EPOCH), so two builds can be compared byte for byte
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    tmp = tmp_path_factory.mktemp("e2e")
+def params_path(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
     raw = yaml.safe_load((ROOT / "params" / "1404.yaml").read_text(encoding="utf-8"))
     raw["data_dir"] = str(sample_dir)
-    params = tmp / "1404.yaml"
+    params = tmp_path_factory.mktemp("e2e-params") / "1404.yaml"
     params.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    out = tmp / "outputs" / "1404"
-    build_year(params, out_dir=out, progress=lambda m: None)
+    return params
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, params_path: Path) -> Path:
+    out = tmp_path_factory.mktemp("e2e") / "outputs" / "1404"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        build_year(params_path, out_dir=out, progress=lambda m: None)
     return out
 
 
@@ -156,3 +165,19 @@ def test_manifest_lists_inputs_outputs_and_parameters(built: Path) -> None:
         assert sha256_file(built / item["path"]) == item["sha256"]
     assert manifest["params"]["year"] == 1404
     assert manifest["package_version"]
+
+
+def test_same_inputs_and_parameters_give_byte_identical_outputs(
+    built: Path, params_path: Path, tmp_path: Path
+) -> None:
+    from atiyeh_reports.provenance import sha256_file
+
+    again = tmp_path / "1404"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        build_year(params_path, out_dir=again, progress=lambda m: None)
+    first = {p.relative_to(built): sha256_file(p) for p in built.rglob("*") if p.is_file()}
+    second = {p.relative_to(again): sha256_file(p) for p in again.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    differ = sorted(str(k) for k in first if first[k] != second[k])
+    assert differ == []

@@ -14,7 +14,7 @@ from atiyeh_reports.params import load_params, params_digest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("year", [1403, 1404])
+@pytest.mark.parametrize("year", [1402, 1403, 1404])
 def test_bundled_parameter_files_load(year: int) -> None:
     params = load_params(ROOT / "params" / f"{year}.yaml")
     assert params.year == year

@@ -32,10 +32,8 @@ Beyond the entries: ``rows_read = accepted + rejected`` for every province and
 year, and rejected/corrected findings point at real rows of real files, whose
 cells (read back with openpyxl for a sample of files) hold the value reported.
 
-1402 has no parameter file: the reconciliation of 1402 uses the sample's own
-premium and list date for that year (:data:`atiyeh_reports.sample.PREMIUMS`,
-``LIST_DATES``); with 1404's premium every 1402 policy would be a premium
-mismatch.
+Each year is reconciled with its own parameter file (``params/1402.yaml`` ...),
+whose premium and list date are the sample's for that year.
 """
 
 from __future__ import annotations
@@ -94,11 +92,8 @@ def reconciled(years: dict[int, YearData]) -> dict[int, Reconciliation]:
     out = {}
     for year, data in years.items():
         params = data.params
-        if not (ROOT / "params" / f"{year}.yaml").is_file():  # the sample's own premium and list date
-            params = params.model_copy(update={
-                "service": params.service.model_copy(update={"per_capita_premium": sample.PREMIUMS[year]}),
-                "insurer": params.insurer.model_copy(update={"list_date": sample.LIST_DATES[year]}),
-            })
+        assert params.service.per_capita_premium == sample.PREMIUMS[year]
+        assert params.insurer.list_date == sample.LIST_DATES[year]
         history = [years[y].children for y in YEARS if y < year]
         out[year] = reconcile(data.children, data.policies, params, history_children=history)
     return out

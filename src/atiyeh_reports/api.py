@@ -6,7 +6,8 @@
 The clean tables are read from ``<data_dir>/clean/<year>/`` when they were
 made from the same raw inputs, eligibility parameters and code; otherwise the
 year is ingested again and the clean tables rewritten. Earlier years named in
-``history_years`` are loaded the same way (with this year's parameters).
+``history_years`` are loaded the same way, each with its own ``params/<year>.yaml``
+when there is one (else with this year's parameters and the year changed).
 """
 
 from __future__ import annotations

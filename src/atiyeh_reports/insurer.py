@@ -62,6 +62,8 @@ from atiyeh_reports.national_id import clean_national_id, is_valid
 from atiyeh_reports.params import Params
 from atiyeh_reports.provinces import find_province, name_fa
 from atiyeh_reports.text import normalize_key, normalize_text, to_ascii_digits
+from atiyeh_reports.forms import save_workbook
+from atiyeh_reports.provenance import build_time
 
 __all__ = [
     "CATEGORY_FA",
@@ -655,7 +657,7 @@ def write_reconciliation_workbook(rec: Reconciliation, path: str | Path) -> Path
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font = bold
-    wb.save(path)
+    save_workbook(wb, Path(path), build_time().replace(tzinfo=None))  # same inputs, same bytes
     return path
 
 

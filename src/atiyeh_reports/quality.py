@@ -23,6 +23,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from atiyeh_reports.provinces import by_code
+from atiyeh_reports.forms import save_workbook
+from atiyeh_reports.provenance import build_time
 
 CORRECTED = "corrected"
 REJECTED = "rejected"
@@ -187,7 +189,7 @@ def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: 
     shown["action"] = shown["action"].map(lambda a: ACTIONS_FA.get(a, a))
     _fill_sheet(findings_ws, shown, FINDING_HEADERS_FA)
     path = Path(path)
-    wb.save(path)
+    save_workbook(wb, Path(path), build_time().replace(tzinfo=None))  # same inputs, same bytes
     return path
 
 
