@@ -28,3 +28,11 @@ def params_copy(tmp_path: Path) -> Path:
     target.parent.mkdir()
     shutil.copy(PARAMS_1404, target)
     return target
+
+
+@pytest.fixture(scope="module")
+def params():
+    """The validated parameters of params/1404.yaml."""
+    from atiyeh_reports.params import load_params
+
+    return load_params(PARAMS_1404)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -21,23 +20,13 @@ from atiyeh_reports.evaluation import (
 )
 from atiyeh_reports.indicators import province_indicators, scorecard, yoy_table
 from atiyeh_reports.insurer import reconcile
-from atiyeh_reports.national_id import check_digit
-from atiyeh_reports.params import load_params
 from atiyeh_reports.privacy import scan_for_personal_data
+from factories import nid
 
-PARAMS_FILE = Path(__file__).parents[1] / "params" / "1404.yaml"
 PREMIUM = 3_600_000
 LIST = dt.date(2025, 5, 5)  # 1404/02/15
 
 
-def nid(n: int) -> str:
-    first = f"{n:09d}"
-    return first + str(check_digit(first))
-
-
-@pytest.fixture(scope="module")
-def params():
-    return load_params(PARAMS_FILE)
 
 
 def frames(sizes: dict[str, tuple[int, int]], year: int = 1404, *, start: int = 1, late: int = 0,

@@ -21,22 +21,14 @@ from atiyeh_reports.indicators import (
     yoy_fa,
     yoy_table,
 )
-from atiyeh_reports.national_id import check_digit
 from atiyeh_reports.params import load_params
+from factories import nid
 
 PARAMS_FILE = Path(__file__).parents[1] / "params" / "1404.yaml"
 PREMIUM = 3_600_000
 LIST_1404 = dt.date(2025, 5, 5)  # 1404/02/15
 
 
-def nid(n: int) -> str:
-    first = f"{n:09d}"
-    return first + str(check_digit(first))
-
-
-@pytest.fixture(scope="module")
-def params():
-    return load_params(PARAMS_FILE)
 
 
 def year_frames(year: int, sizes: dict[str, tuple[int, int]], *, start: int = 1,

@@ -23,25 +23,12 @@ from atiyeh_reports.insurer import (
     write_reconciliation_workbook,
 )
 from atiyeh_reports.jalali import parse_jalali
-from atiyeh_reports.national_id import check_digit
-from atiyeh_reports.params import load_params
+from factories import nid
 
-PARAMS_FILE = Path(__file__).parents[1] / "params" / "1404.yaml"
 PREMIUM = 3_600_000
 HEADER = list(layout.INSURER_COLUMNS)
 
 
-def nid(n: int) -> str:
-    """A valid national ID built from ``n`` (first nine digits, then the check digit)."""
-    first = f"{n:09d}"
-    if len(set(first)) == 1:
-        first = f"{n + 1:09d}"
-    return first + str(check_digit(first))
-
-
-@pytest.fixture(scope="module")
-def params():
-    return load_params(PARAMS_FILE)
 
 
 def write_xlsx(path: Path, rows: list[list[object]], title_rows: int = 0) -> Path:

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from atiyeh_reports.national_id import check_digit
 from atiyeh_reports.privacy import (
     recoverable_cells,
     scan_for_personal_data,
@@ -18,11 +17,8 @@ from atiyeh_reports.privacy import (
     suppression_mask,
 )
 from atiyeh_reports.text import to_persian_digits
+from factories import nid
 
-
-def nid(n: int) -> str:
-    first = f"{n:09d}"
-    return first + str(check_digit(first))
 
 
 def brute_force_solutions(published: pd.DataFrame, hidden: np.ndarray, limit: int) -> list[dict]:
