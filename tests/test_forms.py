@@ -276,3 +276,13 @@ def test_any_text_round_trips(tmp_path: Path, texts: list[str]) -> None:
     got = [ws.cell(HEADER + 1 + i, 3).value for i in range(len(texts))]
     # Control characters cannot be stored in xlsx at all; everything else comes back as written.
     assert [g or "" for g in got] == [ILLEGAL_CHARACTERS_RE.sub("", t) for t in texts]
+
+
+def test_children_sheet_prints_landscape_one_page_wide_with_the_header_repeated(tmp_path: Path) -> None:
+    from atiyeh_reports.forms import write_form
+
+    path = write_form(tmp_path / "f.xlsx", "IR-25", 1405)
+    ws = openpyxl.load_workbook(path)[layout.SHEET_CHILDREN]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == f"${layout.CHILDREN_HEADER_ROW}:${layout.CHILDREN_HEADER_ROW}"

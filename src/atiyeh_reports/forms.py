@@ -462,6 +462,13 @@ def _write_children_sheet(
     # A coordinate, not ws.cell(...): a cell made here would put an empty <row> element for the
     # first data row into the sheet, and the data rows appended below would repeat it.
     ws.freeze_panes = f"A{first}"
+    # Printed as a list to sign and file: landscape, one page wide, the header on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # people may widen columns
     ws.protection.formatRows = False
