@@ -14,6 +14,7 @@ SAMPLE_DIR := data/sample
 DATA_DIR   ?= $(SAMPLE_DIR)
 OUT_DIR    ?= outputs/$(YEAR)
 PYTHON     ?= python3
+LAB_ARGS   ?=
 
 VENV       := .venv
 BIN        := $(VENV)/bin
@@ -98,7 +99,7 @@ test-fast: $(SETUP) ## unit tests only (no notebooks, no end-to-end build)
 	$(BIN)/python -m pytest -q tests -m "not e2e"
 
 lab: $(SETUP) $(SAMPLE_STAMP) ## open the notebooks in JupyterLab with the project's environment
-	cd notebooks && ../$(BIN)/jupyter lab
+	cd notebooks && ../$(BIN)/jupyter lab $(LAB_ARGS) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(SETUP) ## run the ingest benchmark (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/bench_ingest.py
