@@ -73,6 +73,20 @@ def test_reads_xlsx_with_lower_header_and_cleans_values(tmp_path, params):
     assert bad.loc[bad["action"] == "warning", "row"].item() == 5
 
 
+def test_an_id_typed_in_persian_digits_is_listed_as_corrected(tmp_path, params):
+    folder = tmp_path / "1404" / "insurer"
+    good = nid(98765432)
+    persian = good.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    write_xlsx(folder / "export.xlsx", [
+        ["P-1", persian, "تهران", "1404/02/20", 3600000, "فعال"],
+        ["P-2", good, "تهران", "1404/02/20", 3600000, "فعال"],
+    ])
+    policies, findings = read_insurer_export(params, data_dir=tmp_path)
+    assert list(policies["national_id"]) == [good, good]
+    fixed = findings[findings["action"] == "corrected"]
+    assert list(fixed["row"]) == [2] and fixed["corrected_to"].item() == good
+
+
 def test_reads_csv_with_bom_and_english_headers(tmp_path, params):
     folder = tmp_path / "1404" / "insurer"
     folder.mkdir(parents=True)

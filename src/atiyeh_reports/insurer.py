@@ -340,9 +340,10 @@ def _clean_row(raw: dict[str, Any], note: Any, statuses: dict[str, str]
              "(invalid national ID)", "warning")
     else:
         record["national_id"] = nid
-        typed = value if not isinstance(value, str) else _strip_id(value)
-        if str(typed) != nid:
-            note("national_id", "کد ملی اصلاح شد (leading zeros or separators)", "corrected", nid)
+        # Anything but the ten ASCII digits themselves (Persian digits, lost zeros, dashes) is a correction.
+        if not (isinstance(value, str) and value.strip() == nid):
+            note("national_id", "کد ملی به ده رقم لاتین برگردانده شد (digits, leading zeros or separators)",
+                 "corrected", nid)
 
     value = raw.get("province")
     if "province" in raw and not _blank(value):
@@ -378,9 +379,6 @@ def _clean_row(raw: dict[str, Any], note: Any, statuses: dict[str, str]
         record["status"] = status
     return record, rejected
 
-
-def _strip_id(value: str) -> str:
-    return re.sub(r"[\s\-]", "", to_ascii_digits(value))
 
 
 # --- reconciliation --------------------------------------------------------------------------
