@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 from pathlib import Path
 
@@ -99,3 +100,31 @@ def test_ingest_command_reports_unreadable_forms_and_still_cleans_the_rest(
     children = pd.read_parquet(clean / "children.parquet")
     assert children["province_code"].nunique() >= 29 and "IR-25" not in set(children["province_code"])
     assert (clean / "quality.xlsx").is_file()
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_build_progress_rewrites_the_cell_line_only_on_a_terminal(tty: bool) -> None:
+    from atiyeh_reports.cli import Progress
+
+    stream = _Stream(tty)
+    progress = Progress(stream)
+    for message in ("[1/3] analysis: executing analysis.ipynb", "[1/3] analysis: cell 1/3",
+                    "[1/3] analysis: cell 2/3", "[2/3] allocation: executing allocation.ipynb"):
+        progress(message)
+    progress.close()
+    out = stream.getvalue()
+    if tty:
+        assert out.count("\n") == 3 and "\r\033[K[1/3] analysis: cell 2/3\n[2/3]" in out
+    else:
+        assert out.splitlines() == [
+            "[1/3] analysis: executing analysis.ipynb", "[1/3] analysis: cell 1/3",
+            "[1/3] analysis: cell 2/3", "[2/3] allocation: executing allocation.ipynb"]

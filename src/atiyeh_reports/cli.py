@@ -24,6 +24,31 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+class Progress:
+    """Build progress on stderr: on a terminal, the cell counter rewrites one line; in a log, a line each."""
+
+    def __init__(self, stream=None) -> None:  # noqa: ANN001 - any text stream
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._open = False
+
+    def __call__(self, message: str) -> None:
+        if self.tty and ": cell " in message:
+            self.stream.write(f"\r\033[K{message}")
+            self._open = True
+        else:
+            if self._open:
+                self.stream.write("\n")
+                self._open = False
+            self.stream.write(message + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._open:
+            self.stream.write("\n")
+            self._open = False
+
+
 def _default_params(year: int) -> Path:
     return Path("params") / f"{year}.yaml"
 
@@ -71,14 +96,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from atiyeh_reports.build import build_year
 
-    result = build_year(
-        Path(args.params or _default_params(args.year)),
-        data_dir=Path(args.data) if args.data else None,
-        out_dir=Path(args.out) if args.out else Path("outputs") / str(args.year),
-        progress=_say,
-        accept_unreadable=args.accept_unreadable,
-        expected_year=args.year,
-    )
+    progress = Progress()
+    try:
+        result = build_year(
+            Path(args.params or _default_params(args.year)),
+            data_dir=Path(args.data) if args.data else None,
+            out_dir=Path(args.out) if args.out else Path("outputs") / str(args.year),
+            progress=progress,
+            accept_unreadable=args.accept_unreadable,
+            expected_year=args.year,
+        )
+    finally:
+        progress.close()
     _say(
         f"built {args.year} in {result.seconds:.1f} s: executed {', '.join(result.executed) or 'none'}; "
         f"reused {', '.join(result.reused) or 'none'}"
