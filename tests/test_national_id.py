@@ -96,3 +96,23 @@ def test_clean_undoes_digits_spaces_and_dashes(typed: object) -> None:
 )
 def test_clean_gives_none_when_it_cannot_be_an_id(hopeless: object) -> None:
     assert clean_national_id(hopeless) is None
+
+
+@given(st.lists(st.one_of(
+    st.text(alphabet="0123456789", min_size=10, max_size=10),
+    st.text(alphabet="0123456789", min_size=0, max_size=12),
+    st.text(alphabet="0123456789۰۱۲۳۴۵۶۷۸۹ -", min_size=10, max_size=10),
+    st.integers(0, 10**10), st.none(),
+), max_size=40))
+def test_valid_mask_agrees_with_is_valid(ids: list) -> None:
+    from atiyeh_reports.national_id import valid_mask
+
+    assert valid_mask(ids).tolist() == [is_valid(i) for i in ids]
+
+
+def test_valid_mask_on_known_ids() -> None:
+    from atiyeh_reports.national_id import valid_mask
+
+    good = "001234567" + str(check_digit("001234567"))
+    assert valid_mask([good, "1111111111", good[:9] + str((int(good[9]) + 1) % 10), None]).tolist() == [
+        True, False, False, False]

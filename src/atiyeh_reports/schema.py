@@ -15,7 +15,7 @@ from pandera.errors import SchemaErrors
 
 from atiyeh_reports import vocab
 from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.national_id import is_valid
+from atiyeh_reports.national_id import valid_mask
 from atiyeh_reports.provinces import by_code
 
 _CODES = sorted(by_code())
@@ -58,7 +58,7 @@ class ChildrenSchema(pa.DataFrameModel):
     @pa.check("national_id", name="check_digit")
     @classmethod
     def _check_digit(cls, ids: pd.Series) -> pd.Series:
-        return ids.map(is_valid).astype(bool)
+        return pd.Series(valid_mask(ids), index=ids.index)
 
     @pa.check("birth_date", name="gregorian_dates", element_wise=False)
     @classmethod
