@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atiyeh_reports.display import fmt_int, fmt_million, fmt_pct, table_html
+from atiyeh_reports.display import fmt_int, fmt_million, fmt_pct, fmt_year, table_html
 from atiyeh_reports.text import to_ascii_digits
 
 
@@ -42,3 +42,43 @@ def test_unknown_column_is_an_error() -> None:
 def test_suppressed_counts_align_as_numbers() -> None:
     html = table_html(pd.DataFrame({"استان": ["قم"], "پسر": pd.Series([12], dtype=object), "دختر": ["<5"]}))
     assert '<td class="num">۱۲</td><td class="num">&lt;۵</td>' in html
+
+
+def test_year_columns_have_no_thousands_separator() -> None:
+    df = pd.DataFrame({"سال": [1402, 1403], "سال عملکرد": [1401, 1402], "تعداد": [1402, 9913]})
+    html = table_html(df)
+    assert '<td class="num">۱۴۰۲</td><td class="num">۱۴۰۱</td><td class="num">۱٬۴۰۲</td>' in html
+
+
+def test_a_named_year_column_and_one_outside_the_year_range() -> None:
+    df = pd.DataFrame({"دوره": [1404], "سال‌ها": [2500]})
+    html = table_html(df, years=["دوره"])
+    assert ">۱۴۰۴<" in html and ">۲٬۵۰۰<" in html
+
+
+def test_headers_get_persian_digits() -> None:
+    html = table_html(pd.DataFrame({"صادرشده پس از 45 روز": [1]}))
+    assert "<th>صادرشده پس از ۴۵ روز</th>" in html and "45" not in html
+
+
+def test_a_float_column_keeps_one_number_of_decimals() -> None:
+    html = table_html(pd.DataFrame({"نسبت": [1.0, 1.25]}))
+    assert '<td class="num">۱٫۰</td>' in html
+    assert '<td class="num">۱</td>' not in html
+
+
+@pytest.mark.parametrize(("columns", "expected"), [(6, "fa-table"), (7, "fa-table wide"), (10, "fa-table xwide")])
+def test_wide_tables_get_a_class_for_smaller_type(columns: int, expected: str) -> None:
+    html = table_html(pd.DataFrame({f"c{i}": [i] for i in range(columns)}))
+    assert f'<table class="{expected}"' in html
+
+
+def test_long_text_may_wrap_and_short_text_may_not() -> None:
+    long_text = "کد ملی در استان دیگری هم آمده است؛ در این استان شمرده شد"
+    html = table_html(pd.DataFrame({"مشکل": [long_text], "اقدام": ["اصلاح شد"]}))
+    assert f'<td class="wrap">{long_text}</td><td>اصلاح شد</td>' in html
+
+
+@given(st.integers(min_value=1300, max_value=1500))
+def test_fmt_year_round_trips(year: int) -> None:
+    assert int(to_ascii_digits(fmt_year(year))) == year

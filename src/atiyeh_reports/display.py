@@ -23,6 +23,10 @@ from atiyeh_reports.text import to_persian_digits
 THOUSANDS = "٬"  # Arabic thousands separator, U+066C
 DECIMAL = "٫"  # Arabic decimal separator, U+066B
 MISSING = "–"
+WIDE_COLUMNS = 7  # a table with this many columns or more prints in a smaller type
+XWIDE_COLUMNS = 10
+WRAP_CHARS = 24  # text cells longer than this may wrap; shorter ones (names, words) stay on one line
+YEAR_RANGE = range(1300, 1501)  # Jalali years, written without a thousands separator
 
 
 def _is_missing(value: object) -> bool:
@@ -83,14 +87,44 @@ def fmt_number(value: object, decimals: int = 1) -> str:
     return to_persian_digits(text)
 
 
-def _cell(value: object) -> str:
+def fmt_year(value: object) -> str:
+    """A Jalali year as written in Persian text: ``1403`` → ``۱۴۰۳`` (no thousands separator)."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        return to_persian_digits(value)
+    return to_persian_digits(str(int(value)))
+
+
+def _cell(value: object, decimals: int | None = None) -> str:
     if _is_missing(value):
         return MISSING
     if isinstance(value, bool):
         return "بله" if value else "خیر"
     if isinstance(value, Number) and not isinstance(value, bool):
-        return fmt_number(value, 0 if float(value).is_integer() else 1)
+        if decimals is None:
+            decimals = 0 if float(value).is_integer() else 1
+        return fmt_number(value, decimals)
     return to_persian_digits(value) if isinstance(value, str) else str(value)
+
+
+def _is_year_column(name: object, column: pd.Series) -> bool:
+    """A column headed «سال …» whose values are all whole Jalali years."""
+    if not str(name).strip().startswith("سال"):
+        return False
+    values = [v for v in column if not _is_missing(v)]
+    return bool(values) and all(
+        isinstance(v, Number) and not isinstance(v, bool) and float(v).is_integer() and int(v) in YEAR_RANGE
+        for v in values
+    )
+
+
+def _column_decimals(column: pd.Series) -> int | None:
+    """One number of decimals for a whole numeric column (``۱٫۰`` beside ``۱٫۲``, not ``۱``)."""
+    values = [v for v in column if isinstance(v, Number) and not isinstance(v, bool) and not _is_missing(v)]
+    if not values:
+        return None
+    return 0 if all(float(v).is_integer() for v in values) else 1
 
 
 def _numeric_column(column: pd.Series) -> bool:
@@ -113,6 +147,7 @@ def table_html(
     million: Iterable[str] = (),
     percent: Iterable[str] = (),
     integers: Iterable[str] = (),
+    years: Iterable[str] = (),
     caption: str | None = None,
     total_row: bool = False,
     index: bool = False,
@@ -121,9 +156,18 @@ def table_html(
     """Render ``df`` as a right-to-left HTML table with Persian digits.
 
     ``money``: int Rials with separators; ``million``: int Rials shown in million
-    Rials; ``percent``: shares (0–1) as percentages; ``integers``: counts.
-    Other columns: numbers get Persian digits, text is escaped as it is.
+    Rials; ``percent``: shares (0–1) as percentages; ``integers``: counts;
+    ``years``: Jalali years, without a thousands separator (a column headed
+    «سال …» holding only years is treated so without being named).
+    Other columns: numbers get Persian digits, with the same number of
+    decimals down a column; text is escaped as it is. Headers get Persian
+    digits too (``پس از 45 روز`` → ``پس از ۴۵ روز``).
     ``total_row`` styles the last row as a total.
+
+    Layout classes for the stylesheet: ``wide`` (7 columns or more) and
+    ``xwide`` (10 or more) print in a smaller type so that the table fits the
+    page; short text cells (names, one-word statuses) do not wrap, longer
+    ones get ``class="wrap"``.
     """
     formatters = {}
     for col in money:
@@ -134,24 +178,37 @@ def table_html(
         formatters[col] = fmt_pct
     for col in integers:
         formatters[col] = fmt_int
+    for col in years:
+        formatters[col] = fmt_year
     unknown = set(formatters) - set(df.columns)
     if unknown:
         raise KeyError(f"show_table: no column(s) {sorted(unknown)} in {list(df.columns)}")
     frame = df.reset_index() if index else df
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    for col in frame.columns:
+        if col not in formatters and _is_year_column(col, frame[col]):
+            formatters[col] = fmt_year
+    head = "".join(f"<th>{html.escape(to_persian_digits(str(c)))}</th>" for c in frame.columns)
     numeric = {c for c in frame.columns if c in formatters or _numeric_column(frame[c])}
+    decimals = {c: _column_decimals(frame[c]) for c in numeric if c not in formatters}
     rows = []
     n = len(frame)
     for i, record in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
         for col, value in zip(frame.columns, record, strict=True):
-            text = formatters[col](value) if col in formatters else _cell(value)
-            cls = ' class="num"' if col in numeric else ""
+            text = formatters[col](value) if col in formatters else _cell(value, decimals.get(col))
+            if col in numeric:
+                cls = ' class="num"'
+            elif len(text) > WRAP_CHARS:
+                cls = ' class="wrap"'
+            else:
+                cls = ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         tr_cls = ' class="total"' if total_row and i == n - 1 else ""
         rows.append(f"<tr{tr_cls}>{''.join(cells)}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    cls = " ".join(["fa-table", *classes])
+    width = len(frame.columns)
+    size = ["xwide"] if width >= XWIDE_COLUMNS else ["wide"] if width >= WIDE_COLUMNS else []
+    cls = " ".join(["fa-table", *size, *classes])
     return (
         f'<table class="{cls}" dir="rtl">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
