@@ -176,3 +176,61 @@ def test_notebook_pieces_render_without_ids(params):
     html = "".join(p.data for p in pieces) + e.top_findings_md(ev).data
     assert 'style="background:#f4c7c3">قرمز' in html
     assert scan_for_personal_data(html, names=["سارا کریمی"]) == []
+
+
+# --- assumptions and caveats -------------------------------------------------------------------
+def test_assumptions_are_written_from_the_parameters(params):
+    from atiyeh_reports.evaluation import assumptions, assumptions_fa
+
+    changed = params.model_copy(update={
+        "eligibility": params.eligibility.model_copy(update={"age_limit": 16}),
+        "privacy": params.privacy.model_copy(update={"small_cell_threshold": 3}),
+        "insurer": params.insurer.model_copy(update={"list_date": "1404/03/01"})})
+    table = assumptions_fa(assumptions(changed))
+    text = " ".join(table["فرض"])
+    assert "کمتر از ۱۶ سال" in text and "کمتر از ۳ نفر" in text and "۱۴۰۴/۰۳/۰۱" in text
+    assert "18" not in text and "۱۸" not in text
+    assert list(table.columns) == ["موضوع", "فرض", "کیفیت فرض", "اثر بر نتایج"]
+    assert set(table["کیفیت فرض"]) <= {"خوب", "متوسط", "ضعیف"}
+    assert set(table["اثر بر نتایج"]) <= {"زیاد", "متوسط", "کم"}
+    topics = set(table["موضوع"])
+    assert {"شرط برخورداری", "موارد تکراری", "استان هر فرم", "پنهان‌سازی شمار اندک",
+            "پارامترهای سال‌های پیشین", "تاریخ ارسال فهرست"} <= topics
+
+
+@pytest.mark.parametrize(("files", "quality"), [
+    ({1402: True, 1403: True}, "good"), ({1402: False, 1403: True}, "fair"), ({1402: False, 1403: False}, "poor"),
+])
+def test_history_parameters_are_rated_by_the_files_found(params, files, quality):
+    from atiyeh_reports.evaluation import assumptions
+
+    log = {a.topic: a for a in assumptions(params, files)}
+    history = log["پارامترهای سال‌های پیشین"]
+    assert history.quality == quality
+    assert ("۱۴۰۲" in history.text) == (not files[1402])
+
+
+def test_history_param_files_looks_beside_the_parameter_file(params_copy):
+    from atiyeh_reports.evaluation import history_param_files
+    from atiyeh_reports.params import load_params
+
+    (params_copy.parent / "1403.yaml").write_text("year: 1403\n", encoding="utf-8")
+    found = history_param_files(load_params(params_copy))
+    assert found == {1402: False, 1403: True}
+
+
+def test_an_assumption_with_an_unknown_rating_is_refused():
+    from atiyeh_reports.evaluation import Assumption
+
+    with pytest.raises(ValueError, match="quality must be one of"):
+        Assumption("x", "y", "excellent", "high")
+
+
+def test_assumptions_piece_renders_in_persian(params):
+    from atiyeh_reports import evaluation as e
+
+    kids, pols, perf, summ = frames({"IR-23": (10, 5)})
+    ev = evaluate(SimpleNamespace(params=params, children=kids, policies=pols, performance=perf,
+                                  summary=summ, history={}))
+    html = e.assumptions_html(ev).data
+    assert "شرط برخورداری" in html and 'class="wrap"' in html

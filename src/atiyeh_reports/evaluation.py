@@ -39,7 +39,8 @@ from atiyeh_reports.provinces import name_fa
 from atiyeh_reports.text import to_persian_digits
 
 __all__ = [
-    "Evaluation", "Finding", "evaluate", "follow_up_list", "headline_numbers", "key_findings",
+    "Assumption", "Evaluation", "Finding", "assumptions", "assumptions_fa", "evaluate", "follow_up_list",
+    "headline_numbers", "history_param_files", "key_findings",
 ]
 
 SEVERITIES = ("high", "medium", "low")
@@ -354,6 +355,118 @@ def follow_up_fa(follow: pd.DataFrame) -> pd.DataFrame:
                          "دلایل پیگیری": follow["reasons"]})
 
 
+# --- assumptions and caveats (the Duck Book's assumptions log) ---------------------------------
+QUALITY_FA = {"good": "خوب", "fair": "متوسط", "poor": "ضعیف"}
+IMPACT_FA = {"high": "زیاد", "medium": "متوسط", "low": "کم"}
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One assumption the evaluation rests on, rated as in the UK Analysis Function's Duck Book.
+
+    ``quality`` (good, fair, poor) says how well the assumption is evidenced;
+    ``impact`` (high, medium, low) how much the report's numbers would move if it
+    were wrong. A poor assumption with a high impact is the first to check.
+    """
+
+    topic: str
+    text: str
+    quality: str
+    impact: str
+
+    def __post_init__(self) -> None:
+        if self.quality not in QUALITY_FA or self.impact not in IMPACT_FA:
+            raise ValueError(f"assumption {self.topic!r}: quality must be one of {sorted(QUALITY_FA)} "
+                             f"and impact one of {sorted(IMPACT_FA)}, got {self.quality!r}, {self.impact!r}")
+
+
+def history_param_files(params: Params) -> dict[int, bool]:
+    """For each history year, whether its own ``params/<year>.yaml`` sits beside this year's file.
+
+    Without its own file a history year is read with this year's parameters
+    (premium, list date) and the year changed, which weakens the comparison.
+    """
+    folder = params.source.parent if params.source is not None else None
+    return {year: folder is not None and (folder / f"{year}.yaml").is_file()
+            for year in params.history_years}
+
+
+def assumptions(params: Params, history_files: dict[int, bool] | None = None) -> list[Assumption]:
+    """The assumptions behind the evaluation, each written from ``params`` and rated.
+
+    ``history_files`` (from :func:`history_param_files`) rates the history
+    years' parameters: good when every history year has its own file, poor when
+    none has, fair in between. Left out, the history is taken as having none.
+    """
+    el, th = params.eligibility, params.thresholds
+    guardianship = " و ".join(el.guardianship)
+    court = "، با دستور قضایی" if el.require_court_order else ""
+    history_files = history_files if history_files is not None else {y: False for y in params.history_years}
+    own = [y for y, found in sorted(history_files.items()) if found]
+    missing = [y for y, found in sorted(history_files.items()) if not found]
+    if not history_files:
+        history_text = "گزارش سال پیشینی را برای مقایسه نمی‌خواند."
+        history_quality = "good"
+    else:
+        history_text = (
+            "هر سال پیشین با پرونده پارامترهای خود آن سال (سرانه و تاریخ ارسال فهرست) خوانده می‌شود"
+            + (f"؛ برای سال {_years(missing)} پرونده‌ای نبود و پارامترهای سال {to_persian_digits(params.year)} "
+               "با همان روز و ماه به کار رفت." if missing else ".")
+        )
+        history_quality = "good" if not missing else "poor" if not own else "fair"
+    return [
+        Assumption(
+            "شرط برخورداری",
+            f"فرزندی واجد شرایط است که در یکم فروردین {to_persian_digits(params.year)} کمتر از "
+            f"{_n(el.age_limit)} سال داشته باشد و وضعیت سرپرستی‌اش {guardianship} باشد{court}.",
+            "good", "high"),
+        Assumption(
+            "موارد تکراری",
+            "از کد ملی تکراری در یک استان نخستین ردیف نگه داشته می‌شود؛ میان دو استان، ردیفی شمرده "
+            "می‌شود که تاریخ پذیرش دیرتری دارد، سپس ردیفی که شهرستانش از همان استان است.",
+            "fair", "low"),
+        Assumption(
+            "استان هر فرم",
+            "استان فرم از عنوان درون فرم خوانده می‌شود و نام پرونده فقط وقتی به کار می‌رود که عنوان "
+            "استانی را نشان ندهد یا از فرم استان دیگری رونوشت شده باشد؛ هر ناهمخوانی هشدار داده می‌شود.",
+            "fair", "medium"),
+        Assumption(
+            "پنهان‌سازی شمار اندک",
+            f"در جدول‌های ریز استانی، شمار کمتر از {_n(params.privacy.small_cell_threshold)} نفر "
+            "نشان داده نمی‌شود تا فرزندی شناسایی نشود؛ جمع‌های استان و کشور کامل است.",
+            "good", "low"),
+        Assumption("پارامترهای سال‌های پیشین", history_text, history_quality, "medium"),
+        Assumption(
+            "تاریخ ارسال فهرست",
+            f"فاصله صدور هر بیمه‌نامه از یک تاریخ برای همه استان‌ها، "
+            f"{to_persian_digits(params.insurer.list_date)}، شمرده می‌شود؛ بیمه‌نامه‌ای که بیش از "
+            f"{_n(th.max_issue_delay_days)} روز پس از آن صادر شود با تأخیر است.",
+            "fair", "medium"),
+        Assumption(
+            "جذب اعتبار",
+            "اعتبار ابلاغی و هزینه‌شده سال قبل همان است که هر استان در فرم خود گزارش کرده و با اسناد "
+            "مالی تطبیق نشده است.",
+            "poor", "high"),
+        Assumption(
+            "استان بیمه‌نامه",
+            "بیمه‌نامه‌ای که کد ملی‌اش در فهرست است در استان فرزند شمرده می‌شود، حتی اگر بیمه‌گر آن را "
+            "در استان دیگری ثبت کرده باشد.",
+            "good", "low"),
+    ]
+
+
+def _years(years: list[int]) -> str:
+    return "، ".join(to_persian_digits(y) for y in years)
+
+
+def assumptions_fa(log: list[Assumption]) -> pd.DataFrame:
+    """The assumptions log as the report shows it: topic, assumption, quality, impact."""
+    return pd.DataFrame(
+        [(a.topic, a.text, QUALITY_FA[a.quality], IMPACT_FA[a.impact]) for a in log],
+        columns=["موضوع", "فرض", "کیفیت فرض", "اثر بر نتایج"],
+    )
+
+
 # --- everything for the notebook ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Evaluation:
@@ -399,7 +512,7 @@ def headline_html(ev: Evaluation) -> Any:
     """The summary page's key numbers as a two-column table."""
     from atiyeh_reports.display import show_table
 
-    return show_table(ev.headline(), caption="اعداد اصلی")
+    return show_table(ev.headline())
 
 
 def reconciliation_html(ev: Evaluation) -> Any:
@@ -417,7 +530,7 @@ def delays_html(ev: Evaluation) -> Any:
     from atiyeh_reports.display import show_table
     from atiyeh_reports.insurer import delays_fa
 
-    return show_table(delays_fa(ev.rec), caption="فاصلهٔ صدور بیمه‌نامه از ارسال فهرست")
+    return show_table(delays_fa(ev.rec))
 
 
 def scorecard_html(ev: Evaluation) -> Any:
@@ -441,22 +554,28 @@ def yoy_html(ev: Evaluation) -> Any:
 
     table = ind.yoy_fa(ev.yoy)
     percent = [c for c in table.columns if "پوشش" in c or "جذب" in c]
-    return show_table(table, percent=percent, integers=[c for c in table.columns if "واجد" in c],
-                      caption="مقایسه با سال قبل")
+    return show_table(table, percent=percent, integers=[c for c in table.columns if "واجد" in c])
 
 
 def findings_html(ev: Evaluation) -> Any:
     """Every finding, most important first."""
     from atiyeh_reports.display import show_table
 
-    return show_table(findings_fa(ev.findings), caption="همهٔ یافته‌ها")
+    return show_table(findings_fa(ev.findings))
 
 
 def follow_up_html(ev: Evaluation) -> Any:
     """Provinces that need follow-up, with the reasons."""
     from atiyeh_reports.display import show_table
 
-    return show_table(follow_up_fa(ev.follow_up), caption="استان‌های نیازمند پیگیری")
+    return show_table(follow_up_fa(ev.follow_up))
+
+
+def assumptions_html(ev: Evaluation) -> Any:
+    """The assumptions and caveats log, rated for quality and impact."""
+    from atiyeh_reports.display import show_table
+
+    return show_table(assumptions_fa(assumptions(ev.params, history_param_files(ev.params))))
 
 
 def top_findings_md(ev: Evaluation) -> Any:
