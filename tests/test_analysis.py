@@ -312,7 +312,11 @@ def test_headline_figures_and_their_persian_form(children):
     assert pairs["تغییر نسبت به 1403"] == 3
     assert pairs["نسبت به تعداد پیش‌بینی‌شده در شناسنامه خدمت"] == 0.5
     fa = dict(a.headline_figures_fa({1404: children}, expected_recipients=8))
-    assert fa["فرزندان تحت پوشش"] == "۴" and fa["سال گزارش"] == "۱۴۰۴"
+    assert fa["فرزندان تحت پوشش"] == "۴ نفر" and fa["سال گزارش"] == "۱۴۰۴"
+    grown = dict(a.headline_figures_fa({1403: children.iloc[:1], 1404: children}))
+    assert grown["تغییر نسبت به ۱۴۰۳"] == "۳ نفر افزایش"
+    shrunk = dict(a.headline_figures_fa({1403: children, 1404: children.iloc[:1]}))
+    assert shrunk["تغییر نسبت به ۱۴۰۳"] == "۳ نفر کاهش"
     assert fa["نسبت به تعداد پیش‌بینی‌شده در شناسنامه خدمت"] == "۵۰٫۰٪"
     with pytest.raises(a.AnalysisError):
         a.headline_figures({})

@@ -662,16 +662,21 @@ def headline_figures_fa(children_by_year: Mapping[int, pd.DataFrame], *,
     from atiyeh_reports.display import fmt_int, fmt_pct
     from atiyeh_reports.text import to_persian_digits
 
+    units = {"فرزندان تحت پوشش": "نفر", "استان‌های دارای فرزند در فهرست": "استان"}
     out = []
     for label, value in headline_figures(children_by_year, expected_recipients=expected_recipients,
                                          summary=summary):
-        if label == "سال گزارش" or label.startswith("تغییر نسبت به"):
+        if label == "سال گزارش":
+            text = to_persian_digits(value)
+        elif label.startswith("تغییر نسبت به"):
             label = to_persian_digits(label)
-            text = to_persian_digits(value) if label == "سال گزارش" else fmt_int(value)
+            # a word, not a sign: "+" and "-" beside Persian digits reorder in right-to-left text
+            text = (f"{fmt_int(abs(value))} نفر {'افزایش' if value > 0 else 'کاهش'}" if value
+                    else "بدون تغییر")
         elif isinstance(value, float):
             text = fmt_pct(value)
         else:
-            text = fmt_int(value)
+            text = fmt_int(value) + (f" {units[label]}" if label in units else "")
         out.append((label, text))
     return out
 
