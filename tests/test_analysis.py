@@ -255,6 +255,12 @@ def test_performance_table_has_ratios_and_a_national_total(performance):
     assert total["performance_year"] == 1403
     assert isinstance(table["credit_spent"].sum(), (int, np.integer))
     assert "source_file" not in a.performance_table_fa(performance).columns
+    assert "سال عملکرد" not in a.performance_table_fa(performance).columns  # one year: said by the heading
+
+
+def test_performance_table_fa_keeps_the_year_when_provinces_differ(performance):
+    mixed = performance.assign(performance_year=[1402] + [1403] * (len(performance) - 1))
+    assert "سال عملکرد" in a.performance_table_fa(mixed).columns
 
 
 def test_performance_table_names_a_missing_column(performance):

@@ -70,7 +70,7 @@ COLUMNS_FA: dict[str, str] = {
     "absorption": "نسبت جذب",
     "children_covered": "فرزندان تحت پوشش",
     "policies_issued": "بیمه‌نامه صادرشده",
-    "policy_rate": "بیمه‌نامه به ازای هر فرزند",
+    "policy_rate": "نسبت بیمه‌نامه به فرزند",
     "children_left": "خروج از پوشش",
     "rows_read": "ردیف‌های خوانده‌شده",
     "accepted": "پذیرفته",
@@ -555,8 +555,16 @@ def performance_table(performance: pd.DataFrame) -> pd.DataFrame:
 
 
 def performance_table_fa(performance: pd.DataFrame) -> pd.DataFrame:
-    """:func:`performance_table` with Persian headers; money stays int Rials."""
-    return to_fa(performance_table(performance))
+    """:func:`performance_table` with Persian headers; money stays int Rials.
+
+    When every province reports the same year, the year column says nothing a
+    reader needs on each row and is left out (the heading names the year), so
+    the wide table fits the page.
+    """
+    table = performance_table(performance)
+    if table["performance_year"].nunique(dropna=True) <= 1 and table["performance_year"].notna().all():
+        table = table.drop(columns=["performance_year"])
+    return to_fa(table)
 
 
 # --- intake data quality (no IDs, no names) --------------------------------------------------
