@@ -234,3 +234,25 @@ def test_assumptions_piece_renders_in_persian(params):
                                   summary=summ, history={}))
     html = e.assumptions_html(ev).data
     assert "شرط برخورداری" in html and 'class="wrap"' in html
+
+
+def test_target_label_sits_inside_the_figure_clear_of_the_title(params):
+    from atiyeh_reports import eval_charts
+
+    kids, pols, perf, summ = frames({"IR-23": (10, 5), "IR-10": (5, 5)})
+    ev = evaluate(SimpleNamespace(params=params, children=kids, policies=pols, performance=perf,
+                                  summary=summ, history={}))
+    fig = eval_charts.coverage_chart(ev)
+    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
+    if renderer is None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ax = fig.axes[0]
+    label = next(t for t in ax.texts if t.get_text().startswith("هدف"))
+    box = label.get_window_extent(renderer)
+    figure_box = fig.bbox
+    assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1 and box.y1 <= figure_box.y1
+    titles = [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]  # set with loc=
+    assert titles and not any(box.overlaps(t.get_window_extent(renderer)) for t in titles)

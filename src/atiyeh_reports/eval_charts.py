@@ -21,7 +21,14 @@ __all__ = ["absorption_chart", "coverage_chart"]
 def _with_target(fig: Figure, target_pct: float, label: str) -> Figure:
     ax = fig.axes[0]
     ax.axvline(target_pct, color="#555555", linestyle="--", linewidth=1)
-    ax.text(target_pct, -0.9, label, ha="center", va="bottom", fontsize=8)
+    # beside the line, on the side of the shorter bars (away from the value labels at the bar ends),
+    # with a white box so that the line and the bars do not run through the words
+    left, right = ax.get_xlim()
+    towards_zero_on_screen_right = left > right  # the right-to-left axis: zero at the right
+    ax.annotate(label, xy=(target_pct, 1.0), xycoords=("data", "axes fraction"),
+                xytext=(4 if towards_zero_on_screen_right else -4, 2), textcoords="offset points",
+                ha="left" if towards_zero_on_screen_right else "right", va="bottom", fontsize=8,
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"})
     return fig
 
 
