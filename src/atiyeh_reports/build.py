@@ -294,12 +294,14 @@ def _render(report: Report, params: Params, staging: Path, inputs: list[dict[str
 
 def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[tuple[str, str], ...]:
     from atiyeh_reports.jalali import format_jalali_fa
+    from atiyeh_reports.text import to_persian_digits
 
     source = Path(params.source) if params.source else None
     listed = digest_of(*(f"{i['path']}:{i['sha256']}" for i in inputs))
     return (
         ("پرونده پارامترها", f"{source.name if source else '-'}  sha256:{sha256_file(source)[:16] if source else '-'}"),
-        ("داده‌های ورودی", f"{len(inputs)} files, combined sha256:{listed[:16]} (each listed in manifest.json)"),
+        ("داده‌های ورودی", f"{to_persian_digits(len(inputs))} پرونده؛ sha256 ترکیبی {listed[:16]} "
+                           "(فهرست کامل در manifest.json)"),
         ("نسخه بسته", f"atiyeh_reports {__version__}"),
         ("کامیت", git_commit()),
         ("تاریخ ساخت", format_jalali_fa(build_time().date())),
