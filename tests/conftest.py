@@ -36,3 +36,18 @@ def params():
     from atiyeh_reports.params import load_params
 
     return load_params(PARAMS_1404)
+
+
+@pytest.fixture()
+def chart_style():
+    """The report's chart style for one test, leaving the global rcParams as they were."""
+    import warnings
+
+    import matplotlib as mpl
+
+    from atiyeh_reports import charts
+
+    with mpl.rc_context(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a fallback font warns; that is fonts.py's concern
+        charts.setup()
+        yield

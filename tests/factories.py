@@ -14,3 +14,15 @@ def nid(n: int) -> str:
     if len(set(first)) == 1:
         first = f"{n + 1:09d}"
     return first + str(check_digit(first))
+
+
+def svg_texts(fig, *, close: bool = False) -> list[str]:  # noqa: ANN001 - a matplotlib Figure
+    """The text elements of a figure, as SVG writes them when text is kept as text."""
+    import re
+
+    from atiyeh_reports import charts
+
+    svg = charts.to_svg(fig, text_as_paths=False)
+    if close:
+        charts.close(fig)
+    return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import re
-import warnings
-
-import matplotlib as mpl
 import pytest
+from factories import svg_texts
 from test_budget import MILLION, THREE, make_params
 
 from atiyeh_reports import budget, budget_charts, charts
 
 
-@pytest.fixture(autouse=True)
-def _style():
-    with mpl.rc_context(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a fallback font warns; that is fonts.py's concern
-        charts.setup()
-        yield
+pytestmark = pytest.mark.usefixtures("chart_style")
 
 
 def texts(fig: charts.Figure) -> list[str]:
-    svg = charts.to_svg(fig, text_as_paths=False)
-    charts.close(fig)
-    return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    return svg_texts(fig, close=True)
 
 
 def test_waterfall_shows_each_step_and_the_requirement() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import matplotlib as mpl
@@ -19,23 +18,12 @@ from atiyeh_reports import charts
 from atiyeh_reports.fonts import Font, report_font
 from atiyeh_reports.provinces import name_fa
 from atiyeh_reports.text import to_ascii_digits
+from factories import svg_texts
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
-@pytest.fixture(autouse=True)
-def _style():
-    """Each test gets the report style, and leaves the global rcParams as it found them."""
-    with mpl.rc_context(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a fallback font warns; that is fonts.py's concern
-        charts.setup()
-        yield
-
-
-def svg_texts(fig: charts.Figure) -> list[str]:
-    """The text elements of a figure, as SVG writes them when text is kept as text."""
-    svg = charts.to_svg(fig, text_as_paths=False)
-    return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+pytestmark = pytest.mark.usefixtures("chart_style")
 
 
 # --- set-up ------------------------------------------------------------------------------
