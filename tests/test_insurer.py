@@ -289,3 +289,18 @@ def test_workbook_has_a_sheet_per_category_with_values(tmp_path, params):
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
     summary = counts_fa(rec)
     assert summary.iloc[-1, 0] == "جمع کشور" and summary.iloc[-1, 1] == 2
+
+
+def test_a_loaded_year_is_reconciled_with_its_history(params):
+    """The internal workbook and the evaluation report share reconcile_year: same sub-reasons."""
+    from types import SimpleNamespace
+
+    from atiyeh_reports.insurer import reconcile_year
+
+    left = nid(202)
+    past = SimpleNamespace(children=children_frame([("IR-23", left)], year=1403, age=9))
+    pols = policies_frame([("1", left, "IR-23", LIST, PREMIUM, vocab.POLICY_ACTIVE)])
+    year = SimpleNamespace(children=children_frame([("IR-23", nid(9))]), policies=pols, params=params,
+                           history={1403: past})
+    assert reconcile_year(year).policies["sub_reason"].tolist() == ["left_care"]
+    assert reconcile(year.children, pols, params).policies["sub_reason"].tolist() == ["unknown"]

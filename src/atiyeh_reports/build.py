@@ -318,20 +318,19 @@ def _write_allocation_workbook(data: YearData, staging: Path) -> None:
 
 def _write_internal(data: YearData, staging: Path) -> None:
     """Workbooks with names and IDs, for HQ only: under ``internal/``."""
-    from atiyeh_reports import insurer, intake
+    from atiyeh_reports import insurer
 
     internal = staging / "internal"
     internal.mkdir(exist_ok=True)
     clean = layout.clean_dir(data.params.data_dir, data.year)
     shutil.copy2(clean / "quality.xlsx", internal / "quality.xlsx")
-    rec = insurer.reconcile(data.children, data.policies, data.params)
+    rec = insurer.reconcile_year(data)
     insurer.write_reconciliation_workbook(rec, internal / "reconciliation.xlsx")
     (internal / "README.txt").write_text(
         "These workbooks contain children's names and national IDs. They are for HQ staff only:\n"
         "do not attach, send or publish them. The reports one folder up carry no names or IDs.\n",
         encoding="utf-8",
     )
-    del intake
 
 
 def _outputs_of(staging: Path, name: str) -> list[dict[str, object]]:

@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from atiyeh_reports import indicators as ind
-from atiyeh_reports.insurer import Reconciliation, reconcile
+from atiyeh_reports.insurer import Reconciliation, reconcile_year
 from atiyeh_reports.params import Params
 from atiyeh_reports.provinces import name_fa
 from atiyeh_reports.text import to_persian_digits
@@ -494,8 +494,7 @@ class Evaluation:
 def evaluate(y: Any) -> Evaluation:
     """Reconcile, compute indicators, scorecard, findings and follow-ups for a :class:`YearData`."""
     params = y.params
-    history = [d.children for _, d in sorted(y.history.items())]
-    rec = reconcile(y.children, y.policies, params, history_children=history)
+    rec = reconcile_year(y)
     table = ind.indicators_by_year(y)
     card = ind.scorecard(table, params, params.year)
     yoy = ind.yoy_table(table, params.year)

@@ -498,6 +498,16 @@ def reconcile(children: pd.DataFrame, policies: pd.DataFrame, params: Params, *,
     )
 
 
+def reconcile_year(y: Any) -> Reconciliation:
+    """:func:`reconcile` for a loaded year (:class:`atiyeh_reports.api.YearData`), with its history years.
+
+    The evaluation report and the internal follow-up workbook both come from here, so a policy's
+    category and sub-reason (e.g. ``left_care``, told from earlier years) are the same in both.
+    """
+    history = [d.children for _, d in sorted(y.history.items())]
+    return reconcile(y.children, y.policies, y.params, history_children=history)
+
+
 def _stray_reasons(stray: pd.DataFrame, params: Params, history: list[pd.DataFrame]) -> list[str]:
     last_seen: dict[str, tuple[int, int]] = {}  # id -> (year, age that year)
     for frame in history:
