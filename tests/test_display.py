@@ -67,7 +67,7 @@ def test_a_float_column_keeps_one_number_of_decimals() -> None:
     assert '<td class="num">۱</td>' not in html
 
 
-@pytest.mark.parametrize(("columns", "expected"), [(6, "fa-table"), (7, "fa-table wide"), (10, "fa-table xwide")])
+@pytest.mark.parametrize(("columns", "expected"), [(6, "atiyeh-table"), (7, "atiyeh-table wide"), (10, "atiyeh-table xwide")])
 def test_wide_tables_get_a_class_for_smaller_type(columns: int, expected: str) -> None:
     html = table_html(pd.DataFrame({f"c{i}": [i] for i in range(columns)}))
     assert f'<table class="{expected}"' in html
@@ -82,3 +82,13 @@ def test_long_text_may_wrap_and_short_text_may_not() -> None:
 @given(st.integers(min_value=1300, max_value=1500))
 def test_fmt_year_round_trips(year: int) -> None:
     assert int(to_ascii_digits(fmt_year(year))) == year
+
+
+def test_table_classes_cannot_collide_with_icon_fonts() -> None:
+    # Font Awesome (bundled by JupyterLab) styles `.fa-<name>:before` with an icon glyph: a table
+    # class such as `fa-table` then shows a missing-glyph box under the header.
+    html = table_html(pd.DataFrame({f"c{i}": [i] for i in range(10)}))
+    classes = html.split('class="', 1)[1].split('"', 1)[0].split()
+    assert "atiyeh-table" in classes
+    icon_prefixes = ("fa", "fa-", "fas", "far", "glyphicon", "bi-", "icon-", "material-icons", "jp-")
+    assert not [c for c in classes if c in icon_prefixes or c.startswith(icon_prefixes[1:])]

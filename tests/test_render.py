@@ -25,7 +25,7 @@ META = ReportMeta(
 
 def _notebook() -> nbformat.NotebookNode:
     code = new_code_cell("print('secret code')")
-    code.outputs = [new_output("display_data", data={"text/html": "<table class='fa-table'><tr><td>تهران</td></tr></table>"})]
+    code.outputs = [new_output("display_data", data={"text/html": "<table class='atiyeh-table'><tr><td>تهران</td></tr></table>"})]
     return new_notebook(cells=[new_markdown_cell("# استان‌ها و **سالانه**"), code])
 
 

@@ -3,7 +3,7 @@
 Computations keep integers and floats; these helpers turn them into Persian
 digits with thousands separators only when a table or a sentence is shown.
 Tables come out as right-to-left HTML that nbconvert keeps and WeasyPrint
-prints; the report stylesheet (``render``) styles the ``fa-table`` class.
+prints; the report stylesheet (``render``) styles the ``atiyeh-table`` class.
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def table_html(
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     width = len(frame.columns)
     size = ["xwide"] if width >= XWIDE_COLUMNS else ["wide"] if width >= WIDE_COLUMNS else []
-    cls = " ".join(["fa-table", *size, *classes])
+    cls = " ".join(["atiyeh-table", *size, *classes])
     return (
         f'<table class="{cls}" dir="rtl">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
