@@ -1,7 +1,15 @@
 """One call for an analyst: a year's validated parameters and clean tables.
 
->>> y = load_year("params/1404.yaml")          # doctest: +SKIP
->>> y.children.groupby("province_code").size()  # doctest: +SKIP
+>>> from atiyeh_reports.api import load_year, to_excel
+>>> y = load_year(1404)            # from any folder: the project is found (or root=...)
+>>> tehran = y.province("تهران")   # that province's tables (views) and indicators
+>>> change = y.compare(1403)       # main indicators per province, both years and the change
+
+``repr(y)`` and its JupyterLab display are a short summary without names or IDs
+(:mod:`atiyeh_reports.summaries`); ``y.view("children")`` is a table with province
+names and Jalali dates and without names or IDs (:mod:`atiyeh_reports.explore`);
+``to_excel(table, path)`` writes any table as a right-to-left sheet
+(:mod:`atiyeh_reports.export`).
 
 The clean tables are read from ``<data_dir>/clean/<year>/`` when they were
 made from the same raw inputs, eligibility parameters and code; otherwise the
@@ -18,12 +26,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from atiyeh_reports import layout
+from atiyeh_reports import explore, layout, summaries
 from atiyeh_reports.errors import InputError
+from atiyeh_reports.export import to_excel
 from atiyeh_reports.params import Params, load_params
 from atiyeh_reports.provenance import code_fingerprint, digest_of, file_hashes
 
 STAMP = "inputs.json"
+__all__ = ["YearData", "load_year", "prepare_year", "to_excel"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,28 @@ class YearData:
         years = {y: d.performance for y, d in sorted(self.history.items())}
         years[self.year] = self.performance
         return years
+
+    # --- for analysts (explore.py, summaries.py) ---------------------------------------------
+    def view(self, table: str) -> pd.DataFrame:
+        """A table as an analyst sees it: province names, Jalali dates, no names or IDs
+        (:func:`atiyeh_reports.explore.view`); ``table`` is one of ``explore.TABLES``."""
+        if table not in explore.TABLES:
+            raise KeyError(f"no table {table!r}; the tables are {', '.join(explore.TABLES)}")
+        return explore.view(getattr(self, table))
+
+    def province(self, name: str) -> explore.ProvinceData:
+        """That province's tables and indicators (:func:`atiyeh_reports.explore.province`)."""
+        return explore.province(self, name)
+
+    def compare(self, other: int | YearData) -> pd.DataFrame:
+        """Main indicators per province in two years (:func:`atiyeh_reports.explore.compare`)."""
+        return explore.compare(self, other)
+
+    def __repr__(self) -> str:
+        return summaries.year_repr(self)
+
+    def _repr_html_(self) -> str:
+        return summaries.year_html(self)
 
 
 def raw_inputs(data_dir: Path, year: int) -> list[Path]:
@@ -136,17 +168,21 @@ def with_data_dir(params: Params, data_dir: str | Path | None) -> Params:
 
 
 def load_year(
-    params_path: str | Path,
+    params_path: int | str | Path,
     data_dir: str | Path | None = None,
     overrides: dict[str, object] | None = None,
+    *,
+    root: str | Path | None = None,
 ) -> YearData:
     """The year's parameters, clean tables and insurer export, with the history years.
 
-    ``params_path`` is a parameter file (``params/1404.yaml``) or a year
-    (``1404``, looked up as ``params/<year>.yaml`` from the working directory or
-    its parent, as in the notebooks folder).
+    ``params_path`` is a parameter file (``params/1404.yaml``) or a year (``1404``:
+    ``params/<year>.yaml`` of the project, found from any working directory by
+    :func:`atiyeh_reports.explore.project_root`, or in ``root``). A year without a
+    parameter file raises :class:`~atiyeh_reports.errors.ParamsError` naming the files
+    there are.
     """
-    params = with_data_dir(load_params(_params_file(params_path), overrides), data_dir)
+    params = with_data_dir(load_params(_params_file(params_path, root), overrides), data_dir)
     year = prepare_year(params)
     history = {}
     for past in params.history_years:
@@ -166,11 +202,5 @@ def history_params(params: Params, year: int) -> Params:
     return params.model_copy(update={"year": year, "history_years": ()})
 
 
-def _params_file(params_path: str | Path) -> Path:
-    if isinstance(params_path, int) or str(params_path).isdigit():
-        for base in (Path.cwd(), Path.cwd().parent):
-            candidate = base / "params" / f"{params_path}.yaml"
-            if candidate.is_file():
-                return candidate
-        return Path("params") / f"{params_path}.yaml"
-    return Path(params_path)
+def _params_file(params_path: int | str | Path, root: str | Path | None = None) -> Path:
+    return explore.params_file(params_path, root)

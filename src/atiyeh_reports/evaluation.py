@@ -490,6 +490,16 @@ class Evaluation:
     def top_findings(self) -> str:
         return findings_markdown(self.findings, 3)
 
+    def __repr__(self) -> str:  # counts only: rec's tables carry IDs (atiyeh_reports.summaries)
+        from atiyeh_reports.summaries import evaluation_repr
+
+        return evaluation_repr(self)
+
+    def _repr_html_(self) -> str:
+        from atiyeh_reports.summaries import evaluation_html
+
+        return evaluation_html(self)
+
 
 def evaluate(y: Any) -> Evaluation:
     """Reconcile, compute indicators, scorecard, findings and follow-ups for a :class:`YearData`."""

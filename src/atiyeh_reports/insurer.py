@@ -414,6 +414,16 @@ class Reconciliation:
     list_date: dt.date
     max_delay_days: int
 
+    def __repr__(self) -> str:  # counts only: the tables carry IDs (atiyeh_reports.summaries)
+        from atiyeh_reports.summaries import reconciliation_repr
+
+        return reconciliation_repr(self)
+
+    def _repr_html_(self) -> str:
+        from atiyeh_reports.summaries import reconciliation_html
+
+        return reconciliation_html(self)
+
 
 def reconcile(children: pd.DataFrame, policies: pd.DataFrame, params: Params, *,
               history_children: Iterable[pd.DataFrame] = ()) -> Reconciliation:

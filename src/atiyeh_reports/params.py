@@ -154,6 +154,13 @@ class Params(_Strict):
     insurer: Insurer
     source: Path | None = Field(None, description="the file these were read from")
 
+    def __repr__(self) -> str:  # one line; the whole set is params.model_dump()
+        from atiyeh_reports.summaries import params_repr
+
+        return params_repr(self)
+
+    __str__ = __repr__
+
 
 def load_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Params:
     """Read, merge ``overrides`` into, and validate a parameter file.
