@@ -27,7 +27,8 @@ SAMPLE_STAMP := $(SAMPLE_DIR)/.generated
 SETUP      := $(VENV_STAMP) $(FONT_STAMP)
 
 SRC        := $(shell find src/atiyeh_reports -name '*.py' -o -name '*.css' -o -name '*.csv' 2>/dev/null)
-NOTEBOOKS  := $(wildcard notebooks/*.ipynb)
+# The reports' notebooks (build.REPORTS); explore.ipynb is the analysts' scratch notebook, not built.
+NOTEBOOKS  := $(filter-out notebooks/explore.ipynb,$(wildcard notebooks/*.ipynb))
 
 # The sample data is the default input; real data is passed with DATA_DIR=...
 ifeq ($(DATA_DIR),$(SAMPLE_DIR))
@@ -36,7 +37,7 @@ else
 DATA_DEPS  := $(shell find $(DATA_DIR)/$(YEAR) -type f 2>/dev/null)
 endif
 
-.PHONY: help setup report build sample ingest forms test test-fast lab bench clean distclean fonts pdftools
+.PHONY: help setup report build sample ingest forms test test-fast lab bench clean distclean fonts pdftools chromium
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -92,21 +93,29 @@ pdftools: ## make sure pdftotext/pdftoppm (poppler-utils) are there for the PDF 
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils) >/dev/null; \
 	  else echo "warning: pdftotext missing and cannot be installed here; its test is skipped" >&2; fi; }
 
-test: $(SETUP) $(SAMPLE_STAMP) pdftools ## run the whole test suite (pytest, nbval notebooks, end-to-end)
+chromium: ## make sure Debian's chromium is there for the JupyterLab browser test
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (Debian) for the JupyterLab browser test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+	      || echo "warning: could not install chromium; the browser test is skipped" >&2; \
+	  else echo "warning: chromium missing and cannot be installed here; the browser test is skipped" >&2; fi; }
+
+test: $(SETUP) $(SAMPLE_STAMP) pdftools chromium ## run the whole test suite (pytest, nbval notebooks, browser, end-to-end)
 	$(BIN)/python -m pytest -q tests --nbval-lax --nbval-current-env notebooks -p no:cacheprovider
 
 test-fast: $(SETUP) ## unit tests only (no notebooks, no end-to-end build)
 	$(BIN)/python -m pytest -q tests -m "not e2e"
 
-lab: $(SETUP) $(SAMPLE_STAMP) ## open the notebooks in JupyterLab with the project's environment
-	cd notebooks && ../$(BIN)/jupyter lab $(LAB_ARGS) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+lab: $(SETUP) $(SAMPLE_STAMP) ## JupyterLab on notebooks/explore.ipynb, project-local config (jupyter/: RTL, Vazirmatn)
+	cd notebooks && ../$(BIN)/python ../jupyter/lab.py explore.ipynb $(LAB_ARGS)
 
 bench: $(SETUP) ## run the ingest benchmark (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/bench_ingest.py
 
 clean: ## remove rendered outputs, cleaned data and the sample (keeps .venv and the font)
-	rm -rf outputs/[0-9]* outputs/forms data/clean $(SAMPLE_DIR) .pytest_cache
+	rm -rf outputs/[0-9]* outputs/forms outputs/explore data/clean $(SAMPLE_DIR) .pytest_cache
 	find . -name __pycache__ -prune -exec rm -rf {} + 2>/dev/null || true
 
 distclean: clean ## also remove .venv and the fetched font
-	rm -rf $(VENV) $(FONT_DIR)
+	rm -rf $(VENV) $(FONT_DIR) jupyter/custom/fonts

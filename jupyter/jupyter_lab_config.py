@@ -26,3 +26,4 @@ c.LabApp.user_settings_dir = str(STATE / "user-settings")
 c.LabApp.workspaces_dir = str(STATE / "workspaces")
 c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.handlers.announcements.NeverCheckForUpdate"
+c.LabApp.extension_manager = "readonly"  # the extension manager does not search PyPI

@@ -131,12 +131,18 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     nb = new_notebook(cells=[new_markdown_cell(PERSIAN_MD), new_code_cell(TABLE_CELL)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, work / "check.ipynb")
+    # Every cell in the page (JupyterLab leaves cells out of view out of the DOM by default).
+    tracker = work / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}', encoding="utf-8")
     port, token = _free_port(), os.urandom(16).hex()
     log = work / "lab.log"
     args = [
         "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True",
+        # this run's own workspace and settings: nothing restored from an earlier session
+        f"--LabApp.workspaces_dir={work / 'workspaces'}", f"--LabApp.user_settings_dir={work / 'settings'}",
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, str(LAB), *args], stdout=out, stderr=subprocess.STDOUT,
@@ -150,31 +156,56 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
 
 
 @pytest.fixture(scope="module")
-def page(lab: tuple[str, Path]) -> Iterator[object]:
-    """The notebook open in headless Chromium with every cell run."""
+def browser(lab: tuple[str, Path]) -> Iterator[object]:
+    """Headless Chromium (the system's), driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
-    url, _ = lab
     with sync_playwright() as p:
-        browser = p.chromium.launch(
+        chromium = p.chromium.launch(
             executable_path=_chromium(), headless=True, timeout=STEP_TIMEOUT_MS,
             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
         try:
-            pg = browser.new_page(viewport={"width": 1280, "height": 900})
-            pg.set_default_timeout(STEP_TIMEOUT_MS)
-            pg.goto(url)
-            pg.wait_for_selector(".jp-Notebook .jp-MarkdownCell")
-            pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                                 " && window.jupyterapp.shell.currentWidget.sessionContext"
-                                 " && window.jupyterapp.shell.currentWidget.sessionContext.session")
-            pg.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            pg.wait_for_selector(".jp-OutputArea-output table.atiyeh-table")
-            pg.evaluate("() => document.fonts.ready")
-            yield pg
+            yield chromium
         finally:
-            browser.close()
+            chromium.close()
+
+
+RUN_ALL_DONE_JS = """
+() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const cells = [...panel.content.widgets].filter(c => c.model.type === 'code');
+  const failed = document.querySelector(
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"], .jp-OutputArea-output.jp-mod-error');
+  return kernel && kernel.status === 'idle' && (failed || cells.every(c => c.model.executionCount));
+}
+"""
+
+
+def _open_and_run(browser: object, url: str, notebook: str) -> object:
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    pg.set_default_timeout(STEP_TIMEOUT_MS)
+    pg.goto(url.replace("check.ipynb", notebook) + "&reset")
+    pg.wait_for_selector(".jp-Notebook .jp-MarkdownCell")
+    pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                         " && window.jupyterapp.shell.currentWidget.sessionContext"
+                         " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                         " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel")
+    pg.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    pg.wait_for_function(RUN_ALL_DONE_JS, polling=500)
+    pg.evaluate("() => document.fonts.ready")
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(lab: tuple[str, Path], browser: object) -> Iterator[object]:
+    """The small check notebook open in headless Chromium with every cell run."""
+    pg = _open_and_run(browser, lab[0], "check.ipynb")
+    pg.wait_for_selector(".jp-OutputArea-output table.atiyeh-table")  # type: ignore[attr-defined]
+    yield pg
+    pg.close()  # type: ignore[attr-defined]
 
 
 def _rendered_fonts(pg: object, selector: str) -> list[str]:
@@ -245,3 +276,29 @@ def test_screenshot_of_markdown_and_table(page: object, lab: tuple[str, Path]) -
     assert shot.stat().st_size > 5_000
     if keep := os.environ.get("ATIYEH_LAB_SCREENSHOT"):
         shutil.copyfile(shot, keep)
+
+
+def test_the_explore_notebook_runs_in_lab_rtl_without_icon_glyphs(lab: tuple[str, Path], browser: object) -> None:
+    """notebooks/explore.ipynb as an analyst opens it: every cell runs, no error, Persian right to
+    left, no icon glyph, and the year object shows its summary, not its rows."""
+    if not (ROOT / "data" / "sample" / "1404").is_dir():
+        pytest.skip("no sample data in data/sample: run `make sample`")
+    shutil.copy(ROOT / "notebooks" / "explore.ipynb", lab[1] / "explore.ipynb")
+    pg = _open_and_run(browser, lab[0], "explore.ipynb")
+    try:
+        errors = pg.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]'
+                            ', .jp-OutputArea-output.jp-mod-error')
+        assert errors.count() == 0, errors.all_inner_texts()
+        assert pg.evaluate(ICON_GLYPHS_JS) == []
+        style = pg.evaluate(STYLE_JS, ".jp-OutputArea-output table.atiyeh-table")
+        assert style and style["direction"] == "rtl" and style["fontFamily"].strip("\"'").startswith("Vazirmatn")
+        text = pg.locator(".jp-Notebook").inner_text()
+        assert "داده‌های سال ۱۴۰۴" in text  # the year object's rich display
+        from atiyeh_reports.explore import mask_ids
+
+        assert mask_ids(text) == text  # no 10-digit run with a valid check digit on the page
+        pg.locator(".jp-Notebook .jp-Cell").nth(1).screenshot(path=str(lab[1] / "explore-year.png"))
+        if keep := os.environ.get("ATIYEH_LAB_SCREENSHOT"):
+            shutil.copyfile(lab[1] / "explore-year.png", Path(keep).with_name("lab-year.png"))
+    finally:
+        pg.close()
