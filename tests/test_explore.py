@@ -239,3 +239,22 @@ def test_docstring_examples_run(module: str, tmp_path, monkeypatch, sample_dir) 
     monkeypatch.chdir(tmp_path)
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0, result
+
+
+# --- the explore notebook ---------------------------------------------------------------------------
+def test_the_explore_notebook_is_thin_and_not_a_report() -> None:
+    import json
+    import re
+
+    from atiyeh_reports.build import REPORTS
+
+    assert "explore" not in {r.name for r in REPORTS}
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "$(filter-out notebooks/explore.ipynb," in makefile and "lab.py explore.ipynb" in makefile
+    nb = json.loads((ROOT / "notebooks" / "explore.ipynb").read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and not [c for c in code if re.search(r"^\s*(def|for|while|class) ", c, re.M)]
+    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")  # saved clean
+    text = "\n".join(code)
+    for call in ("load_year(1404)", ".province(", ".compare(1403)", "to_excel(", "evaluate(y)"):
+        assert call in text
