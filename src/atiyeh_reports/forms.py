@@ -16,34 +16,29 @@ sent form that real returned forms show (a moved header row, renamed or
 reordered columns, a renamed sheet, a misspelt province). Values are written
 as given, so dirt survives; text is never turned into a formula.
 
-Workbooks are saved byte-for-byte reproducibly (:func:`save_workbook`): the
-build hashes its inputs, and a form written twice must hash the same.
+Workbooks are saved through :mod:`atiyeh_reports.workbook`, the package's one
+writer: byte-for-byte reproducible (the build hashes its inputs, and a form
+written twice must hash the same) and formula-safe. ``save_workbook``,
+``write_table`` and ``set_value`` are importable from here as before.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import math
-import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
 import jdatetime
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -51,6 +46,12 @@ from atiyeh_reports import layout, vocab
 from atiyeh_reports.errors import AtiyehError
 from atiyeh_reports.provinces import by_code, name_fa, provinces
 from atiyeh_reports.text import to_persian_digits
+from atiyeh_reports.workbook import Rows, cell_xml, register_styles, save_workbook, set_value, write_table
+
+__all__ = [
+    "FormVariant", "counties", "fixed_timestamp", "form_filename", "form_rows",
+    "save_workbook", "set_value", "write_form", "write_forms", "write_table",
+]
 
 #: The hidden sheet that holds the county list the drop-down refers to.
 SHEET_LISTS = "lists"
@@ -67,7 +68,6 @@ DATE_EXAMPLE = "1403/01/05"
 
 _FIELD_TO_HEADER = {f: h for h, f in layout.CHILDREN_COLUMNS.items()}
 _FIELDS = tuple(layout.CHILDREN_COLUMNS.values())
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=13)
@@ -270,137 +270,7 @@ def write_form(
     wb.active = 0
     wb.properties.title = f"فرم آتیه {name_fa(province_code)} {year}"
     wb.properties.creator = "سازمان بهزیستی کشور"
-    return _save(wb, Path(path), fixed_timestamp(year), {children_ws.title: data_rows})
-
-
-def write_table(
-    path: Path,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[object]],
-    *,
-    sheet: str,
-    stamp: dt.datetime,
-) -> Path:
-    """Write a plain right-to-left one-sheet workbook: a bold header on row 1, ``rows`` below.
-
-    Values are written as given (text stays text, never a formula), quickly and
-    reproducibly; used for the sample insurer export.
-    """
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    ws.sheet_view.rightToLeft = True
-    for col, header in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=col, value=header)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        ws.column_dimensions[get_column_letter(col)].width = 20
-    ws.freeze_panes = "A2"
-    styles = _open_styles(wb)
-    letters = [get_column_letter(c) for c in range(1, len(headers) + 1)]
-    xml = "".join(
-        f'<row r="{r}">'
-        + "".join(_cell_xml(f"{letters[c]}{r}", "General", v, styles) for c, v in enumerate(values))
-        + "</row>"
-        for r, values in enumerate(rows, start=2)
-    )
-    return _save(wb, Path(path), stamp, {sheet: _Rows(xml, f"A1:{letters[-1]}{len(rows) + 1}")})
-
-
-def save_workbook(wb: Workbook, path: Path, stamp: dt.datetime) -> Path:
-    """Save ``wb`` so that the same workbook always gives the same bytes.
-
-    openpyxl stamps the current time into ``docProps/core.xml`` (at save
-    time, overriding ``wb.properties.modified``) and into the zip entries;
-    this sets the document times to ``stamp`` and rewrites the zip with a
-    fixed entry time, in the order openpyxl wrote it.
-    """
-    return _save(wb, Path(path), stamp, {})
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """Data rows to append to a sheet's XML, and the sheet's full extent."""
-
-    xml: str
-    dimension: str
-
-
-#: openpyxl sets the modified time to now while saving, whatever the properties say.
-_MODIFIED = re.compile(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-_DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
-_ROW_NUMBER = re.compile(r'<row r="(\d+)"')
-
-
-def _save(wb: Workbook, path: Path, stamp: dt.datetime, appended: Mapping[str, _Rows]) -> Path:
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    parts = {
-        f"xl/worksheets/sheet{i}.xml": appended[ws.title]
-        for i, ws in enumerate(wb.worksheets, start=1)
-        if ws.title in appended
-    }
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename in parts:
-                data = _append_rows(data, parts[info.filename], info.filename)
-            elif info.filename == "docProps/core.xml":
-                when = f"{stamp:%Y-%m-%dT%H:%M:%S}Z"
-                data = _MODIFIED.sub(f"\\g<1>{when}\\g<2>", data.decode("utf-8"), count=1).encode("utf-8")
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, data)
-    path.write_bytes(out.getvalue())
-    return path
-
-
-def _append_rows(data: bytes, rows: _Rows, name: str) -> bytes:
-    """Put the data rows at the end of ``<sheetData>``; every row number must stay unique.
-
-    Excel offers to "repair" a sheet with two ``<row>`` elements of one number,
-    and readers keep only one of them, so a clash is an error, not a file.
-    """
-    text = data.decode("utf-8")
-    if "</sheetData>" not in text or not _DIMENSION.search(text):
-        raise AtiyehError(f"{name}: unexpected worksheet XML from openpyxl; cannot add the data rows")
-    written = [int(n) for n in _ROW_NUMBER.findall(text)]
-    added = _ROW_NUMBER.findall(rows.xml)
-    if written and added and int(added[0]) <= max(written):
-        raise AtiyehError(
-            f"{name}: the data rows start at row {added[0]}, but row {max(written)} is already written; "
-            "write no cell at or below the first data row before saving"
-        )
-    text = text.replace("</sheetData>", rows.xml + "</sheetData>", 1)
-    text = _DIMENSION.sub(f'<dimension ref="{rows.dimension}"/>', text, count=1)
-    return text.encode("utf-8")
-
-
-def set_value(cell: Cell, value: object) -> None:
-    """Put ``value`` in ``cell`` as given, never as a formula; None/NaN/NA leaves it empty."""
-    if _is_blank(value):
-        return
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    cell.value = value
-    if isinstance(value, str) and cell.data_type == "f":
-        cell.data_type = "s"  # '=...' typed as text stays text
-    if isinstance(value, (dt.date, dt.datetime)):
-        cell.number_format = "yyyy-mm-dd"
-
-
-def _is_blank(value: object) -> bool:
-    if value is None or isinstance(value, str):
-        return value is None
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return save_workbook(wb, Path(path), fixed_timestamp(year), rows={children_ws.title: data_rows})
 
 
 def _write_lists(ws: Worksheet, county_names: Sequence[str]) -> str:
@@ -423,7 +293,7 @@ def _write_children_sheet(
     variant: FormVariant,
     rows: int,
     county_range: str,
-) -> _Rows:
+) -> Rows:
     """Titles, header, drop-downs and protection; returns the data rows as XML.
 
     The data rows (thousands of pre-formatted cells) are built as XML text
@@ -442,7 +312,7 @@ def _write_children_sheet(
     order = variant.column_order(children)
     header_row = variant.header_row
     first, last = header_row + 1, header_row + rows
-    styles = _open_styles(ws.parent)
+    styles = register_styles(ws.parent, ("@", "General"), unlocked=True)
     formats: list[str] = []
     for col, name in enumerate(order, start=1):
         letter = get_column_letter(col)
@@ -478,48 +348,17 @@ def _write_children_sheet(
         for name in order
     ]
     letters = [get_column_letter(c) for c in range(1, len(order) + 1)]
-    out: list[str] = []
-    for offset in range(rows):
-        r = first + offset
-        cells = "".join(
-            _cell_xml(f"{letters[c]}{r}", formats[c], values[offset] if offset < len(values) else None, styles)
-            for c, values in enumerate(columns)
-        )
-        out.append(f'<row r="{r}">{cells}</row>')
-    return _Rows("".join(out), f"A1:{letters[-1]}{last}")
 
+    def data_rows():  # streamed into the sheet while the workbook is saved
+        for offset in range(rows):
+            r = first + offset
+            cells = "".join(
+                cell_xml(f"{letters[c]}{r}", formats[c], values[offset] if offset < len(values) else None, styles)
+                for c, values in enumerate(columns)
+            )
+            yield f'<row r="{r}">{cells}</row>'
 
-def _open_styles(wb: Workbook) -> dict[str, int]:
-    """Style ids of open (unlocked) cells: by number format, plus 'date' for date cells."""
-    scratch = wb.create_sheet("scratch")
-    ids: dict[str, int] = {}
-    for key, number_format in (("@", "@"), ("General", "General"), ("date", "yyyy-mm-dd")):
-        cell = scratch.cell(row=1, column=len(ids) + 1)
-        cell.number_format = number_format
-        cell.protection = _OPEN
-        ids[key] = cell.style_id  # registers the style with the workbook
-    wb.remove(scratch)
-    return ids
-
-
-def _cell_xml(ref: str, number_format: str, value: object, styles: Mapping[str, int]) -> str:
-    """One ``<c>`` element holding ``value`` as given: text stays text (never a formula)."""
-    style = styles[number_format]
-    if isinstance(value, str):
-        # A bare CR would be read back as LF (XML end-of-line handling): write it as a reference.
-        text = xml_escape(ILLEGAL_CHARACTERS_RE.sub("", value)).replace("\r", "&#13;")
-        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-    if _is_blank(value):
-        return f'<c r="{ref}" s="{style}"/>'
-    if isinstance(value, (dt.date, dt.datetime)):  # includes pd.Timestamp
-        return f'<c r="{ref}" s="{styles["date"]}"><v>{to_excel(value)}</v></c>'
-    if isinstance(value, (bool, np.bool_)):
-        return f'<c r="{ref}" s="{style}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, np.integer)):
-        return f'<c r="{ref}" s="{style}"><v>{int(value)}</v></c>'
-    if isinstance(value, (float, np.floating)):
-        return f'<c r="{ref}" s="{style}"><v>{float(value)!r}</v></c>'
-    return _cell_xml(ref, number_format, str(value), styles)
+    return Rows(data_rows(), first, f"A1:{letters[-1]}{last}")
 
 
 def _validation(name: str, county_range: str) -> DataValidation | None:
