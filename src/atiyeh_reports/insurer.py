@@ -62,7 +62,6 @@ from atiyeh_reports.national_id import clean_national_id, is_valid
 from atiyeh_reports.params import Params
 from atiyeh_reports.provinces import find_province, name_fa
 from atiyeh_reports.text import normalize_key, normalize_text, to_ascii_digits
-from atiyeh_reports.forms import save_workbook
 from atiyeh_reports.provenance import build_time
 
 __all__ = [
@@ -647,16 +646,11 @@ def write_reconciliation_workbook(rec: Reconciliation, path: str | Path) -> Path
     summary sheet with the counts per province. Cells hold values, never
     formulas, so any reader sees the numbers.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from atiyeh_reports.workbook import Table, write_tables
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "خلاصه"
-    _write_sheet(ws, counts_fa(rec), {})
-    bold = Font(bold=True)
+    tables = [Table("خلاصه", counts_fa(rec), widths=_min_widths(counts_fa(rec)))]
     sheets: list[tuple[str, pd.DataFrame, dict[str, str]]] = [
         (CATEGORY_FA["no_policy"], rec.children[rec.children["category"] == "no_policy"],
          _CHILD_CASE_COLUMNS),
@@ -671,21 +665,13 @@ def write_reconciliation_workbook(rec: Reconciliation, path: str | Path) -> Path
         cols = {c: h for c, h in columns.items() if c in frame.columns}
         out = pd.DataFrame({h: [_cell_value(c, v) for v in frame[c]] for c, h in cols.items()},
                            columns=list(cols.values()))
-        _write_sheet(wb.create_sheet(title[:31]), out, {})
-    for sheet in wb.worksheets:
-        for cell in sheet[1]:
-            cell.font = bold
-    save_workbook(wb, Path(path), build_time().replace(tzinfo=None))  # same inputs, same bytes
-    return path
+        tables.append(Table(title[:31], out, widths=_min_widths(out)))
+    # Through the one writer: names, counties, file names and policy numbers stay text.
+    return write_tables(path, tables, stamp=build_time())
 
 
-def _write_sheet(ws: Any, frame: pd.DataFrame, _: dict[str, str]) -> None:
-    ws.sheet_view.rightToLeft = True
-    ws.append([str(c) for c in frame.columns])
-    for record in frame.itertuples(index=False, name=None):
-        ws.append([_plain(v) for v in record])
-    for i, col in enumerate(frame.columns, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, len(str(col)) + 4)
+def _min_widths(frame: pd.DataFrame) -> dict[str, float]:
+    return {str(c): float(max(12, len(str(c)) + 4)) for c in frame.columns}
 
 
 def _plain(value: Any) -> Any:

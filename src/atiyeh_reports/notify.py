@@ -11,6 +11,7 @@ so opening the file can never run anything.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from atiyeh_reports import budget
-from atiyeh_reports.forms import save_workbook
+from atiyeh_reports import budget, workbook
 from atiyeh_reports.provenance import build_time
 from atiyeh_reports.params import Params, params_digest
 from atiyeh_reports.text import to_persian_digits
@@ -48,20 +48,13 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Write one value; text always as text (a leading '=' never makes a formula)."""
-    cell = ws.cell(row=row, column=column)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        cell.value = None
-    elif isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"  # openpyxl binds '=...' as a formula; force text
-    elif isinstance(value, bool):
-        cell.value = bool(value)
-    elif isinstance(value, int) or pd.api.types.is_integer(value):
-        cell.value = int(value)
-    else:
-        cell.value = float(value)
-    return cell
+    """Write one value through the one writer: text always as text (a leading '=' never makes a formula).
+
+    Decimal weights and shares are numbers here (the writer keeps a Decimal as its exact text).
+    """
+    if isinstance(value, Decimal):
+        value = float(value)
+    return workbook.put(ws, row, column, value)
 
 
 def _title(params: Params) -> str:
@@ -198,5 +191,5 @@ def write_allocation_workbook(params: Params, table: pd.DataFrame, path: str | P
     _write_params_sheet(wb.create_sheet(SHEET_PARAMS), params)
     wb.properties.title = _title(params)
     wb.properties.creator = "atiyeh_reports"
-    save_workbook(wb, Path(path), build_time().replace(tzinfo=None))  # same inputs, same bytes
+    workbook.save_workbook(wb, path, build_time())  # same inputs, same bytes; no formula
     return path
