@@ -281,15 +281,23 @@ def test_province_floor_by_hand() -> None:
     assert "کف" in B.method_explanation(params, table)
 
 
+def _unchecked(**budget: object):
+    """Parameters that skipped load_params' checks (which refuse these first): budget checks again."""
+    params = make_params()
+    return params.model_copy(update={"budget": params.budget.model_copy(update=budget)})
+
+
 def test_floors_above_distributable_raise() -> None:
-    params = make_params(province_floors={A: 20 * MILLION, BB: 6 * MILLION})
+    with pytest.raises(ValueError, match="province_floors"):  # load_params refuses them first
+        make_params(province_floors={A: 20 * MILLION, BB: 6 * MILLION})
+    params = _unchecked(province_floors={A: 20 * MILLION, BB: 6 * MILLION})
     with pytest.raises(B.BudgetError, match="province_floors"):
         B.allocation_table(params, THREE, None)
 
 
 def test_unknown_code_in_caps_raises() -> None:
     with pytest.raises(B.BudgetError, match="province_caps.*IR-77"):
-        B.allocation_table(make_params(province_caps={"IR-77": 1}), THREE, None)
+        B.allocation_table(_unchecked(province_caps={"IR-77": 1}), THREE, None)
 
 
 def test_floor_last_year_when_it_fits_and_when_it_does_not() -> None:

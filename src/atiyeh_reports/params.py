@@ -5,6 +5,14 @@ parses and validates it into a frozen, typed :class:`Params`; an unknown key, a
 missing key or a wrong type stops the run with a message naming the file and
 the key. Paths in the file are relative to the file itself.
 
+Everything a notebook will use is checked here, before any work starts, so a
+mistake stops the run at once with exit 2 and the key named, not minutes later
+inside a notebook: a key given twice (YAML would silently keep the second), a
+Jalali date that does not exist (month 13, day 32, 30 Esfand of a common
+year), an unknown province code, an amount so large that a computation with it
+would overflow 64-bit integers, a file that is missing, empty, a folder, or
+not UTF-8 text.
+
 Shares are decimals (``0.9``), read exactly: YAML floats are re-read from
 their text so that ``approved × released_share`` is computed in exact
 arithmetic and rounded down to whole Rials.
@@ -12,6 +20,7 @@ arithmetic and rounded down to whole Rials.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
@@ -22,6 +31,46 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from atiyeh_reports.errors import ParamsError
 from atiyeh_reports.vocab import GUARDIANSHIPS
+
+#: The largest amount of Rials a parameter may hold (10^15, about 30,000 times the
+#: programme's yearly credit). Bounds like these keep every computation the package
+#: does with the parameters (children × premium over the projection, approved ×
+#: share, sums over provinces) inside 64-bit integers, whose limit is about 9.2 × 10^18.
+MAX_RIALS = 10**15
+#: The largest premium per child a parameter, or its projection, may reach.
+MAX_PREMIUM = 10**11
+#: Children a year are counted in int64 too; with MAX_PREMIUM, 10^7 children stay below 2^63.
+MAX_CHILDREN = 10**7
+INT64_MAX = 2**63 - 1
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML would keep the last)."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_unique(node, ())
+        return super().construct_document(node)
+
+
+def _check_unique(node: yaml.Node, path: tuple[str, ...]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _DuplicateKey(".".join((*path, key)), seen[key], line)
+            seen[key] = line
+            _check_unique(value_node, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_unique(item, (*path, str(i)))
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: object, first: int, second: int) -> None:
+        super().__init__(key, first, second)
+        self.key, self.first, self.second = key, first, second
 
 
 class _Strict(BaseModel):
@@ -37,11 +86,25 @@ def _exact_share(value: Any) -> Any:
     return value
 
 
+def _province_codes(value: dict[str, int]) -> dict[str, int]:
+    from atiyeh_reports.provinces import by_code
+
+    unknown = sorted(set(value) - set(by_code()))
+    if unknown:
+        raise ValueError(
+            f"unknown province code(s) {unknown}; use ISO 3166-2:IR codes IR-00 … IR-30, such as IR-23"
+        )
+    too_big = {c: v for c, v in value.items() if not 0 <= v <= MAX_RIALS}
+    if too_big:
+        raise ValueError(f"amounts must be between 0 and {MAX_RIALS:,} Rials, got {too_big}")
+    return value
+
+
 class Service(_Strict):
     id: str = Field(pattern=r"^\d{11}$")
     name_fa: str
-    per_capita_premium: int = Field(gt=0, description="Rials per child per year")
-    expected_recipients: int = Field(gt=0)
+    per_capita_premium: int = Field(gt=0, le=MAX_PREMIUM, description="Rials per child per year")
+    expected_recipients: int = Field(gt=0, le=MAX_CHILDREN)
 
 
 class PerformanceWeights(_Strict):
@@ -64,10 +127,10 @@ class PerformanceWeights(_Strict):
 
 
 class Budget(_Strict):
-    approved_credit: int = Field(ge=0, description="اعتبار مصوب, Rials")
+    approved_credit: int = Field(ge=0, le=MAX_RIALS, description="اعتبار مصوب, Rials")
     released_share: Share = Field(ge=0, le=1, description="تخصیص: share of approved released")
     reserve_share: Share = Field(ge=0, le=1, description="share of released kept at HQ")
-    rounding_unit: int = Field(gt=0, description="allocations are multiples of this many Rials")
+    rounding_unit: int = Field(gt=0, le=MAX_RIALS, description="allocations are multiples of this many Rials")
     method: Literal["per_capita", "performance_weighted"] = "per_capita"
     performance_weights: PerformanceWeights
     floor_last_year: bool = Field(
@@ -84,6 +147,18 @@ class Budget(_Strict):
     _shares = field_validator("released_share", "reserve_share", "premium_growth", mode="before")(
         _exact_share
     )
+    _codes = field_validator("province_floors", "province_caps")(_province_codes)
+
+    @model_validator(mode="after")
+    def _floors_fit(self) -> Budget:
+        unit = self.rounding_unit
+        if sum(-(-f // unit) for f in self.province_floors.values()) > self.distributable // unit:
+            raise ValueError(
+                f"key 'budget.province_floors': the floors add up to {sum(self.province_floors.values()):,} Rials (in whole units of "
+                f"{unit:,}), more than the distributable {self.distributable:,} Rials; lower the floors or "
+                "raise the released credit"
+            )
+        return self
 
     @field_validator("sensitivity_shares", mode="before")
     @classmethod
@@ -136,7 +211,23 @@ class Privacy(_Strict):
 
 
 class Insurer(_Strict):
-    list_date: str = Field(description="Jalali date HQ sent the list of children to the insurer")
+    list_date: str = Field(description="Jalali date HQ sent the list of children to the insurer (1404/02/15)")
+
+    @field_validator("list_date", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        # YAML reads 1404-02-15 as a (Gregorian) date object: keep the numbers as typed, Jalali.
+        if isinstance(value, dt.date):
+            return f"{value.year:04d}/{value.month:02d}/{value.day:02d}"
+        return value
+
+    @field_validator("list_date")
+    @classmethod
+    def _a_real_date(cls, value: str) -> str:
+        from atiyeh_reports.jalali import parse_jalali
+
+        parse_jalali(value)  # ValueError with the reason: month 13, day 32, not a leap year
+        return value
 
 
 class Params(_Strict):
@@ -161,32 +252,97 @@ class Params(_Strict):
 
     __str__ = __repr__
 
+    @model_validator(mode="after")
+    def _fits(self) -> Params:
+        from atiyeh_reports.jalali import fiscal_year_start, parse_jalali
 
-def load_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Params:
+        listed = parse_jalali(self.insurer.list_date)
+        if not fiscal_year_start(self.year - 1) <= listed < fiscal_year_start(self.year + 1):
+            raise ValueError(
+                f"insurer.list_date {self.insurer.list_date} is not in {self.year - 1} or {self.year}; "
+                "a date left over from another year's file?"
+            )
+        # The projection grows the premium every year; it must stay computable.
+        premium = Decimal(self.service.per_capita_premium)
+        for _ in range(self.budget.projection_years):
+            premium *= 1 + self.budget.premium_growth
+        if premium > MAX_PREMIUM:
+            raise ValueError(
+                f"budget.premium_growth {self.budget.premium_growth} over {self.budget.projection_years} years "
+                f"takes the premium to {int(premium):,} Rials, beyond {MAX_PREMIUM:,}: lower the growth "
+                "or projection_years"
+            )
+        return self
+
+
+#: A parameter file is a page of text; anything bigger is not one.
+MAX_PARAMS_BYTES = 1 << 20
+
+
+def load_params(
+    path: str | Path, overrides: dict[str, Any] | None = None, *, expected_year: int | None = None
+) -> Params:
     """Read, merge ``overrides`` into, and validate a parameter file.
 
-    ``overrides`` uses dotted keys (``{"budget.released_share": 0.8}``).
-    Raises :class:`ParamsError` naming the file and key on any problem.
+    ``overrides`` uses dotted keys (``{"budget.released_share": 0.8}``);
+    ``expected_year`` is the year a command was asked for (``--year``): a file
+    of another year is refused. Raises :class:`ParamsError` naming the file and
+    key on any problem.
     """
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParamsError(f"{path}: parameter file not found") from None
-    except yaml.YAMLError as exc:
-        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+    raw = _read_yaml(path)
     if not isinstance(raw, dict):
-        raise ParamsError(f"{path}: expected a mapping of keys at the top level")
+        raise ParamsError(f"{path}: expected a mapping of keys at the top level (key: value lines)")
     for dotted, value in (overrides or {}).items():
         _set_dotted(raw, dotted, value, path)
     raw["source"] = str(path)
     if "data_dir" in raw and raw["data_dir"] is not None:
         raw["data_dir"] = str((path.parent / str(raw["data_dir"])).resolve())
     try:
-        return Params.model_validate(raw)
+        params = Params.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(_describe(err) for err in exc.errors())
         raise ParamsError(f"{path}: {problems}") from None
+    if expected_year is not None and params.year != expected_year:
+        raise ParamsError(
+            f"{path}: key 'year' is {params.year}, but the command asked for --year {expected_year}; "
+            f"pass --params params/{expected_year}.yaml or --year {params.year}"
+        )
+    return params
+
+
+def _read_yaml(path: Path) -> Any:
+    """The file's YAML, or a :class:`ParamsError` saying why it is not a parameter file."""
+    if path.is_dir():
+        raise ParamsError(f"{path}: is a folder, not a parameter file; pass the .yaml file inside it")
+    if path.exists() and not path.is_file():
+        raise ParamsError(f"{path}: is not a regular file (a pipe or device?); pass a .yaml file")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_PARAMS_BYTES + 1)
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: parameter file not found; copy params/1404.yaml and edit it") from None
+    except OSError as exc:
+        raise ParamsError(f"{path}: cannot read the parameter file: {exc.strerror}") from None
+    if len(data) > MAX_PARAMS_BYTES:
+        raise ParamsError(f"{path}: is larger than {MAX_PARAMS_BYTES:,} bytes: not a parameter file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParamsError(
+            f"{path}: line {line}: not UTF-8 text (byte {data[exc.start]:#04x}); save the file as UTF-8"
+        ) from None
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        raise ParamsError(f"{path}: the parameter file is empty; copy params/1404.yaml and edit it")
+    try:
+        return yaml.load(text.removeprefix("\ufeff"), Loader=_UniqueKeyLoader)  # noqa: S506 - a safe loader
+    except _DuplicateKey as dup:
+        raise ParamsError(
+            f"{path}: key {dup.key!r} is given twice, on lines {dup.first} and {dup.second}; keep one"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
 
 
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, path: Path) -> None:
@@ -201,13 +357,17 @@ def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, path: Path) -> Non
 
 
 def _describe(err: dict[str, Any]) -> str:
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    key = ".".join(str(p) for p in err["loc"])
     kind = err["type"]
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if not key or message.startswith("key '"):  # a check across keys: its message names them
+        return message
     if kind == "missing":
         return f"key {key!r} is missing"
     if kind == "extra_forbidden":
         return f"key {key!r} is not a known parameter (check its spelling)"
-    return f"key {key!r}: {err['msg']} (got {err.get('input')!r})"
+    got = repr(err.get("input"))
+    return f"key {key!r}: {message}" + (f" (got {got})" if len(got) <= 80 else "")
 
 
 def params_digest(params: Params) -> str:
