@@ -259,7 +259,7 @@ class Params(_Strict):
         listed = parse_jalali(self.insurer.list_date)
         if not fiscal_year_start(self.year - 1) <= listed < fiscal_year_start(self.year + 1):
             raise ValueError(
-                f"insurer.list_date {self.insurer.list_date} is not in {self.year - 1} or {self.year}; "
+                f"key 'insurer.list_date': {self.insurer.list_date} is not in {self.year - 1} or {self.year}; "
                 "a date left over from another year's file?"
             )
         # The projection grows the premium every year; it must stay computable.
@@ -268,7 +268,7 @@ class Params(_Strict):
             premium *= 1 + self.budget.premium_growth
         if premium > MAX_PREMIUM:
             raise ValueError(
-                f"budget.premium_growth {self.budget.premium_growth} over {self.budget.projection_years} years "
+                f"key 'budget.premium_growth': {self.budget.premium_growth} over {self.budget.projection_years} years "
                 f"takes the premium to {int(premium):,} Rials, beyond {MAX_PREMIUM:,}: lower the growth "
                 "or projection_years"
             )
