@@ -18,6 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from atiyeh_reports.build import REPORTS, build_year
 from atiyeh_reports.cli import main
 from atiyeh_reports.errors import BuildError
+from atiyeh_reports.outdir import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,6 +140,7 @@ def test_cli_missing_data_folder(tmp_path: Path, params_file: Path, capsys: pyte
     out = tmp_path / "out"
     out.mkdir()
     (out / "manifest.json").write_text("{}", encoding="utf-8")
+    (out / MARKER).write_text("", encoding="utf-8")  # an earlier build's folder: ours, so the data check speaks
     code = main(["build", "--year", "1404", "--params", str(params_file), "--data", str(tmp_path / "nowhere"),
                  "--out", str(out)])
     err = capsys.readouterr().err

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from atiyeh_reports import __version__, layout
+from atiyeh_reports import __version__, layout, outdir
 from atiyeh_reports.api import YearData, check_data_dir, load_year, raw_inputs
 from atiyeh_reports.errors import BuildError, InputError, ParamsError
 from atiyeh_reports.params import Params, load_params, params_json
@@ -32,6 +31,7 @@ from atiyeh_reports.provenance import (
     digest_of,
     file_hashes,
     git_commit,
+    relative_to_params,
     sha256_file,
 )
 
@@ -89,6 +89,14 @@ def build_year(
     if data_dir is not None:
         params = params.model_copy(update={"data_dir": Path(data_dir).resolve()})
     out_dir = Path(out_dir or Path("outputs") / str(params.year))
+    # Before any long work: the folder is ours and writable; lock it; clear a killed build's leftovers.
+    with outdir.claim(out_dir) as claim:
+        return _build_claimed(claim, params, params_path, notebook_dir, progress, accept_unreadable, started)
+
+
+def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, notebook_dir: Path,
+                   progress: Progress, accept_unreadable: bool, started: float) -> BuildResult:
+    out_dir = claim.out_dir
     check_data_dir(params.data_dir, params.year)
 
     progress(f"ingesting {params.year} from {params.data_dir}")
@@ -97,8 +105,7 @@ def build_year(
 
     previous = _read_manifest(out_dir)
     inputs = _input_hashes(params)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    staging = claim.staging  # beside out_dir, umask permissions (not mkdtemp's 0700)
     result = BuildResult(out_dir=out_dir)
     try:
         reports = {}
@@ -118,7 +125,7 @@ def build_year(
             reports[report.name] = {"key": key, "outputs": _outputs_of(staging, report.name)}
         _write_internal(data, staging)
         _write_manifest(staging, params, params_path, inputs, reports, data)
-        _swap_into_place(staging, out_dir)
+        claim.publish()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -348,10 +355,11 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         "git_commit": git_commit(),
         "code_fingerprint": code_fingerprint(),
         "built_at": build_time().isoformat(),
-        "params_file": str(params_path),
+        # Paths relative to the parameter file: two clones of the same inputs write the same manifest.
+        "params_file": Path(params_path).name,
         "params_sha256": sha256_file(Path(params_path)),
         "params": json.loads(params_json(params)),
-        "data_dir": str(params.data_dir),
+        "data_dir": relative_to_params(params.data_dir, params_path),
         "inputs": inputs,
         "intake": {
             "children_accepted": int(len(data.children)),
@@ -363,13 +371,3 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         "outputs": outputs,
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{int(time.time() * 1000)}")
-        out_dir.rename(old)
-    staging.rename(out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

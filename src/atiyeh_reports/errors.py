@@ -61,3 +61,48 @@ class BuildError(AtiyehError):
     """A step of the report build failed (a notebook cell raised, rendering failed)."""
 
     exit_code = 4
+
+
+class OutputError(AtiyehError):
+    """The output location cannot be used: not ours, not a folder, not writable, or full."""
+
+    exit_code = 6
+
+
+class OutputBusyError(OutputError):
+    """Another build holds the lock on the output folder."""
+
+    exit_code = 7
+
+
+class VerifyError(AtiyehError):
+    """``atiyeh verify``: outputs differ from their manifest (changed, missing or extra files)."""
+
+    exit_code = 8
+
+
+#: Exit code when the command finished but something needs a person's attention.
+EXIT_ATTENTION = 5
+#: Exit code of an unexpected error (a bug): one line on screen, the traceback in a log file.
+EXIT_INTERNAL = 70
+#: Exit code when the user pressed Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
+#: Every exit code of the ``atiyeh`` command, with what it means (the README's table).
+EXIT_CODES: dict[int, str] = {
+    0: "done",
+    AtiyehError.exit_code: "another error the package recognised (the message says what to do)",
+    ParamsError.exit_code: "parameters or command line: a key, date, code or amount is wrong, "
+                           "--year does not match the parameter file, the file is missing, empty, "
+                           "a folder or not UTF-8",
+    InputError.exit_code: "an input file (returned form, insurer export) cannot be used",
+    BuildError.exit_code: "a report step failed (a notebook cell raised, rendering failed)",
+    EXIT_ATTENTION: "finished, but something needs attention (e.g. a form that could not be read)",
+    OutputError.exit_code: "the output folder cannot be used: not ours and not empty, a file, "
+                           "missing parent, read-only, full",
+    OutputBusyError.exit_code: "another build is writing the same output folder",
+    VerifyError.exit_code: "`atiyeh verify`: outputs changed, missing or extra against manifest.json",
+    EXIT_INTERNAL: "unexpected error (a bug): one line on screen, the traceback in a log file",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+

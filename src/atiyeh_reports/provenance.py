@@ -36,6 +36,16 @@ def file_hashes(paths: Iterable[Path], root: Path) -> list[dict[str, object]]:
     return rows
 
 
+def relative_to_params(path: str | Path, params_file: str | Path) -> str:
+    """``path`` relative to the parameter file's folder, POSIX style (``../data/sample``).
+
+    What a manifest and a workbook record instead of an absolute path, so that
+    two clones of the same inputs, wherever they sit, record the same thing.
+    """
+    base = Path(params_file).absolute().parent
+    return Path(os.path.relpath(Path(path).absolute(), base)).as_posix()
+
+
 def digest_of(*parts: object) -> str:
     """A SHA-256 over the text of ``parts`` (used for cache keys)."""
     digest = hashlib.sha256()
