@@ -144,7 +144,7 @@ def test_guide_explains_dates_and_ids(blank: Path) -> None:
 def test_write_forms_writes_31_distinct_provinces(tmp_path: Path) -> None:
     paths = write_forms(1403, tmp_path)
     assert len(paths) == 31 and len({p.name for p in paths}) == 31
-    assert (tmp_path / "IR-23_تهران.xlsx") in paths
+    assert (tmp_path / "IR-23_تهران_1403.xlsx") in paths  # the year is in every name
     assert {p.name.split("_")[0] for p in paths} == {p.code for p in provinces()}
     for path, province in zip(paths, provinces()):
         # Reading 31 workbooks with openpyxl is slow; look for the titles in the sheet's XML.
@@ -286,3 +286,50 @@ def test_children_sheet_prints_landscape_one_page_wide_with_the_header_repeated(
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == f"${layout.CHILDREN_HEADER_ROW}:${layout.CHILDREN_HEADER_ROW}"
+
+
+def test_forms_of_another_year_are_never_overwritten(tmp_path: Path) -> None:
+    from atiyeh_reports.errors import OutputError
+    from atiyeh_reports.forms import form_year
+
+    sent = write_forms(1404, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(OutputError) as info:
+        write_forms(1405, tmp_path)
+    assert str(info.value) == (
+        f"forms folder {tmp_path} already holds 31 form(s) of 1404 ({sent[0].name}, ...); nothing was "
+        "written. Write the forms of 1405 to their own folder, e.g. --out outputs/forms/1405"
+    )
+    assert info.value.exit_code == 6
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    # The same year again rewrites its own forms, byte for byte.
+    assert write_forms(1404, tmp_path) == sent
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    # A form named the old way (no year in the name) is recognised by its year title row.
+    legacy = tmp_path / "IR-23_تهران.xlsx"
+    sent[23].rename(legacy)
+    assert form_year(legacy) == 1404
+    with pytest.raises(OutputError, match="form"):
+        write_forms(1406, tmp_path)
+
+
+@pytest.mark.parametrize("year", [2026, 1389, 1501, 0, -1404])
+def test_forms_year_out_of_range_is_a_parameter_error(tmp_path: Path, year: int) -> None:
+    from atiyeh_reports.errors import ParamsError
+
+    with pytest.raises(ParamsError) as info:
+        write_forms(year, tmp_path / "f")
+    assert str(info.value) == (
+        f"--year {year}: forms are written for the Jalali years 1390–1500 (a Gregorian year or a typo?)"
+    )
+    assert info.value.exit_code == 2
+    assert not (tmp_path / "f").exists()
+
+
+def test_forms_folder_that_is_a_file(tmp_path: Path) -> None:
+    from atiyeh_reports.errors import OutputError
+
+    (tmp_path / "f").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError) as info:
+        write_forms(1404, tmp_path / "f")
+    assert str(info.value) == f"forms folder {tmp_path / 'f'} is a file, not a folder; pass another --out"

@@ -27,6 +27,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -43,13 +45,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from atiyeh_reports import layout, vocab
-from atiyeh_reports.errors import AtiyehError
+from atiyeh_reports.errors import AtiyehError, OutputError, ParamsError
 from atiyeh_reports.provinces import by_code, name_fa, provinces
-from atiyeh_reports.text import to_persian_digits
+from atiyeh_reports.text import to_ascii_digits, to_persian_digits
 from atiyeh_reports.workbook import Rows, cell_xml, register_styles, save_workbook, set_value, write_table
 
 __all__ = [
-    "FormVariant", "counties", "fixed_timestamp", "form_filename", "form_rows",
+    "FormVariant", "counties", "fixed_timestamp", "form_filename", "form_rows", "form_year",
     "save_workbook", "set_value", "write_form", "write_forms", "write_table",
 ]
 
@@ -179,9 +181,32 @@ def counties(province_code: str) -> tuple[str, ...]:
     return _county_table().get(province_code, ())
 
 
-def form_filename(province_code: str) -> str:
-    """``<code>_<Persian name>.xlsx``, spaces as underscores (safe in Makefiles)."""
-    return f"{province_code}_{name_fa(province_code).replace(' ', '_')}.xlsx"
+def form_filename(province_code: str, year: int | None = None) -> str:
+    """``<code>_<Persian name>_<year>.xlsx`` (``<code>_<Persian name>.xlsx`` without a year),
+    spaces as underscores (safe in Makefiles). The forms HQ sends carry the year, so two
+    years' forms never share a name; the intake reads the code, not the rest."""
+    stem = f"{province_code}_{name_fa(province_code).replace(' ', '_')}"
+    return f"{stem}_{year}.xlsx" if year is not None else f"{stem}.xlsx"
+
+
+_FORM_NAME = re.compile(r"^(IR-\d\d)_[^/]*?(?:_(\d{4}))?\.xlsx$")
+_TITLE_YEAR = re.compile(r"<t[^>]*>" + re.escape(layout.YEAR_LABEL) + r": ([۰-۹0-9]{4})</t>")
+
+
+def form_year(path: Path) -> int | None:
+    """The year a form this package wrote is for: from its name, else from its year title row."""
+    match = _FORM_NAME.match(Path(path).name)
+    if match is None:
+        return None
+    if match.group(2):
+        return int(match.group(2))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            sheet = zf.read("xl/worksheets/sheet1.xml")[:20_000].decode("utf-8", errors="replace")
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None
+    title = _TITLE_YEAR.search(sheet)
+    return int(to_ascii_digits(title.group(1))) if title else None
 
 
 def form_rows(province_code: str) -> int:
@@ -201,11 +226,51 @@ def fixed_timestamp(year: int) -> dt.datetime:
 def write_forms(year: int, out_dir: Path) -> list[Path]:
     """Write the 31 blank forms of ``year`` to ``out_dir`` (created if missing).
 
-    Returns the paths in province-code order.
+    The files are named with the year (:func:`form_filename`). A folder that
+    already holds another year's forms is refused (:class:`OutputError`, exit 6),
+    so forms already sent are never overwritten; a year outside the package's
+    range is a :class:`ParamsError` (exit 2). Returns the paths in province-code order.
     """
+    from atiyeh_reports.params import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ParamsError(
+            f"--year {year}: forms are written for the Jalali years {FIRST_YEAR}–{LAST_YEAR} "
+            "(a Gregorian year or a typo?)"
+        )
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return [write_form(out_dir / form_filename(p.code), p.code, year) for p in provinces()]
+    _refuse_other_years(out_dir, year)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(f"cannot make the forms folder {out_dir}: a file stands in the way") from None
+    except OSError as exc:
+        raise OutputError(f"cannot make the forms folder {out_dir}: {exc.strerror}") from None
+    try:
+        return [write_form(out_dir / form_filename(p.code, year), p.code, year) for p in provinces()]
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the forms into {out_dir}: {exc.strerror} ({exc.filename}); "
+            "pass --out with a writable folder"
+        ) from None
+
+
+def _refuse_other_years(out_dir: Path, year: int) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"forms folder {out_dir} is a file, not a folder; pass another --out")
+    if not out_dir.is_dir():
+        return
+    others = sorted(
+        (p.name, y) for p in out_dir.iterdir()
+        if p.is_file() and (y := form_year(p)) is not None and y != year
+    )
+    if others:
+        years = ", ".join(str(y) for y in sorted({y for _, y in others}))
+        raise OutputError(
+            f"forms folder {out_dir} already holds {len(others)} form(s) of {years} "
+            f"({others[0][0]}, ...); nothing was written. Write the forms of {year} to their own "
+            f"folder, e.g. --out outputs/forms/{year}"
+        )
 
 
 def write_form(
