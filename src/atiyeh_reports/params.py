@@ -32,6 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from atiyeh_reports.errors import ParamsError
 from atiyeh_reports.vocab import GUARDIANSHIPS
 
+#: The Jalali years the package runs for (parameter files and ``atiyeh forms`` alike).
+FIRST_YEAR, LAST_YEAR = 1390, 1500
 #: The largest amount of Rials a parameter may hold (10^15, about 30,000 times the
 #: programme's yearly credit). Bounds like these keep every computation the package
 #: does with the parameters (children × premium over the projection, approved ×
@@ -233,7 +235,7 @@ class Insurer(_Strict):
 class Params(_Strict):
     """Everything a year's run depends on. Build it with :func:`load_params`."""
 
-    year: int = Field(ge=1390, le=1500)
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
     language: Literal["fa"] = "fa"
     data_dir: Path = Field(description="raw inputs: <data_dir>/<year>/provinces, /insurer")
     history_years: tuple[int, ...] = Field(default=(), description="earlier years to compare")
@@ -376,4 +378,15 @@ def params_digest(params: Params) -> str:
 
 
 def params_json(params: Params) -> str:
-    return params.model_dump_json(exclude={"source"}, indent=2)
+    """The validated parameters as JSON, ``data_dir`` relative to the parameter file (issue 8 §8).
+
+    No absolute path: two clones of the same inputs give the same JSON, digest and workbook.
+    """
+    import json
+
+    from atiyeh_reports.provenance import relative_to_params
+
+    dumped = json.loads(params.model_dump_json(exclude={"source"}))
+    if params.source is not None:
+        dumped["data_dir"] = relative_to_params(params.data_dir, params.source)
+    return json.dumps(dumped, indent=2, ensure_ascii=False)
