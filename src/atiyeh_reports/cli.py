@@ -1,23 +1,40 @@
-"""The ``atiyeh`` command: sample, forms, ingest, build.
+"""The ``atiyeh`` command: sample, forms, ingest, build, verify.
 
 Errors this package raises on purpose (:class:`AtiyehError`) become one clean
-message on stderr and the error's exit code; anything else is a bug and keeps
-its traceback.
+message on stderr (what, where, what to do) and the error's exit code from
+:data:`atiyeh_reports.errors.EXIT_CODES` (the README's table). A file system
+refusal while writing (disk full, read-only) is an output error, exit 6.
+Anything else is a bug: one line on stderr naming a log file that holds the
+full traceback (:func:`log_dir`), and exit code 70.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
+import tempfile
+import time
+import traceback
 import warnings
 from pathlib import Path
 
 from atiyeh_reports import __version__
-from atiyeh_reports.errors import AtiyehError
+from atiyeh_reports.errors import (
+    EXIT_ATTENTION,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    AtiyehError,
+    OutputError,
+    ParamsError,
+    VerifyError,
+)
 
-#: Exit code when the command finished but something needs a person's attention
-#: (e.g. a returned form that could not be read).
-EXIT_ATTENTION = 5
+__all__ = ["EXIT_ATTENTION", "EXIT_INTERNAL", "log_dir", "main", "parser"]
+
+#: errno values that mean "this location cannot be written": reported as an output error, not a bug.
+_WRITE_REFUSALS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 def _say(message: str) -> None:
@@ -64,6 +81,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_forms(args: argparse.Namespace) -> int:
     from atiyeh_reports.forms import write_forms
+    from atiyeh_reports.params import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= args.year <= LAST_YEAR:
+        hint = f" (a Gregorian year? {args.year} is about {args.year - 621} in the Jalali calendar)" \
+            if 1900 <= args.year <= 2200 else ""
+        raise ParamsError(f"--year {args.year}: forms are written for Jalali years "
+                          f"{FIRST_YEAR}–{LAST_YEAR}{hint}; pass e.g. --year 1405")
 
     paths = write_forms(args.year, Path(args.out))
     _say(f"{len(paths)} forms for {args.year} written to {args.out}")
@@ -75,9 +99,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from atiyeh_reports.layout import clean_dir
     from atiyeh_reports.params import load_params
 
-    params = with_data_dir(load_params(args.params or _default_params(args.year)), args.data)
-    if params.year != args.year:
-        raise AtiyehError(f"{params.source}: is the parameter file of {params.year}, not {args.year}")
+    params = with_data_dir(
+        load_params(args.params or _default_params(args.year), expected_year=args.year), args.data
+    )
     data = prepare_year(params, force=True)
     s = data.summary
     _say(
@@ -101,7 +125,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         result = build_year(
             Path(args.params or _default_params(args.year)),
             data_dir=Path(args.data) if args.data else None,
-            out_dir=Path(args.out) if args.out else Path("outputs") / str(args.year),
+            out_dir=Path(args.out) if args.out else None,  # None: outputs/<year>
             progress=progress,
             accept_unreadable=args.accept_unreadable,
             expected_year=args.year,
@@ -117,6 +141,21 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from atiyeh_reports.provenance import verify_outputs
+
+    found = verify_outputs(Path(args.folder))
+    lines = [f"  {kind}: {path}" for kind in ("changed", "missing", "extra") for path in found[kind]]
+    if lines:
+        counts = ", ".join(f"{len(found[k])} {k}" for k in ("changed", "missing", "extra") if found[k])
+        raise VerifyError(
+            f"{args.folder}: the outputs differ from manifest.json ({counts}):\n" + "\n".join(lines)
+            + "\nrebuild the year (atiyeh build) to get outputs that match their manifest"
+        )
+    _say(f"{args.folder}: every output matches manifest.json")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="atiyeh",
@@ -125,34 +164,83 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"atiyeh_reports {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("sample", help="write the deterministic sample data set")
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=description)
+
+    s = command("sample", "write the deterministic sample data set",
+                "Write a fake, deterministic data set (returned forms and insurer exports of three years, "
+                "with the mistakes real forms show) to try the pipeline on.")
     s.add_argument("--out", required=True, help="folder to write <year>/provinces, <year>/insurer into")
-    s.add_argument("--seed", type=int, default=1404)
+    s.add_argument("--seed", type=int, default=1404, help="random seed of the sample (default 1404)")
     s.set_defaults(func=cmd_sample)
 
-    f = sub.add_parser("forms", help="write the 31 blank provincial forms of a year")
-    f.add_argument("--year", type=int, required=True)
-    f.add_argument("--out", required=True)
+    f = command("forms", "write the 31 blank provincial forms of a year",
+                "Write the data-collection form HQ sends to each of the 31 provinces, one workbook per "
+                "province whose file name carries the year.")
+    f.add_argument("--year", type=int, required=True, help="Jalali year of the forms, e.g. 1405")
+    f.add_argument("--out", required=True, help="folder to write the 31 workbooks into (made if missing)")
     f.set_defaults(func=cmd_forms)
 
-    i = sub.add_parser("ingest", help="clean a year's returned forms and write the quality report")
-    i.add_argument("--year", type=int, required=True)
+    i = command("ingest", "clean a year's returned forms and write the quality report",
+                "Read every returned form and the insurer export of a year, write the clean tables and "
+                "quality.xlsx (every correction and rejection, with file, sheet, row and column).")
+    i.add_argument("--year", type=int, required=True, help="Jalali year to ingest; must match the parameter file")
     i.add_argument("--params", help="parameter file (default params/<year>.yaml)")
     i.add_argument("--data", help="data folder (default: data_dir of the parameter file)")
     i.set_defaults(func=cmd_ingest)
 
-    b = sub.add_parser("build", help="build a year's reports (HTML, PDF, xlsx) and manifest")
-    b.add_argument("--year", type=int, required=True)
+    b = command("build", "build a year's reports (HTML, PDF, xlsx) and manifest",
+                "Build the analysis, allocation and evaluation reports of a year into an output folder, "
+                "reusing reports whose inputs did not change. The folder is locked while a build writes it; "
+                "an existing folder that atiyeh did not make is refused.")
+    b.add_argument("--year", type=int, required=True, help="Jalali year to build; must match the parameter file")
     b.add_argument("--params", help="parameter file (default params/<year>.yaml)")
     b.add_argument("--data", help="data folder (default: data_dir of the parameter file)")
-    b.add_argument("--out", help="output folder (default outputs/<year>)")
+    b.add_argument("--out", help="output folder (default outputs/<year>); must be new, empty or an earlier build's")
     b.add_argument("--accept-unreadable", action="store_true",
                    help="build even when some returned forms could not be read")
     b.set_defaults(func=cmd_build)
+
+    v = command("verify", "check a build's outputs against its manifest.json",
+                "Re-hash every file of a build's output folder against its manifest.json; exit 8, naming "
+                "the files, when any file changed, went missing or is extra.")
+    v.add_argument("folder", help="a build's output folder, e.g. outputs/1404")
+    v.set_defaults(func=cmd_verify)
     return p
 
 
+def log_dir() -> Path:
+    """Where unexpected errors are logged: ``$ATIYEH_LOG_DIR``, else ``$XDG_STATE_HOME/atiyeh_reports``
+    (default ``~/.local/state/atiyeh_reports``), else the system's temporary folder."""
+    if os.environ.get("ATIYEH_LOG_DIR"):
+        return Path(os.environ["ATIYEH_LOG_DIR"])
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "atiyeh_reports"
+
+
+def _log_traceback(argv: list[str] | None) -> Path | None:
+    """Write the current exception's traceback to a new log file (mode 0600: it may quote data)."""
+    text = (
+        f"atiyeh_reports {__version__}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n"
+        f"command: atiyeh {' '.join(sys.argv[1:] if argv is None else argv)}\n\n"
+        + traceback.format_exc()
+    )
+    name = f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    for folder in (log_dir(), Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            return path
+        except OSError:
+            continue
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; return its exit code (see :data:`atiyeh_reports.errors.EXIT_CODES`)."""
     args = parser().parse_args(argv)
     warnings.simplefilter("default")
     try:
@@ -161,8 +249,35 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
-        _say("interrupted")
-        return 130
+        _say("interrupted; earlier outputs were left as they were")
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno not in _WRITE_REFUSALS:
+            return _internal(argv, exc)
+        where = exc.filename or "the output folder"
+        _say(f"error: cannot write {where}: {exc.strerror}; free space or choose a writable location (--out), "
+             "then run again")
+        return OutputError.exit_code
+    except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in the log
+        return _internal(argv, exc)
+
+
+def _internal(argv: list[str] | None, exc: BaseException) -> int:
+    log = _log_traceback(argv)
+    where = f"the full traceback is in {log}" if log else "no log file could be written"
+    # The type and place only: the message of an unexpected error may quote a child's data.
+    _say(f"internal error: {type(exc).__name__}{_place(exc)} (a bug in atiyeh_reports; {where}; "
+         "please report it with that file)")
+    return EXIT_INTERNAL
+
+
+def _place(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "atiyeh_reports" in f.filename] or frames
+    if not ours:
+        return ""
+    last = ours[-1]
+    return f" in {Path(last.filename).name}:{last.lineno}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -90,3 +90,50 @@ def build_time() -> dt.datetime:
     if epoch:
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
     return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
+
+
+MANIFEST = "manifest.json"
+#: Files a build folder may hold that its manifest does not list (the marker is written last).
+UNLISTED = frozenset({MANIFEST, ".atiyeh-output"})
+
+
+def verify_outputs(folder: Path) -> dict[str, list[str]]:
+    """Re-hash every file in a build folder against its ``manifest.json``.
+
+    Returns ``{"changed": [...], "missing": [...], "extra": [...]}`` (paths
+    relative to ``folder``, sorted); all three empty means the folder is as
+    built. Raises :class:`~atiyeh_reports.errors.VerifyError` when ``folder``
+    is not a build folder (no folder, no manifest, or a manifest that is not ours).
+    """
+    import json
+
+    from atiyeh_reports.errors import VerifyError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise VerifyError(f"{folder}: no such folder; pass a build's output folder, e.g. outputs/1404")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VerifyError(f"{folder}: has no {MANIFEST}; is it a build's output folder?") from None
+    except (OSError, ValueError) as exc:
+        raise VerifyError(f"{folder / MANIFEST}: cannot be read ({exc}); rebuild the year") from None
+    listed = manifest.get("outputs") if isinstance(manifest, dict) else None
+    if not isinstance(listed, list) or not all(isinstance(o, dict) and "path" in o and "sha256" in o
+                                               for o in listed):
+        raise VerifyError(f"{folder / MANIFEST}: not a manifest of atiyeh_reports (no list of outputs)")
+    expected = {str(o["path"]): str(o["sha256"]) for o in listed}
+    present = {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if (p.is_file() or p.is_symlink()) and p.relative_to(folder).as_posix() not in UNLISTED
+    }
+    changed = sorted(
+        rel for rel in expected.keys() & present
+        if (folder / rel).is_symlink() or not (folder / rel).is_file() or sha256_file(folder / rel) != expected[rel]
+    )
+    return {
+        "changed": changed,
+        "missing": sorted(expected.keys() - present),
+        "extra": sorted(present - expected.keys()),
+    }
