@@ -50,7 +50,7 @@ def test_a_form_filled_in_as_sent_is_read_back_unchanged(tmp_path: Path) -> None
     data = tmp_path / "data"
     forms_dir = layout.provinces_dir(data, 1404)
     forms_dir.mkdir(parents=True)
-    sent = tmp_path / "sent" / "IR-23_تهران.xlsx"
+    sent = tmp_path / "sent" / "IR-23_تهران_1404.xlsx"
     wb = openpyxl.load_workbook(sent)
     ws = wb[layout.SHEET_CHILDREN]
     headers = {ws.cell(layout.CHILDREN_HEADER_ROW, c).value: c for c in range(1, ws.max_column + 1)}
