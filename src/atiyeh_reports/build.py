@@ -23,7 +23,7 @@ import nbformat
 
 from atiyeh_reports import __version__, layout, outdir
 from atiyeh_reports.api import YearData, check_data_dir, load_year, raw_inputs
-from atiyeh_reports.errors import BuildError, InputError, ParamsError
+from atiyeh_reports.errors import BuildError, InputError
 from atiyeh_reports.params import Params, load_params, params_json
 from atiyeh_reports.provenance import (
     build_time,
@@ -83,9 +83,7 @@ def build_year(
 ) -> BuildResult:
     """Build a year's reports into ``out_dir`` (default ``outputs/<year>``)."""
     started = time.monotonic()
-    params = load_params(params_path)
-    if expected_year is not None and params.year != expected_year:
-        raise ParamsError(f"{params_path}: key 'year' is {params.year}, but the build asked for {expected_year}")
+    params = load_params(params_path, expected_year=expected_year)  # --year must match: exit 2
     if data_dir is not None:
         params = params.model_copy(update={"data_dir": Path(data_dir).resolve()})
     out_dir = Path(out_dir or Path("outputs") / str(params.year))
