@@ -494,3 +494,34 @@ def test_a_second_build_of_the_same_folder_refuses(hostile_build: dict, tmp_path
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+
+
+# --- paths relative to the parameter file ------------------------------------------------------
+def test_two_clones_of_the_same_inputs_hash_the_same(tmp_path: Path) -> None:
+    from atiyeh_reports.notify import flatten_params
+    from atiyeh_reports.params import load_params, params_digest, params_json
+
+    def clone(where: Path, data: str = "../data/sample") -> Path:
+        (where / "data" / "sample").mkdir(parents=True)
+        return write_params(where / "params", BASE.replace("data_dir: ../data/sample", f"data_dir: {data}"))
+
+    first = load_params(clone(tmp_path / "one"))
+    second = load_params(clone(tmp_path / "elsewhere" / "two"))
+    assert first.data_dir != second.data_dir  # two absolute paths ...
+    assert params_digest(first) == params_digest(second)  # ... one digest
+    assert flatten_params(first) == flatten_params(second)  # allocation.xlsx's parameter sheet
+    assert str(tmp_path) not in params_json(first)
+    moved = load_params(clone(tmp_path / "three", data="../data/sample/."))
+    other = load_params(clone(tmp_path / "four", data="../data"))
+    assert params_digest(moved) == params_digest(first)  # the same folder spelt another way
+    assert params_digest(other) != params_digest(first)  # another folder: another digest
+
+
+def test_sample_out_under_a_file_is_an_output_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file", encoding="utf-8")
+    code, err = run("sample", "--out", str(blocker / "sample"))
+    assert code == 6
+    assert err.startswith(f"error: cannot write {blocker}") and "Not a directory" in err
+    assert err.endswith("; choose a writable folder with room (--out), then run again\n")
+    assert blocker.read_text(encoding="utf-8") == "a file"

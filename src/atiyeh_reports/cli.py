@@ -34,7 +34,8 @@ from atiyeh_reports.errors import (
 __all__ = ["EXIT_ATTENTION", "EXIT_INTERNAL", "log_dir", "main", "parser"]
 
 #: errno values that mean "this location cannot be written": reported as an output error, not a bug.
-_WRITE_REFUSALS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+_WRITE_REFUSALS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                   errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
 
 
 def _say(message: str) -> None:
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         if exc.errno not in _WRITE_REFUSALS:
             return _internal(argv, exc)
         where = exc.filename or "the output folder"
-        _say(f"error: cannot write {where}: {exc.strerror}; free space or choose a writable location (--out), "
+        _say(f"error: cannot write {where}: {exc.strerror}; choose a writable folder with room (--out), "
              "then run again")
         return OutputError.exit_code
     except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in the log
