@@ -68,7 +68,7 @@ $(FONT_STAMP):
 
 sample: $(SAMPLE_STAMP) ## generate the bundled sample data set (deterministic) into data/sample
 
-$(SAMPLE_STAMP): $(VENV_STAMP) src/atiyeh_reports/sample.py src/atiyeh_reports/forms.py
+$(SAMPLE_STAMP): $(VENV_STAMP) src/atiyeh_reports/sample.py src/atiyeh_reports/forms.py src/atiyeh_reports/workbook.py
 	$(BIN)/atiyeh sample --out $(SAMPLE_DIR)
 	@touch $@
 
@@ -110,8 +110,9 @@ test-fast: $(SETUP) ## unit tests only (no notebooks, no end-to-end build)
 lab: $(SETUP) $(SAMPLE_STAMP) ## JupyterLab on notebooks/explore.ipynb, project-local config (jupyter/: RTL, Vazirmatn)
 	cd notebooks && ../$(BIN)/python ../jupyter/lab.py explore.ipynb $(LAB_ARGS)
 
-bench: $(SETUP) ## run the ingest benchmark (see docs/benchmarks.md)
+bench: $(SETUP) ## run the ingest and workbook-writer benchmarks (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_workbook.py --rows 78000 --no-normal
 
 clean: ## remove rendered outputs, cleaned data and the sample (keeps .venv and the font)
 	rm -rf outputs/[0-9]* outputs/forms outputs/explore data/clean $(SAMPLE_DIR) .pytest_cache

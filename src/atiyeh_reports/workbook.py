@@ -87,7 +87,8 @@ def _is_blank(value: object) -> bool:
 
 
 def _text(value: str) -> str:
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.isprintable():  # only then can it hold a character XML refuses
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if len(value) > MAX_CELL_TEXT:
         value = value[: MAX_CELL_TEXT - 1] + "…"
     return value
@@ -169,7 +170,10 @@ def register_styles(wb: Workbook, formats: Iterable[str], *, unlocked: bool = Fa
 def cell_xml(ref: str, number_format: str, value: object, styles: Mapping[str, int]) -> str:
     """One ``<c>`` element holding ``value`` as given: text is an inline string, never a formula."""
     style = styles[number_format]
-    if _is_blank(value):
+    if value.__class__ is str:  # the common case first: most cells of a findings table are text
+        text = xml_escape(_text(value)).replace("\r", "&#13;")
+        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    if value is None or _is_blank(value):
         return f'<c r="{ref}" s="{style}"/>'
     value = _plain(value)
     if isinstance(value, str):
