@@ -142,6 +142,21 @@ def test_a_broken_link_as_the_output_folder(tmp_path: Path) -> None:
     assert str(info.value) == f"output folder {out} is a broken link; remove it or pass another --out"
 
 
+def test_a_link_to_an_earlier_output_folder_is_followed_and_kept(tmp_path: Path) -> None:
+    """outputs/1404 -> /srv/www/1404: the folder pointed at is rebuilt, the link stays a link."""
+    (tmp_path / "www").mkdir()
+    target = tmp_path / "www" / "1404"
+    _build(target, {"a.html": "old"})
+    link = tmp_path / "outputs" / "1404"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    _build(link, {"a.html": "new"})
+    assert link.is_symlink() and link.resolve() == target
+    assert _tree(target)["a.html"] == b"new"
+    assert sorted(p.name for p in (tmp_path / "www").iterdir()) == [".1404.lock", "1404"]
+    assert sorted(p.name for p in (tmp_path / "outputs").iterdir()) == ["1404"]
+
+
 # --- writable, with room -------------------------------------------------------------------------
 def test_an_unwritable_parent_is_refused_before_any_work(tmp_path: Path) -> None:
     parent = tmp_path / "readonly"

@@ -159,6 +159,8 @@ def claim(out_dir: Path) -> Claim:
 
     out_dir = Path(out_dir)
     check_location(out_dir)
+    if out_dir.is_symlink():  # e.g. outputs/1404 -> /srv/www/1404: build where it points, keep the link
+        out_dir = out_dir.resolve()
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         lock = open(lock_path(out_dir), "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
