@@ -525,3 +525,14 @@ def test_sample_out_under_a_file_is_an_output_error(tmp_path: Path) -> None:
     assert err.startswith(f"error: cannot write {blocker}") and "Not a directory" in err
     assert err.endswith("; choose a writable folder with room (--out), then run again\n")
     assert blocker.read_text(encoding="utf-8") == "a file"
+
+
+def test_verify_refuses_a_manifest_naming_files_outside_its_folder(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {"service_id": "19041060106", "outputs": [{"path": "../../etc/passwd", "sha256": "0" * 64}]}),
+        encoding="utf-8")
+    assert run("verify", str(tmp_path)) == (
+        8, f"error: {tmp_path / 'manifest.json'}: lists paths outside the folder (../../etc/passwd); "
+           "the manifest was edited, rebuild the year\n")

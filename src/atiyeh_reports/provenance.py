@@ -123,6 +123,10 @@ def verify_outputs(folder: Path) -> dict[str, list[str]]:
                                                for o in listed):
         raise VerifyError(f"{folder / MANIFEST}: not a manifest of atiyeh_reports (no list of outputs)")
     expected = {str(o["path"]): str(o["sha256"]) for o in listed}
+    outside = sorted(rel for rel in expected if Path(rel).is_absolute() or ".." in Path(rel).parts)
+    if outside:  # a manifest never names a file outside its folder: it was edited
+        raise VerifyError(f"{folder / MANIFEST}: lists paths outside the folder ({', '.join(outside[:3])}); "
+                          "the manifest was edited, rebuild the year")
     present = {
         p.relative_to(folder).as_posix()
         for p in folder.rglob("*")
