@@ -44,9 +44,10 @@ def built(tmp_path_factory: pytest.TempPathFactory, params_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def year(built: Path) -> object:
+def year(built: Path, params_path: Path) -> object:
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
-    return load_year(ROOT / "params" / "1404.yaml", data_dir=manifest["data_dir"])
+    # The manifest's data_dir is relative to the parameter file (issue 8 §8).
+    return load_year(ROOT / "params" / "1404.yaml", data_dir=params_path.parent / manifest["data_dir"])
 
 
 def pdf_text(path: Path) -> str:
@@ -153,11 +154,12 @@ def test_no_names_or_national_ids_in_shared_reports(built: Path, year: object) -
     assert len(scan_for_personal_data(planted, names=full_names)) == 2
 
 
-def test_manifest_lists_inputs_outputs_and_parameters(built: Path) -> None:
+def test_manifest_lists_inputs_outputs_and_parameters(built: Path, params_path: Path) -> None:
     from atiyeh_reports.provenance import sha256_file
 
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
-    data_dir = Path(manifest["data_dir"])
+    assert not Path(manifest["data_dir"]).is_absolute() and manifest["params_file"] == params_path.name
+    data_dir = params_path.parent / manifest["data_dir"]
     assert len([i for i in manifest["inputs"] if "/provinces/" in i["path"]]) >= 31 * 2
     for item in manifest["inputs"]:
         assert sha256_file(data_dir / item["path"]) == item["sha256"]
