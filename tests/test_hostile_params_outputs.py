@@ -467,6 +467,7 @@ def test_a_killed_build_leaves_earlier_outputs_and_the_next_build_cleans_up(host
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the build and its notebook kernel, mid-build
         proc.wait(timeout=30)
+        proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
     assert staging.is_dir()  # left behind, as a killed process leaves it
     assert _snapshot(out) == before  # earlier outputs intact
@@ -494,6 +495,7 @@ def test_a_second_build_of_the_same_folder_refuses(hostile_build: dict, tmp_path
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+        proc.stdout.close()
 
 
 # --- paths relative to the parameter file ------------------------------------------------------
