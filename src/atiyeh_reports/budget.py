@@ -42,6 +42,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from atiyeh_reports import vocab
 from atiyeh_reports.errors import AtiyehError
 from atiyeh_reports.hq_record import find_notified_record, with_hq_notified
 from atiyeh_reports.params import Params
@@ -85,7 +86,7 @@ ALLOCATION_FA: dict[str, str] = {
     "change": "تغییر نسبت به سال قبل (ریال)",
     "allocated_per_child": "ابلاغی به ازای هر فرزند (ریال)",
 }
-TOTAL_LABEL = "جمع کل"
+TOTAL_LABEL = vocab.TOTAL
 #: Display columns that hold Rials / counts / shares (for display helpers and the workbook).
 MONEY_COLUMNS_FA = tuple(
     ALLOCATION_FA[c]
@@ -916,7 +917,9 @@ def _project(children: pd.DataFrame, ages: pd.Series, start_year: int, years: in
              "requirement": len(children) * premium}]
     for k in range(1, years + 1):
         start = count
-        leaving = sum((n for (c, a), n in cohort.items() if a + 1 >= age_limit), Fraction(0))
+        # children already at the limit on the first day are not on an eligible list: only those
+        # under it can leave by age
+        leaving = sum((n for (c, a), n in cohort.items() if a < age_limit <= a + 1), Fraction(0))
         cohort = {(c, a + 1): n for (c, a), n in cohort.items() if a + 1 < age_limit}
         other = Fraction(0)
         for key, n in cohort.items():
@@ -1036,7 +1039,7 @@ def projection_method_fa(params: Params, children: pd.DataFrame,
     pairs = _pairs(tables, params.year)
     rates = exit_rates_by_province(params.year, children.assign(age=ages), tables, limit)
     admissions = admissions_by_province(params.year, children, tables)
-    years = "، ".join(f"{to_persian_digits(t - 1)}–{to_persian_digits(t)}" for t in pairs) or "هیچ"
+    years = "، ".join(f"{to_persian_digits(t - 1)} به {to_persian_digits(t)}" for t in pairs) or "هیچ"
     national = sum(admissions.values(), Fraction(0))
     rate_values = sorted(rates.values())
     lo, hi = (rate_values[0], rate_values[-1]) if rate_values else (Fraction(0), Fraction(0))

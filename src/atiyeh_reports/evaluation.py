@@ -40,6 +40,7 @@ from atiyeh_reports.insurer import Reconciliation, reconcile_year
 from atiyeh_reports.triangulation import triangulation_table
 from atiyeh_reports.params import Params
 from atiyeh_reports.provinces import name_fa
+from atiyeh_reports.vocab import TOTAL
 from atiyeh_reports.text import to_persian_digits
 
 __all__ = [
@@ -681,6 +682,15 @@ def evaluate(y: Any) -> Evaluation:
 
 
 # --- shown in the notebook (formatting at the edge) ---------------------------------------------
+def _alphabetical(table: pd.DataFrame, column: str = "استان", total: bool = False) -> pd.DataFrame:
+    """Rows in the reports' province order (alphabetical names); a total row stays last."""
+    from atiyeh_reports.vocab import persian_sort_key
+
+    body, tail = (table.iloc[:-1], table.iloc[-1:]) if total else (table, table.iloc[0:0])
+    body = body.assign(_k=body[column].astype(str).map(persian_sort_key)).sort_values("_k", kind="stable")
+    return pd.concat([body.drop(columns="_k"), tail], ignore_index=True)
+
+
 _LIGHT_STYLE = {"سبز": "#c8e6c9", "زرد": "#fff3b0", "قرمز": "#f4c7c3"}
 
 
@@ -696,7 +706,8 @@ def reconciliation_html(ev: Evaluation) -> Any:
     from atiyeh_reports.display import show_table
     from atiyeh_reports.insurer import counts_fa
 
-    table = counts_fa(ev.rec)
+    table = _alphabetical(counts_fa(ev.rec), total=True)
+    table.iloc[-1, 0] = TOTAL  # one label for every total row
     return show_table(table, integers=[c for c in table.columns if c != "استان"], total_row=True,
                       caption="نتیجهٔ تطبیق فهرست فرزندان با خروجی بیمه‌گر")
 
@@ -706,7 +717,7 @@ def delays_html(ev: Evaluation) -> Any:
     from atiyeh_reports.display import show_table
     from atiyeh_reports.insurer import delays_fa
 
-    return show_table(delays_fa(ev.rec))
+    return show_table(_alphabetical(delays_fa(ev.rec)))
 
 
 def scorecard_html(ev: Evaluation) -> Any:
@@ -715,7 +726,7 @@ def scorecard_html(ev: Evaluation) -> Any:
 
     from atiyeh_reports.display import table_html
 
-    table = ind.scorecard_fa(ev.card)
+    table = _alphabetical(ind.scorecard_fa(ev.card))
     percent = [c for c in table.columns if c not in ("رتبه", "استان") and not c.startswith("وضعیت")]
     html = table_html(table, percent=percent, integers=["رتبه"],
                       caption="کارنامهٔ استان‌ها (سبز: در حد هدف، زرد: نزدیک هدف، قرمز: دور از هدف)")
@@ -728,7 +739,7 @@ def yoy_html(ev: Evaluation) -> Any:
     """This year against last year, per province and nationally."""
     from atiyeh_reports.display import show_table
 
-    table = ind.yoy_fa(ev.yoy)
+    table = _alphabetical(ind.yoy_fa(ev.yoy), total=True)
     percent = [c for c in table.columns if ("پوشش" in c or "جذب" in c) and not c.startswith("تغییر")]
     return show_table(table, percent=percent, integers=[c for c in table.columns if "واجد" in c])
 
@@ -745,7 +756,7 @@ def follow_up_html(ev: Evaluation) -> Any:
     """Provinces that need follow-up, with the reasons."""
     from atiyeh_reports.display import show_table
 
-    return show_table(follow_up_fa(ev.follow_up))
+    return show_table(_alphabetical(follow_up_fa(ev.follow_up)))
 
 
 def assumptions_html(ev: Evaluation) -> Any:

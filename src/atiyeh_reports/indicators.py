@@ -168,7 +168,8 @@ def province_indicators(children: pd.DataFrame, policies: pd.DataFrame,
     out["coverage"] = _div(out["insured"], out["eligible"])
     out["late_share"] = _div(out["issued_late"], out["dated_policies"])
     out["absorption"] = _div(out["credit_spent"], out["credit_notified"])
-    src = performance.drop_duplicates("province_code").set_index("province_code")
+    src = performance.reindex(columns=["province_code", "credit_notified_reported", "notified_source"]
+                              ).drop_duplicates("province_code").set_index("province_code")
     for col in ("credit_notified_reported", "notified_source"):
         out[col] = out["province_code"].map(src[col]) if col in src else pd.NA
     out["credit_notified_reported"] = out["credit_notified_reported"].astype("Int64")
@@ -374,7 +375,7 @@ def yoy_table(table: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
     """
     year = int(table["year"].max()) if year is None else year
     prev_years = sorted(y for y in table["year"].unique() if y < year)
-    nat = national_indicators(table).assign(province_code=None, province="کل کشور")
+    nat = national_indicators(table).assign(province_code=None, province=vocab.TOTAL)
     both = pd.concat([table, nat], ignore_index=True)
     cur = both[both["year"] == year].set_index(both.loc[both["year"] == year, "province_code"]
                                                .fillna("-"))

@@ -109,18 +109,22 @@ def triangulation_table(y: Any, allocation: pd.DataFrame | None = None) -> pd.Da
     tol_n, tol_r = params.checks.count_tolerance, params.checks.money_tolerance
     record = find_notified_record(params)
     perf = with_hq_notified(params, y.performance, record)
-    perf = perf.drop_duplicates("province_code").set_index("province_code")
+    wanted = ["province_code", "children_covered", "children_left", "policies_issued",
+              "credit_notified_reported", "credit_notified_hq"]
+    perf = perf.reindex(columns=wanted).drop_duplicates("province_code").set_index("province_code")
     prev = y.history.get(params.year - 1)
     parts = []
     if prev is not None and len(prev.children):
         listed = prev.children["province_code"].value_counts()
-        parts.append(_rows("covered", perf["children_covered"], listed, list_rejections(prev.findings), tol_n))
+        parts.append(_rows("covered", perf["children_covered"], listed,
+                           list_rejections(getattr(prev, "findings", None)), tol_n))
         moves = newcomers_leavers(prev.children, y.children)
         moves = moves[moves["province_code"].notna()].set_index("province_code")
         computed = moves["leavers"] + moves["moved_out"]
         # a − b = reported − computed; rows rejected this year make computed exits larger
-        parts.append(_rows("exits", perf["children_left"], computed, -list_rejections(y.findings), tol_n))
-        if len(prev.policies):
+        parts.append(_rows("exits", perf["children_left"], computed,
+                           -list_rejections(getattr(y, "findings", None)), tol_n))
+        if len(getattr(prev, "policies", ())):
             active = prev.policies[prev.policies["status"] == vocab.POLICY_ACTIVE]
             parts.append(_rows("policies", perf["policies_issued"], active["province_code"].value_counts(),
                                None, tol_n))
@@ -164,6 +168,13 @@ def _amount(value: int, unit: str) -> str:
     return f"{_n(value)} {unit}"
 
 
+def difference_fa(diff: int, unit: str) -> str:
+    """A difference in words, not with a sign (a minus beside Persian digits reorders in RTL text)."""
+    if not diff:
+        return "بدون اختلاف"
+    return f"منبع اول {_amount(abs(int(diff)), unit)} {'بیشتر' if diff > 0 else 'کمتر'}"
+
+
 _EXPLAIN = {
     "covered": "{e} ردیف از فهرست آن سال در پذیرش داده رد شد؛ استان آن‌ها را شمرده، فهرست نه",
     "exits": "{e} ردیف فهرست امسال در پذیرش داده رد شد؛ این فرزندان در مقایسهٔ دو فهرست خارج‌شده به نظر می‌آیند",
@@ -179,6 +190,10 @@ def explanation_fa(key: str, row: pd.Series | dict) -> str:
     parts = []
     if expl and key in _EXPLAIN:
         parts.append(_EXPLAIN[key].format(e=_n(abs(expl))))
+    if key == "notified":
+        parts.append("رقم گزارش‌شدهٔ استان با سابقهٔ ابلاغ ستاد نمی‌خواند؛ جذب اعتبار و ضریب عملکرد با سابقهٔ ستاد "
+                     "حساب شده است" if diff else "")
+        residual = 0
     if key == "requirement" and diff > 0:
         parts.append(f"اعتبار ابلاغی {_amount(diff, unit)} کمتر از نیاز است (کسری اعتبار)")
     elif key == "premiums" and diff > 0:
@@ -191,19 +206,22 @@ def explanation_fa(key: str, row: pd.Series | dict) -> str:
 
 
 def triangulation_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
-    """The national rows for the report: quantity, both sources and values, difference, explanation."""
+    """The national rows for the report: quantity, each source with its value, difference, explanation."""
     rows = []
     for _, r in summary.iterrows():
         name, a_src, b_src, unit = QUANTITIES[r["quantity"]]
+        flagged = int(r["provinces_flagged"])
+        note = explanation_fa(r["quantity"], r)
+        if flagged:
+            note += f" اختلاف بی‌توضیح در {to_persian_digits(flagged)} استان."
         rows.append({
             "کمیت": name,
-            "منبع اول": a_src, "مقدار اول": _amount(r["value_a"], unit),
-            "منبع دوم": b_src, "مقدار دوم": _amount(r["value_b"], unit),
-            "اختلاف": _amount(r["difference"], unit),
-            "استان‌های با اختلاف بی‌توضیح": to_persian_digits(int(r["provinces_flagged"])),
-            "توضیح": explanation_fa(r["quantity"], r),
+            "منبع اول": f"{a_src}: {_amount(r['value_a'], unit)}",
+            "منبع دوم": f"{b_src}: {_amount(r['value_b'], unit)}",
+            "اختلاف": difference_fa(r["difference"], unit),
+            "توضیح": note,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["کمیت", "منبع اول", "منبع دوم", "اختلاف", "توضیح"])
 
 
 def triangulation_fa(table: pd.DataFrame, quantities: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -220,7 +238,7 @@ def triangulation_fa(table: pd.DataFrame, quantities: tuple[str, ...] | None = N
             "کمیت": name, "استان": r["province"],
             "مقدار اول": _amount(r["value_a"], unit),
             "مقدار دوم": _amount(r["value_b"], unit),
-            "اختلاف": _amount(r["difference"], unit),
+            "اختلاف": difference_fa(r["difference"], unit),
             "توضیح": explanation_fa(r["quantity"], r),
         })
     return pd.DataFrame(rows, columns=["کمیت", "استان", "مقدار اول", "مقدار دوم", "اختلاف", "توضیح"])
