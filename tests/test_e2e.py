@@ -75,7 +75,8 @@ def test_every_report_in_every_format(built: Path) -> None:
 
 @pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
 def test_pdf_reads_back_in_persian_in_logical_order(built: Path, report: object) -> None:
-    text = pdf_text(built / f"{report.name}.pdf")
+    # the ezafe mark (U+0654, «بیمهٔ») comes back out of place from pdftotext: compare without it
+    text = pdf_text(built / f"{report.name}.pdf").replace("\u0654", "")
     for phrase in (report.title, "حمایت بیمه تأمین آتیه فرزندان", "این گزارش از چه ساخته شده است"):
         assert as_extracted(phrase) in text, phrase
     assert len(pypdf.PdfReader(built / f"{report.name}.pdf").pages) >= 2
