@@ -31,11 +31,17 @@ def params_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def params():
-    """The validated parameters of params/1404.yaml."""
+def params(tmp_path_factory: pytest.TempPathFactory):
+    """The validated parameters of params/1404.yaml, reading from an empty data folder.
+
+    HQ's allocation record is looked for beside the data (atiyeh_reports.hq_record); pointing
+    the data folder at an empty one keeps unit tests from picking up the sample's records.
+    """
     from atiyeh_reports.params import load_params
 
-    return load_params(PARAMS_1404)
+    p = load_params(PARAMS_1404)
+    return p.model_copy(update={"data_dir": tmp_path_factory.mktemp("no-records"),
+                                "checks": p.checks.model_copy(update={"notified_record": None})})
 
 
 @pytest.fixture()

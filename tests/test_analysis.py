@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atiyeh_reports import analysis as a
+from atiyeh_reports import vocab
 from atiyeh_reports import charts
 from atiyeh_reports.provinces import by_code, provinces
 from atiyeh_reports.vocab import (
@@ -84,7 +85,9 @@ def test_children_by_province_fa_is_sorted_with_a_total_and_persian_headers(chil
     assert "کد استان" not in table.columns
     counts = table[a.COLUMNS_FA["children"]]
     assert counts.iloc[-1] == 4 and table[a.COLUMNS_FA["province"]].iloc[-1] == a.NATIONAL
-    assert list(counts.iloc[:-1]) == sorted(counts.iloc[:-1], reverse=True)
+    # the reports' one province order: alphabetical by official name (vocab.province_sort_key)
+    names = list(table[a.COLUMNS_FA["province"]].iloc[:-1])
+    assert names == sorted(names, key=vocab.persian_sort_key) and names[0] == "آذربایجان شرقی"
     assert table[a.COLUMNS_FA["share"]].iloc[-1] == 1.0
     total_pop = sum(p.population for p in provinces())
     assert table[a.COLUMNS_FA["per_100k"]].iloc[-1] == pytest.approx(4 / total_pop * 100_000)
@@ -152,10 +155,10 @@ def test_province_crosstab_safe_suppresses_small_cells():
         for gender in GENDERS:
             shown_value = safe.loc[name, gender]
             assert isinstance(shown_value, str) or shown_value == raw.loc[name, gender]
-    assert safe.loc["جمع", "جمع"] == len(kids)
+    assert safe.loc[vocab.TOTAL, "جمع"] == len(kids)
     assert "province_code" not in safe.columns and "total" not in safe.columns
     # whatever else is hidden, the girl's count cannot be worked out from what is shown
-    shown = safe.drop(index="جمع").drop(columns="جمع")
+    shown = safe.drop(index=vocab.TOTAL).drop(columns="جمع")
     assert (shown == "<5").sum().sum() >= 1 and (shown.map(lambda v: isinstance(v, str))
                                                 .sum().sum() >= 2)
     fa = a.province_by_gender_safe(kids, 5)
@@ -244,9 +247,9 @@ def test_performance_table_has_ratios_and_a_national_total(performance):
     before = performance.copy()
     table = a.performance_table(performance)
     pd.testing.assert_frame_equal(performance, before)  # input untouched
-    assert list(table["province_code"].iloc[:2]) == ["IR-07", "IR-23"]
+    assert list(table["province_code"].iloc[:2]) == ["IR-23", "IR-07"]  # تهران before فارس
     assert table["credit_notified"].dtype == "int64" and table["credit_spent"].dtype == "int64"
-    fars, tehran, total = table.to_dict("records")
+    tehran, fars, total = table.to_dict("records")
     assert math.isnan(fars["absorption"])  # nothing notified: no ratio, no crash
     assert tehran["absorption"] == pytest.approx(0.9)
     assert total["province"] == a.NATIONAL and total["credit_notified"] == 9_000_000_000
@@ -273,8 +276,8 @@ def test_quality_summary_totals_and_rejected_share():
     summary = pd.DataFrame({"province_code": ["IR-23", "IR-07"], "rows_read": [10, 0],
                             "accepted": [8, 0], "corrected": [3, 0], "rejected": [2, 0]})
     table = a.quality_summary(summary)
-    assert list(table["rows_read"]) == [0, 10, 10]
-    assert math.isnan(table["rejected_share"].iloc[0])
+    assert list(table["rows_read"]) == [10, 0, 10]  # تهران, فارس, total
+    assert math.isnan(table["rejected_share"].iloc[1])
     assert table["rejected_share"].iloc[-1] == pytest.approx(0.2)
     assert a.COLUMNS_FA["rejected_share"] in a.quality_summary_fa(summary).columns
 
@@ -313,12 +316,12 @@ def test_no_table_carries_names_or_national_ids(children, performance):
 def test_headline_figures_and_their_persian_form(children):
     pairs = dict(a.headline_figures({1403: children.iloc[:1], 1404: children},
                                     expected_recipients=8))
-    assert pairs["فرزندان تحت پوشش"] == 4 and pairs["سال گزارش"] == 1404
+    assert pairs[vocab.ELIGIBLE] == 4 and pairs["سال گزارش"] == 1404
     assert pairs[f"سهم {GENDER_FEMALE}"] == 0.75
     assert pairs["تغییر نسبت به 1403"] == 3
     assert pairs["نسبت به تعداد پیش‌بینی‌شده در شناسنامه خدمت"] == 0.5
     fa = dict(a.headline_figures_fa({1404: children}, expected_recipients=8))
-    assert fa["فرزندان تحت پوشش"] == "۴ نفر" and fa["سال گزارش"] == "۱۴۰۴"
+    assert fa[vocab.ELIGIBLE] == "۴ نفر" and fa["سال گزارش"] == "۱۴۰۴"
     grown = dict(a.headline_figures_fa({1403: children.iloc[:1], 1404: children}))
     assert grown["تغییر نسبت به ۱۴۰۳"] == "۳ نفر افزایش"
     shrunk = dict(a.headline_figures_fa({1403: children, 1404: children.iloc[:1]}))
@@ -337,3 +340,28 @@ def test_report_charts_are_figures(children):
     for fig in figures:
         assert isinstance(fig, charts.Figure) and fig.axes
         charts.close(fig)
+
+
+def test_performance_table_puts_hq_record_beside_the_forms_figure(performance, params, tmp_path):
+    from atiyeh_reports.hq_record import RECORD_FILE, hq_dir
+
+    folder = hq_dir(tmp_path, 1403)
+    folder.mkdir(parents=True)
+    (folder / RECORD_FILE).write_text(
+        "year,province_code,province_name,eligible_children,requirement,allocated\n"
+        "1403,IR-23,تهران,1,1,8000000000\n", encoding="utf-8")
+    p = params.model_copy(update={"data_dir": tmp_path})
+    table = a.performance_table(performance, p).set_index("province_code")
+    reported = int(performance.set_index("province_code").loc["IR-23", "credit_notified"])
+    assert table.loc["IR-23", "credit_notified"] == 8_000_000_000  # HQ's record
+    assert table.loc["IR-23", "credit_notified_reported"] == reported
+    assert table.loc["IR-23", "notified_difference"] == reported - 8_000_000_000
+    total = table.iloc[-1]
+    assert total["credit_notified"] == table["credit_notified"].iloc[:-1].sum()  # adds to its total
+
+
+def test_age_pyramid_counts_each_year_of_age_and_refuses_unequal_bands(children):
+    table = a.age_gender_table(children, None)
+    assert list(table.index) == list(range(int(children["age"].min()), int(children["age"].max()) + 1))
+    with pytest.raises(a.AnalysisError, match="equal width"):
+        a.age_pyramid_chart(children, a.AGE_EDGES)

@@ -591,3 +591,57 @@ def test_performance_of_other_years_is_ignored_and_duplicates_raise() -> None:
     twice = pd.concat([PERF, PERF.iloc[:1]], ignore_index=True)
     with pytest.raises(B.BudgetError, match="more than once"):
         B.allocation_table(params, THREE, twice)
+
+
+def _kids(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
+    """(national_id, province_code, age) rows."""
+    return pd.DataFrame(rows, columns=["national_id", "province_code", "age"]).astype({"age": "int64"})
+
+
+def test_admissions_are_the_exact_average_not_rounded_per_province() -> None:
+    # Three provinces each admit one child over two pairs of years: 0.5 a year each, 1.5 in all.
+    # Rounding half up per province first (the old way) would have made it 3.
+    y1402 = _kids([("0000000001", A, 5)])
+    y1403 = _kids([("0000000001", A, 6), ("0000000002", BB, 5)])
+    y1404 = _kids([("0000000001", A, 7), ("0000000002", BB, 6), ("0000000003", C, 5), ("0000000004", A, 5)])
+    params = make_params(projection_years=1, premium=1_000_000)
+    avg = B.admissions_by_province(1404, y1404, {1402: y1402, 1403: y1403})
+    assert avg[A] == Fraction(1, 2) and avg[BB] == Fraction(1, 2) and avg[C] == Fraction(1, 2)
+    proj = B.projection_table(params, y1404, {1402: y1402, 1403: y1403})
+    assert proj["admissions"].iloc[1] == pytest.approx(1.5)
+    # the amount is the exact count × premium, rounded once: (4 + 1.5) × 1,250,000
+    assert proj["requirement"].iloc[1] == int((4 + Fraction(3, 2)) * 1_250_000)
+
+
+def test_other_exits_follow_each_provinces_observed_rate() -> None:
+    # 1403 → 1404: Tehran had 10 children under the limit next year; 2 are on no list in 1404.
+    y1403 = _kids([(f"{i:010d}", A, 5) for i in range(10)])
+    y1404 = _kids([(f"{i:010d}", A, 6) for i in range(8)])
+    rates = B.exit_rates_by_province(1404, y1404, {1403: y1403}, 18)
+    assert rates[A] == Fraction(2, 10) and rates[BB] == 0
+    proj = B.projection_table(make_params(projection_years=1), y1404, {1403: y1403})
+    assert proj["other_exits"].iloc[1] == pytest.approx(8 * 0.2)
+    assert proj["children"].iloc[1] == pytest.approx(8 - 1.6)  # no admissions: nobody new in 1404
+
+
+def test_a_move_between_provinces_is_not_an_exit() -> None:
+    y1403 = _kids([("0000000001", A, 5), ("0000000002", A, 5)])
+    y1404 = _kids([("0000000001", BB, 6), ("0000000002", A, 6)])
+    assert B.exit_rates_by_province(1404, y1404, {1403: y1403}, 18)[A] == 0
+
+
+def test_backtest_projects_the_latest_year_from_the_ones_before() -> None:
+    # 1402 → 1403: 10 in Tehran, 2 leave, 3 admitted (11 in 1403). Projected 1404 from 1403:
+    # 11 × (1 − 0.2) + 3 = 11.8; actual 1404 list: 12 → error −0.2 children.
+    y1402 = _kids([(f"{i:010d}", A, 5) for i in range(10)])
+    y1403 = _kids([(f"{i:010d}", A, 6) for i in range(8)] + [(f"{i:010d}", A, 1) for i in range(100, 103)])
+    y1404 = _kids([(f"{i:010d}", A, 7) for i in range(12)])
+    params = make_params(premium=1_000_000)
+    bt = B.projection_backtest(params, {1402: y1402, 1403: y1403, 1404: y1404}).set_index("method")
+    assert bt.loc["observed_exits", "predicted"] == pytest.approx(11.8)
+    assert bt.loc["observed_exits", "actual"] == 12
+    assert bt.loc["observed_exits", "error"] == pytest.approx(-0.2)
+    assert bt.loc["observed_exits", "error_rials"] == 11_800_000 - 12_000_000
+    assert bt.loc["age_only", "predicted"] == pytest.approx(14)  # 11 + 3: no other exits
+    assert B.projection_backtest(params, {1403: y1403, 1404: y1404}) is None  # needs three years
+    assert "۱۴۰۴" in "".join(B.projection_backtest_fa(bt.reset_index(), 1404).columns)

@@ -17,6 +17,7 @@ from atiyeh_reports.evaluation import (
     follow_up_list,
     headline_numbers,
     key_findings,
+    severity_of,
 )
 from atiyeh_reports.indicators import province_indicators, scorecard, yoy_table
 from atiyeh_reports.insurer import reconcile
@@ -72,14 +73,16 @@ def test_dropping_a_province_below_target_names_it(params):
     assert len(cov) == 1 and cov[0].provinces == ("IR-10",)
     assert "اصفهان" in cov[0].text and "تهران" not in cov[0].text
     assert "۱ استان کمتر از هدف ۹۵٪" in cov[0].text and "(۷۵٪)" in cov[0].text
-    assert cov[0].severity == "high"  # 75% is more than 10 points below target
+    # 5 children without a policy: their premium is what is at stake, and severity follows from it
+    assert (cov[0].children, cov[0].rials) == (5, 5 * PREMIUM)
+    assert cov[0].severity == severity_of(cov[0].rials, params) == "low"
 
 
 def test_two_provinces_below_target_are_counted(params):
     found, _, _ = findings_for(params, {"IR-23": (20, 18), "IR-10": (20, 18), "IR-07": (10, 10)})
     cov = next(f for f in found if f.rule == "coverage")
     assert "۲ استان" in cov.text and set(cov.provinces) == {"IR-23", "IR-10"}
-    assert cov.severity == "medium"  # 90% is within the amber margin
+    assert (cov.children, cov.rials) == (4, 4 * PREMIUM)
 
 
 def test_absorption_and_late_rules(params):
@@ -90,22 +93,24 @@ def test_absorption_and_late_rules(params):
     assert rules["late"].text.startswith("۳ بیمه‌نامه بیش از ۴۵ روز")
 
 
-def test_off_list_policy_is_a_high_finding_and_comes_first(params):
+def test_off_list_policy_carries_the_premium_paid(params):
     kids, pols, perf, summ = frames({"IR-23": (20, 19)})  # coverage 95%: no coverage finding
     stray = pols.iloc[[0]].assign(policy_no="X", national_id=nid(99999))
     pols = pd.concat([pols, stray], ignore_index=True)
     table = province_indicators(kids, pols, perf, summ, params)
-    found = key_findings(table, reconcile(kids, pols, params), params)
-    assert found[0].rule == "off_list" and found[0].severity == "high"
-    assert "۱ بیمه‌نامهٔ فعال برای افرادی که در فهرست امسال نبودند" in found[0].text
-    assert "۴ میلیون ریال" in found[0].text  # 3.6 million rounded
+    found = {f.rule: f for f in key_findings(table, reconcile(kids, pols, params), params)}
+    assert (found["off_list"].rials, found["off_list"].children) == (PREMIUM, 1)
+    assert "۱ بیمه‌نامهٔ فعال برای افرادی که در فهرست امسال نبودند" in found["off_list"].text
+    assert "۴ میلیون ریال" in found["off_list"].text  # 3.6 million rounded
 
 
-def test_ordering_is_severity_then_weight_then_rule(params):
+def test_ordering_is_by_stakes_then_children_then_rule(params):
     found, _, _ = findings_for(params, {"IR-23": (40, 30), "IR-10": (10, 10)}, late=2)
     keys = [f.sort_key(RULE_ORDER) for f in found]
     assert keys == sorted(keys)
-    assert found[0].rule == "coverage"  # high
+    stakes = [f.rials for f in found]
+    assert stakes == sorted(stakes, reverse=True)
+    assert found[0].rials == max(stakes)
     md = findings_markdown(found)
     assert md.startswith("۱. ") and md.count("\n\n") == min(len(found), 3) - 1
 
@@ -256,3 +261,86 @@ def test_target_label_sits_inside_the_figure_clear_of_the_title(params):
     assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1 and box.y1 <= figure_box.y1
     titles = [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]  # set with loc=
     assert titles and not any(box.overlaps(t.get_window_extent(renderer)) for t in titles)
+
+
+# --- stakes ----------------------------------------------------------------------------------
+def _tight(params, released: str = "0.85"):
+    """params whose credit is (or is not) short of a small fixture's requirement."""
+    from decimal import Decimal
+
+    budget = params.budget.model_copy(update={"approved_credit": 100_000_000,
+                                              "released_share": Decimal(released)})
+    return params.model_copy(update={"budget": budget})
+
+
+def test_funding_gap_is_a_finding_with_its_rials_and_children(params):
+    p = _tight(params)  # distributable 83,300,000 against 30 children × 3,600,000 = 108,000,000
+    found, _, _ = findings_for(p, {"IR-23": (20, 20), "IR-10": (10, 10)})
+    gap = next(f for f in found if f.rule == "funding_gap")
+    assert gap.rials == 108_000_000 - p.budget.distributable
+    assert gap.children == -(-gap.rials // PREMIUM)  # children whose premium is left unfunded, rounded up
+    # among the three largest stakes (beside it: the insurer's premiums above the whole millions notified)
+    assert "funding_gap" in [f.rule for f in found[:3]]
+    assert "کسری" in gap.text
+
+
+def test_no_gap_no_gap_finding(params):
+    found, _, _ = findings_for(params, {"IR-23": (20, 20)})  # the real credit covers 20 children
+    assert not [f for f in found if f.rule == "funding_gap"]
+
+
+def test_insurer_premiums_above_the_credit_are_a_finding(params):
+    p = _tight(params)
+    found, _, _ = findings_for(p, {"IR-23": (20, 20), "IR-10": (10, 10)})
+    ins = next(f for f in found if f.rule == "insurer_vs_credit")
+    notified = 83_000_000  # distributable in whole millions
+    assert ins.rials == 30 * PREMIUM - notified and ins.children == ins.rials // PREMIUM
+
+
+def test_severity_follows_the_stake_thresholds(params):
+    checks = params.checks
+    assert severity_of(checks.stakes_high_rials, params) == "high"
+    assert severity_of(checks.stakes_high_rials - 1, params) == "medium"
+    assert severity_of(checks.stakes_medium_rials, params) == "medium"
+    assert severity_of(checks.stakes_medium_rials - 1, params) == "low"
+    lower = params.model_copy(update={"checks": checks.model_copy(update={"stakes_high_rials": 1})})
+    assert severity_of(2, lower) == "high"
+
+
+def test_a_modified_fixture_changes_the_ranking(params):
+    """Coverage shortfall first; add stray policies worth more and they move above it."""
+    sizes = {"IR-23": (40, 36), "IR-10": (10, 10)}
+    before, _, _ = findings_for(params, sizes)
+    rules = [f.rule for f in before]
+    assert "off_list" not in rules and rules.index("coverage") < 3
+    kids, pols, perf, summ = frames(sizes)
+    strays = pd.concat([pols.iloc[[0]].assign(policy_no=f"X{i}", national_id=nid(90000 + i))
+                        for i in range(10)], ignore_index=True)
+    pols = pd.concat([pols, strays], ignore_index=True)
+    table = province_indicators(kids, pols, perf, summ, params)
+    after = key_findings(table, reconcile(kids, pols, params), params)
+    rules = [f.rule for f in after]
+    assert after[0].rule == "off_list" and after[0].rials == 10 * PREMIUM
+    assert rules.index("off_list") < rules.index("coverage")
+    assert [f.rials for f in after] == sorted((f.rials for f in after), reverse=True)
+
+
+def test_self_reported_notified_credit_against_hq_record(params, tmp_path):
+    from atiyeh_reports.hq_record import RECORD_FILE, hq_dir
+
+    folder = hq_dir(tmp_path, 1403)
+    folder.mkdir(parents=True)
+    (folder / RECORD_FILE).write_text(
+        "year,province_code,province_name,eligible_children,requirement,allocated\n"
+        "1403,IR-23,تهران,25,90000000,80000000\n1403,IR-10,اصفهان,25,90000000,100000000\n",
+        encoding="utf-8")
+    p = params.model_copy(update={"data_dir": tmp_path})
+    kids, pols, perf, summ = frames({"IR-23": (10, 10), "IR-10": (10, 10)},
+                                    absorption={"IR-23": 0.9, "IR-10": 0.9})  # both report 100,000,000
+    table = province_indicators(kids, pols, perf, summ, p)
+    found = {f.rule: f for f in key_findings(table, reconcile(kids, pols, p), p)}
+    assert found["self_report"].provinces == ("IR-23",)  # Isfahan's report agrees with the record
+    assert found["self_report"].rials == 20_000_000
+    assert "تهران" in found["self_report"].text and "اصفهان" not in found["self_report"].text
+    tehran = table.set_index("province_code").loc["IR-23"]
+    assert tehran["absorption"] == pytest.approx(90_000_000 / 80_000_000)  # HQ's denominator

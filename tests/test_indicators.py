@@ -78,11 +78,11 @@ def test_province_indicators_compute_each_ratio(params):
     assert tehran["coverage"] == pytest.approx(0.9)
     assert tehran["issued_late"] == 3 and tehran["late_share"] == pytest.approx(3 / 9)
     assert tehran["absorption"] == pytest.approx(0.9)
-    assert tehran["cost_per_insured"] == 3_600_000
-    # compared with the premium of the performance year, from params/1403.yaml
+    assert tehran["notified_source"] == "form"  # no HQ record in this fixture
+    # cost per insured child needs the performance year's insurer export: none given here
+    assert pd.isna(tehran["cost_per_insured"]) and pd.isna(tehran["cost_ratio"])
     premium_1403 = load_params(PARAMS_FILE.with_name("1403.yaml")).service.per_capita_premium
     assert tehran["performance_premium"] == premium_1403
-    assert tehran["cost_ratio"] == pytest.approx(3_600_000 / premium_1403)
     assert tehran["performance_year"] == 1403
     assert tehran["rejected_share"] == pytest.approx(2 / 12)
     assert tehran["corrected_share"] == pytest.approx(3 / 12)
@@ -96,8 +96,21 @@ def test_no_file_for_the_performance_year_means_no_cost_ratio(params, tmp_path):
     lone.write_text(PARAMS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     kids, pols, perf, summ = year_frames(1404, {"IR-23": (2, 2)},
                                          perf={"IR-23": (10_000_000, 9_000_000, 3)})
-    t = province_indicators(kids, pols, perf, summ, load_params(lone))
+    _, old_pols, _, _ = year_frames(1403, {"IR-23": (3, 3)}, start=500)
+    t = province_indicators(kids, pols, perf, summ, load_params(lone), previous_policies=old_pols)
     assert t.loc[0, "cost_per_insured"] == 3_000_000 and pd.isna(t.loc[0, "cost_ratio"])
+
+
+def test_cost_per_insured_child_is_spent_over_the_policies_the_insurer_issued(params):
+    """Spent 9 million on 3 active policies of the performance year: 3 million a policy."""
+    kids, pols, perf, summ = year_frames(1404, {"IR-23": (2, 2)}, perf={"IR-23": (10_000_000, 9_000_000, 5)})
+    _, old_pols, _, _ = year_frames(1403, {"IR-23": (3, 3)}, start=500)
+    t = province_indicators(kids, pols, perf, summ, params, previous_policies=old_pols).iloc[0]
+    premium_1403 = load_params(PARAMS_FILE.with_name("1403.yaml")).service.per_capita_premium
+    assert t["policies_performance_year"] == 3 and t["cost_per_insured"] == 3_000_000
+    assert t["cost_ratio"] == pytest.approx(9_000_000 / (3 * premium_1403))
+    # the children the province reports as covered (5) play no part: not absorption again
+    assert t["cost_ratio"] != pytest.approx(t["absorption"])
 
 
 def test_no_insurer_export_means_unknown_coverage(params):
@@ -172,5 +185,5 @@ def test_by_year_and_yoy(params):
     assert yoy.loc["تهران", "coverage_change"] == pytest.approx(-0.2)
     assert yoy.loc["تهران", "eligible_change"] == 0
     assert pd.isna(yoy.loc["اصفهان", "coverage_previous"])
-    assert yoy.loc["کل کشور", "eligible"] == 12
+    assert yoy.loc[vocab.TOTAL, "eligible"] == 12
     assert list(yoy_fa(yoy.reset_index()).columns)[0] == "استان"

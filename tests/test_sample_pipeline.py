@@ -136,6 +136,8 @@ def test_every_planted_form_problem_is_handled(planted: list[dict], years: dict[
     failures = []
     clean = {year: _clean_rows(data.children) for year, data in years.items()}
     for entry in _of(planted, insurer=False):
+        if entry["kind"] in sample.NOTIFIED_PLANTS:  # the performance sheet: checked against HQ's record below
+            continue
         problem = _form_problem(entry, years[entry["year"]], clean[entry["year"]])
         if problem:
             failures.append(f"{entry['year']} {entry['kind']} {entry['file']} row {entry['row']}: {problem}")
@@ -287,3 +289,65 @@ def test_unplanted_policies_match(planted: list[dict], reconciled: dict[int, Rec
         assert others.empty, (year, others[["source_row", "category"]].to_dict("records"))
         missing = set(rec.children.loc[rec.children["category"] == "no_policy", "national_id"])
         assert missing == no_policy[year], year
+
+
+# --- HQ's record, triangulation, indicators and projection on the sample (issue 9) -----------------
+def test_self_report_cross_check_finds_exactly_the_planted_discrepancies(planted: list[dict],
+                                                                          years: dict[int, YearData]) -> None:
+    from atiyeh_reports.hq_record import find_notified_record, notified_check
+
+    checked = 0
+    for year, data in years.items():
+        want = {e["province_code"] for e in planted
+                if e["year"] == year and e["kind"].startswith("notified_") and e["expected"] == "finding"}
+        within = {e["province_code"] for e in planted
+                  if e["year"] == year and e["expected"] == "within_tolerance"}
+        if not find_notified_record(data.params).found:
+            assert not want, f"{year}: discrepancies planted but no HQ record found"
+            continue
+        check = notified_check(data.params, data.performance)
+        assert set(check.loc[check["flagged"], "province_code"]) == want, year
+        assert within and within.isdisjoint(want)  # a small difference is planted and not flagged
+        assert (check.set_index("province_code").loc[sorted(within), "difference"] != 0).all()
+        checked += 1
+    assert checked == 2  # 1403 (record of 1402) and 1404 (record of 1403)
+
+
+def test_no_two_scorecard_indicators_are_equal_in_every_province(years: dict[int, YearData]) -> None:
+    from itertools import combinations
+
+    from atiyeh_reports.indicators import SCORED, indicators_by_year, scorecard
+
+    latest = years[max(years)]
+    card = scorecard(indicators_by_year(latest), latest.params, latest.year)
+    assert card[list(SCORED)].notna().all().all()
+    for a, b in combinations(SCORED, 2):
+        assert not (card[a] - card[b]).abs().lt(1e-9).all(), f"{a} and {b} are one quantity"
+
+
+def test_the_evaluation_puts_the_funding_gap_among_the_top_findings(years: dict[int, YearData]) -> None:
+    from atiyeh_reports.evaluation import evaluate, funding_gap
+
+    latest = years[max(years)]
+    ev = evaluate(latest)
+    top = {f.rule: f for f in ev.findings[:3]}
+    assert "funding_gap" in top
+    gap = funding_gap(ev.current, latest.params)
+    assert top["funding_gap"].rials == gap["gap"] > 0 and top["funding_gap"].children == gap["children"]
+    assert [f.rials for f in ev.findings] == sorted((f.rials for f in ev.findings), reverse=True)
+    # the same quantity with two values in the reports is explained in the triangulation
+    t = ev.triangulation
+    covered = t[t["quantity"] == "covered"]
+    assert covered["value_a"].sum() != covered["value_b"].sum()  # e.g. 9,610 reported vs 9,603 listed
+    assert covered["residual"].sum() == 0
+
+
+def test_backtest_error_is_shown_and_the_new_method_is_closer(years: dict[int, YearData]) -> None:
+    from atiyeh_reports.budget import projection_backtest
+
+    latest = years[max(years)]
+    bt = projection_backtest(latest.params, latest.children_by_year).set_index("method")
+    assert bt.loc["observed_exits", "actual"] == len(latest.children)
+    for method in bt.index:
+        assert bt.loc[method, "error"] == pytest.approx(bt.loc[method, "predicted"] - bt.loc[method, "actual"])
+    assert abs(bt.loc["observed_exits", "error"]) < abs(bt.loc["age_only", "error"])

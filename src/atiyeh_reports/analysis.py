@@ -29,6 +29,7 @@ import pandas as pd
 from atiyeh_reports import charts
 from atiyeh_reports.errors import AtiyehError
 from atiyeh_reports.provinces import by_code, provinces
+from atiyeh_reports import vocab
 from atiyeh_reports.vocab import CARE_TYPES, GENDERS, GUARDIANSHIPS
 
 #: Lower edges of the age bands plus the end of the last one (exclusive).
@@ -36,13 +37,13 @@ AGE_EDGES: tuple[int, ...] = (0, 6, 12, 15, 18)
 #: Label for a missing value of a coded field (e.g. no care arrangement given).
 UNKNOWN = "نامشخص"
 #: Label of the national total row.
-NATIONAL = "کل کشور"
+NATIONAL = vocab.TOTAL
 
 #: Persian headers for every column the functions here return.
 COLUMNS_FA: dict[str, str] = {
     "province_code": "کد استان",
     "province": "استان",
-    "children": "تعداد فرزندان",
+    "children": f"تعداد {vocab.ELIGIBLE}",
     "share": "سهم از کل",
     "population": "جمعیت استان (۱۳۹۵)",
     "per_100k": "در هر ۱۰۰ هزار نفر جمعیت",
@@ -60,7 +61,7 @@ COLUMNS_FA: dict[str, str] = {
     "continuing": "ادامه پوشش",
     "moved_out": "انتقال به استان دیگر",
     "moved_in": "انتقال از استان دیگر",
-    "leavers": "خروج از پوشش",
+    "leavers": "خروج از فهرست",
     "aged_out": "خروج به علت سن",
     "newcomers": "ورود جدید",
     "current": "سال جاری",
@@ -68,10 +69,12 @@ COLUMNS_FA: dict[str, str] = {
     "credit_notified": "اعتبار ابلاغی (ریال)",
     "credit_spent": "اعتبار هزینه‌شده (ریال)",
     "absorption": "نسبت جذب",
-    "children_covered": "فرزندان تحت پوشش",
+    "children_covered": vocab.COVERED_REPORTED,
     "policies_issued": "بیمه‌نامه صادرشده",
     "policy_rate": "نسبت بیمه‌نامه به فرزند",
-    "children_left": "خروج از پوشش",
+    "children_left": "خروج از پوشش (گزارش استان)",
+    "credit_notified_reported": "اعتبار ابلاغی به گزارش استان (ریال)",
+    "notified_difference": "اختلاف گزارش استان با سابقهٔ ستاد (ریال)",
     "rows_read": "ردیف‌های خوانده‌شده",
     "accepted": "پذیرفته",
     "corrected": "اصلاح‌شده",
@@ -195,10 +198,8 @@ def children_by_province(children: pd.DataFrame) -> pd.DataFrame:
 
 
 def children_by_province_fa(children: pd.DataFrame) -> pd.DataFrame:
-    """:func:`children_by_province`, largest first, with a national total row, Persian headers."""
-    table = children_by_province(children).sort_values(
-        ["children", "province_code"], ascending=[False, True], kind="stable"
-    )
+    """:func:`children_by_province` in the reports' province order (alphabetical), a total row, Persian headers."""
+    table = vocab.in_province_order(children_by_province(children))
     total = with_total(table, sums=["children", "population"])
     total.loc[total.index[-1], "share"] = 1.0 if total["children"].iloc[-1] else np.nan
     total.loc[total.index[-1], "per_100k"] = (
@@ -341,7 +342,7 @@ def province_crosstab(children: pd.DataFrame, column: str,
     table = pd.crosstab(children["province_code"].to_numpy(), values.to_numpy())
     extra = sorted(c for c in table.columns if c not in categories)
     table = table.reindex(columns=list(categories) + extra, fill_value=0).astype("int64")
-    table = table.sort_index()
+    table = table.loc[sorted(table.index, key=vocab.province_sort_key)]
     out = pd.DataFrame({"province_code": table.index.astype(str),
                         "province": [by_code()[c].name_fa if c in by_code() else c
                                      for c in table.index]})
@@ -370,6 +371,9 @@ def province_crosstab_safe(children: pd.DataFrame, column: str, threshold: int,
     counts = raw.drop(columns=["province_code", "total"]).set_index("province")
     counts.index = counts.index.astype("object")  # the total row's label is added to it
     safe = _suppress(counts, threshold)
+    from atiyeh_reports.privacy import TOTAL_LABEL
+
+    safe.index = [vocab.TOTAL if i == TOTAL_LABEL else i for i in safe.index]  # the total row's one label
     safe.index.name = "province"
     return safe.reset_index()
 
@@ -496,7 +500,7 @@ def newcomers_leavers(previous: pd.DataFrame, current: pd.DataFrame, *,
     table = table.fillna(0).astype("int64")
     if age_limit is None:
         table.insert(2, "aged_out", pd.array([pd.NA] * len(table), dtype="Int64"))
-    table = table.reset_index()
+    table = vocab.in_province_order(table.reset_index()).reset_index(drop=True)
     table.insert(1, "province", _province_names(table["province_code"]).astype("str"))
     sums = ["previous", "leavers", "moved_out", "moved_in", "newcomers", "continuing", "current"]
     if age_limit is not None:
@@ -526,7 +530,7 @@ def newcomers_leavers_fa(children_by_year: Mapping[int, pd.DataFrame], *,
 
 
 # --- provinces' reported performance --------------------------------------------------------
-def performance_table(performance: pd.DataFrame) -> pd.DataFrame:
+def performance_table(performance: pd.DataFrame, params: object | None = None) -> pd.DataFrame:
     """The previous-year performance each province reported, with a national total.
 
     Returns
@@ -542,10 +546,20 @@ def performance_table(performance: pd.DataFrame) -> pd.DataFrame:
               "policies_issued", "children_left"]
     _require(performance, needed, "performance")
     counts = ["children_covered", "policies_issued", "children_left"]
-    table = performance[needed].sort_values("province_code", kind="stable").reset_index(drop=True)
-    table = table.astype({c: "int64" for c in (*_MONEY, *counts)})
+    money = list(_MONEY)
+    if params is not None:
+        from atiyeh_reports.hq_record import with_hq_notified
+
+        checked = with_hq_notified(params, performance)
+        if (checked["notified_source"] == "hq").any():
+            performance = checked.assign(
+                notified_difference=checked["credit_notified_reported"] - checked["credit_notified"])
+            needed += ["credit_notified_reported", "notified_difference"]
+            money += ["credit_notified_reported", "notified_difference"]
+    table = vocab.in_province_order(performance[needed]).reset_index(drop=True)
+    table = table.astype({c: "int64" for c in (*money, *counts)})
     table.insert(1, "province", _province_names(table["province_code"]).astype("str"))
-    table = with_total(table, sums=[*_MONEY, *counts])
+    table = with_total(table, sums=[*money, *counts])
     years = performance["performance_year"].dropna().unique()
     table.loc[table.index[-1], "performance_year"] = years[0] if len(years) == 1 else pd.NA
     table.insert(5, "absorption", _ratio(table["credit_spent"], table["credit_notified"]))
@@ -554,14 +568,14 @@ def performance_table(performance: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def performance_table_fa(performance: pd.DataFrame) -> pd.DataFrame:
+def performance_table_fa(performance: pd.DataFrame, params: object | None = None) -> pd.DataFrame:
     """:func:`performance_table` with Persian headers; money stays int Rials.
 
     When every province reports the same year, the year column says nothing a
     reader needs on each row and is left out (the heading names the year), so
     the wide table fits the page.
     """
-    table = performance_table(performance)
+    table = performance_table(performance, params)
     if table["performance_year"].nunique(dropna=True) <= 1 and table["performance_year"].notna().all():
         table = table.drop(columns=["performance_year"])
     return to_fa(table)
@@ -579,7 +593,7 @@ def quality_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """
     counts = ["rows_read", "accepted", "corrected", "rejected"]
     _require(summary, ["province_code", *counts], "intake summary")
-    table = summary[["province_code", *counts]].sort_values("province_code", kind="stable")
+    table = vocab.in_province_order(summary[["province_code", *counts]])
     table = table.astype({c: "int64" for c in counts}).reset_index(drop=True)
     table.insert(1, "province", _province_names(table["province_code"]).astype("str"))
     table = with_total(table, sums=counts)
@@ -643,7 +657,7 @@ def headline_figures(children_by_year: Mapping[int, pd.DataFrame], *,
     total = len(children)
     pairs: list[tuple[str, object]] = [
         ("سال گزارش", int(year)),
-        ("فرزندان تحت پوشش", total),
+        (vocab.ELIGIBLE, total),
         ("استان‌های دارای فرزند در فهرست", int(children["province_code"].nunique())),
     ]
     for row in children_by_gender(children).itertuples():
@@ -670,7 +684,7 @@ def headline_figures_fa(children_by_year: Mapping[int, pd.DataFrame], *,
     from atiyeh_reports.display import fmt_int, fmt_pct
     from atiyeh_reports.text import to_persian_digits
 
-    units = {"فرزندان تحت پوشش": "نفر", "استان‌های دارای فرزند در فهرست": "استان"}
+    units = {vocab.ELIGIBLE: "نفر", "استان‌های دارای فرزند در فهرست": "استان"}
     out = []
     for label, value in headline_figures(children_by_year, expected_recipients=expected_recipients,
                                          summary=summary):
@@ -692,21 +706,30 @@ def headline_figures_fa(children_by_year: Mapping[int, pd.DataFrame], *,
 # --- the charts of the analysis report --------------------------------------------------------
 def children_by_province_chart(children: pd.DataFrame) -> charts.Figure:
     """Sorted horizontal bars of children per province."""
-    return charts.bar_by_province(province_counts(children),
-                                  "فرزندان تحت پوشش به تفکیک استان", "تعداد فرزندان")
+    return charts.bar_by_province(province_counts(children), f"{vocab.ELIGIBLE} به تفکیک استان{_year_of(children)}",
+                                  "تعداد (نفر)")
 
 
 def per_100k_chart(children: pd.DataFrame) -> charts.Figure:
     """Sorted bars of children per 100,000 people of each province."""
     table = children_by_province(children).set_index("province_code")
-    return charts.bar_by_province(table["per_100k"], "فرزندان تحت پوشش در هر ۱۰۰ هزار نفر جمعیت",
-                                  "تعداد در هر ۱۰۰ هزار نفر", decimals=1)
+    return charts.bar_by_province(table["per_100k"],
+                                  f"{vocab.ELIGIBLE} در هر ۱۰۰ هزار نفر جمعیت استان{_year_of(children)}",
+                                  "نفر در هر ۱۰۰ هزار نفر جمعیت (سرشماری ۱۳۹۵)", decimals=1)
 
 
-def age_pyramid_chart(children: pd.DataFrame, edges: Sequence[int] | None = AGE_EDGES) -> charts.Figure:
-    """The population pyramid of the children by age band (or single age) and gender."""
+def age_pyramid_chart(children: pd.DataFrame, edges: Sequence[int] | None = None) -> charts.Figure:
+    """The population pyramid by single year of age (equal widths: no band looks bigger for being wider).
+
+    Pass ``edges`` of equal steps for bands (e.g. ``range(0, 19, 3)``); unequal bands are refused,
+    since a wider band would look like more children.
+    """
+    if edges is not None and len({b - a for a, b in zip(edges[:-1], edges[1:])}) > 1:
+        raise AnalysisError(f"age pyramid bands {list(edges)} are not of equal width; pass equal steps or None")
     return charts.population_pyramid(age_gender_table(children, edges),
-                                     "هرم سنی فرزندان تحت پوشش")
+                                     f"هرم سنی {vocab.ELIGIBLE}{_year_of(children)}",
+                                     xlabel="تعداد (نفر)",
+                                     ylabel="سن (سال تمام در یکم فروردین)" if edges is None else "گروه سنی (سال)")
 
 
 def care_type_chart(children: pd.DataFrame) -> charts.Figure:
@@ -714,11 +737,20 @@ def care_type_chart(children: pd.DataFrame) -> charts.Figure:
     table = province_crosstab(children.assign(province_code=children["guardianship"]),
                               "care_type", CARE_TYPES)
     frame = table.drop(columns=["province", "total"]).set_index("province_code")
-    return charts.stacked_bars(frame, "نوع نگهداری به تفکیک وضعیت سرپرستی", "درصد", share=True)
+    return charts.stacked_bars(frame, f"نوع نگهداری به تفکیک وضعیت سرپرستی{_year_of(children)}",
+                               "درصد فرزندان هر وضعیت سرپرستی", share=True)
 
 
 def trend_chart(children_by_year: Mapping[int, pd.DataFrame]) -> charts.Figure:
     """Lines of children, boys and girls over the years given."""
     table = trend_table(children_by_year).set_index("year")
     frame = table[["children", *GENDERS]].rename(columns={"children": "همه فرزندان"})
-    return charts.trend_lines(frame, "روند تعداد فرزندان تحت پوشش", "تعداد فرزندان")
+    return charts.trend_lines(frame, f"روند تعداد {vocab.ELIGIBLE}", "تعداد (نفر)")
+
+
+def _year_of(children: pd.DataFrame) -> str:
+    """``، ۱۴۰۴`` when the table holds one report year (for chart titles), else nothing."""
+    from atiyeh_reports.text import to_persian_digits
+
+    years = children["year"].dropna().unique() if "year" in children.columns else []
+    return f"، {to_persian_digits(int(years[0]))}" if len(years) == 1 else ""

@@ -42,7 +42,9 @@ from fractions import Fraction
 
 import pandas as pd
 
+from atiyeh_reports import vocab
 from atiyeh_reports.errors import AtiyehError
+from atiyeh_reports.hq_record import find_notified_record, with_hq_notified
 from atiyeh_reports.params import Params
 from atiyeh_reports.provinces import by_code, provinces
 from atiyeh_reports.text import to_persian_digits
@@ -84,7 +86,7 @@ ALLOCATION_FA: dict[str, str] = {
     "change": "تغییر نسبت به سال قبل (ریال)",
     "allocated_per_child": "ابلاغی به ازای هر فرزند (ریال)",
 }
-TOTAL_LABEL = "جمع کل"
+TOTAL_LABEL = vocab.TOTAL
 #: Display columns that hold Rials / counts / shares (for display helpers and the workbook).
 MONEY_COLUMNS_FA = tuple(
     ALLOCATION_FA[c]
@@ -303,7 +305,8 @@ def _last_year(params: Params, performance: pd.DataFrame | None) -> dict[str, di
     """The performance rows of this year's forms, one per province: code → field → value."""
     if performance is None or len(performance) == 0:
         return {}
-    perf = performance
+    # HQ's own record of last year's notified credit replaces the forms' figure where it exists.
+    perf = with_hq_notified(params, performance)
     if "year" in perf.columns:
         perf = perf[perf["year"] == params.year]
     dup = perf["province_code"][perf["province_code"].duplicated()]
@@ -614,6 +617,13 @@ def allocation_totals(params: Params, table: pd.DataFrame) -> AllocationTotals:
     )
 
 
+def last_year_source_fa(params: Params) -> str:
+    """Where "last year's notified credit" (and so the change and the weights) comes from, in a sentence."""
+    record = find_notified_record(params)
+    return (f"ستون «{ALLOCATION_FA['last_year_notified']}» و «{ALLOCATION_FA['change']}» و نسبت جذب در "
+            f"ضریب‌های عملکرد از {record.source_fa()} آمده‌اند.")
+
+
 def allocation_table_fa(params: Params, table: pd.DataFrame) -> pd.DataFrame:
     """The allocation table with Persian headers and a total row, ready to show or write.
 
@@ -805,6 +815,7 @@ PROJECTION_FA = {
     "year": "سال",
     "children_start": "فرزندان ابتدای سال",
     "leaving": "خروج به دلیل سن",
+    "other_exits": "خروج به دلایل دیگر (برآورد)",
     "admissions": "پذیرش جدید (برآورد)",
     "children": "فرزندان واجد شرایط",
     "premium": "سرانه (ریال)",
@@ -812,7 +823,7 @@ PROJECTION_FA = {
 }
 #: :func:`projection_table_fa` columns for ``show_table``: counts, Rials, million Rials.
 PROJECTION_INTEGERS_FA = tuple(
-    PROJECTION_FA[c] for c in ("children_start", "leaving", "admissions", "children")
+    PROJECTION_FA[c] for c in ("children_start", "leaving", "other_exits", "admissions", "children")
 )
 PROJECTION_MONEY_FA = (PROJECTION_FA["premium"],)
 PROJECTION_MILLION_FA = (PROJECTION_FA["requirement"],)
@@ -837,19 +848,23 @@ def _ages(params: Params, children: pd.DataFrame) -> pd.Series:
     return children["birth_date"].map(age).astype("int64")
 
 
+def _pairs(tables: Mapping[int, pd.DataFrame], up_to: int) -> list[int]:
+    return [t for t in sorted(tables) if t - 1 in tables and t <= up_to]
+
+
 def admissions_by_province(
     year: int, children: pd.DataFrame, history_children: Mapping[int, pd.DataFrame]
 ) -> dict[str, Fraction]:
-    """Average yearly new admissions per province over consecutive years on hand.
+    """Average yearly new admissions per province over consecutive years on hand (exact).
 
     New admissions in year t are children (by national_id) in year t's table who
     were not in year t−1's. Uses every pair (t−1, t) where both tables are known,
-    ``year`` included (``history_children`` may hold ``year`` too, e.g.
+    up to ``year`` (``history_children`` may hold ``year`` too, e.g.
     ``YearData.children_by_year``; ``children`` wins). Provinces with none get 0.
     Empty when no pair exists.
     """
-    tables = {**dict(history_children), year: children}
-    pairs = [t for t in sorted(tables) if t - 1 in tables]
+    tables = {**{k: v for k, v in history_children.items() if k <= year}, year: children}
+    pairs = _pairs(tables, year)
     if not pairs:
         return {}
     totals: dict[str, int] = dict.fromkeys(by_code(), 0)
@@ -861,6 +876,71 @@ def admissions_by_province(
     return {code: Fraction(n, len(pairs)) for code, n in totals.items()}
 
 
+def exit_rates_by_province(
+    year: int, children: pd.DataFrame, history_children: Mapping[int, pd.DataFrame], age_limit: int
+) -> dict[str, Fraction]:
+    """Each province's observed yearly rate of exits other than age, over consecutive years up to ``year``.
+
+    For every pair (t−1, t): the children on t−1's list of the province who would
+    still be under ``age_limit`` in t are at risk; those on no list of t (in any
+    province: a move is not an exit) left for another reason. The rate is the
+    exits over the children at risk, summed over the pairs (exact; 0 when none
+    were at risk, and for provinces not seen).
+    """
+    tables = {**{k: v for k, v in history_children.items() if k <= year}, year: children}
+    at_risk: dict[str, int] = dict.fromkeys(by_code(), 0)
+    exits: dict[str, int] = dict.fromkeys(by_code(), 0)
+    for t in _pairs(tables, year):
+        before, after = tables[t - 1], set(tables[t]["national_id"])
+        stay_young = before[before["age"].astype("int64") + 1 < age_limit]
+        for code, group in stay_young.groupby("province_code"):
+            at_risk[code] = at_risk.get(code, 0) + len(group)
+            exits[code] = exits.get(code, 0) + int((~group["national_id"].isin(after)).sum())
+    return {c: Fraction(exits[c], at_risk[c]) if at_risk[c] else Fraction(0) for c in at_risk}
+
+
+def _half_up(value: Fraction) -> int:
+    return math.floor(value + Fraction(1, 2))
+
+
+def _project(children: pd.DataFrame, ages: pd.Series, start_year: int, years: int, age_limit: int,
+             rates: Mapping[str, Fraction], admissions: Mapping[str, Fraction], premium: int,
+             growth: Fraction) -> list[dict[str, object]]:
+    """The projection's exact arithmetic: expected counts as Fractions, amounts rounded once."""
+    cohort: dict[tuple[str, int], Fraction] = {}
+    for code, age in zip(children["province_code"], ages, strict=True):
+        cohort[(code, int(age))] = cohort.get((code, int(age)), Fraction(0)) + 1
+    pool: dict[str, Fraction] = {}  # admitted during the projection: assumed under the limit within it
+    count = Fraction(len(children))
+    rows = [{"year": start_year, "children_start": count, "leaving": Fraction(0), "other_exits": Fraction(0),
+             "admissions": Fraction(0), "children": count, "premium": premium,
+             "requirement": len(children) * premium}]
+    for k in range(1, years + 1):
+        start = count
+        # children already at the limit on the first day are not on an eligible list: only those
+        # under it can leave by age
+        leaving = sum((n for (c, a), n in cohort.items() if a < age_limit <= a + 1), Fraction(0))
+        cohort = {(c, a + 1): n for (c, a), n in cohort.items() if a + 1 < age_limit}
+        other = Fraction(0)
+        for key, n in cohort.items():
+            gone = n * rates.get(key[0], Fraction(0))
+            other += gone
+            cohort[key] = n - gone
+        for code in list(pool):
+            gone = pool[code] * rates.get(code, Fraction(0))
+            other += gone
+            pool[code] -= gone
+        admitted = sum(admissions.values(), Fraction(0))
+        for code, n in admissions.items():
+            pool[code] = pool.get(code, Fraction(0)) + n
+        count = start - leaving - other + admitted
+        premium = _half_up(premium * growth)
+        rows.append({"year": start_year + k, "children_start": start, "leaving": leaving,
+                     "other_exits": other, "admissions": admitted, "children": count,
+                     "premium": premium, "requirement": _half_up(count * premium)})
+    return rows
+
+
 def projection_table(
     params: Params,
     children: pd.DataFrame,
@@ -869,40 +949,113 @@ def projection_table(
     """The credit the programme will need in the next ``projection_years`` years.
 
     Starts from this year's eligible children (first row, the report year). Each
-    later year: children who reach ``age_limit`` leave (ages from ``age`` or
-    ``birth_date``); each province admits its recent average of new admissions
-    (:func:`admissions_by_province`, rounded half up per province; 0 when no two
-    consecutive years are on hand); new admissions are assumed to stay eligible
-    within the horizon. The premium grows by ``premium_growth`` a year, rounded
-    half up to whole Rials each year. Columns: year, children_start, leaving,
-    admissions, children, premium, requirement (all int64).
+    later year, per province: children who reach ``age_limit`` leave (ages from
+    ``age`` or ``birth_date``); of the others, the province's observed rate of
+    exits for other reasons leaves (:func:`exit_rates_by_province`); the
+    province admits its average yearly admissions (:func:`admissions_by_province`,
+    exact, not rounded); admissions are assumed to stay under the age limit
+    within the horizon but leave at the same rate. Counts are expected values
+    (float, not rounded); the premium grows by ``premium_growth`` a year (whole
+    Rials, half up) and each requirement is the exact count × premium, rounded
+    half up once to whole Rials. Columns: year, children_start, leaving,
+    other_exits, admissions, children (float), premium, requirement (int64).
     """
     limit = params.eligibility.age_limit
     ages = _ages(params, children)
-    avg = admissions_by_province(params.year, children, history_children)
-    yearly_admissions = sum(math.floor(v + Fraction(1, 2)) for v in avg.values())
-    growth = 1 + Fraction(params.budget.premium_growth)
+    tables = {**dict(history_children), params.year: children.assign(age=ages)}
+    rows = _project(children, ages, params.year, params.budget.projection_years, limit,
+                    exit_rates_by_province(params.year, children.assign(age=ages), tables, limit),
+                    admissions_by_province(params.year, children, tables),
+                    params.service.per_capita_premium, 1 + Fraction(params.budget.premium_growth))
+    return _projection_frame(rows)
+
+
+def _projection_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    out = pd.DataFrame(rows)
+    for col in ("children_start", "leaving", "other_exits", "admissions", "children"):
+        out[col] = out[col].map(float).astype("float64")
+    return out.astype({"year": "int64", "premium": "int64", "requirement": "int64"})
+
+
+def projection_backtest(params: Params, children_by_year: Mapping[int, pd.DataFrame]) -> pd.DataFrame | None:
+    """Project the latest year from the years before it and compare with what it turned out to be.
+
+    The start is the year before the latest (its list and ages); the rates and
+    admissions are those observed up to it. Two methods are compared: this
+    projection, and the earlier one (no exits other than age, admissions rounded
+    per province). Returns method, predicted, actual (children), error
+    (predicted − actual), error_share, and the same in Rials at the latest
+    year's premium; None with fewer than three consecutive years.
+    """
+    latest = max(children_by_year) if children_by_year else None
+    if latest is None or not {latest - 1, latest - 2} <= set(children_by_year):
+        return None
+    base_year = latest - 1
+    base = children_by_year[base_year]
+    limit = params.eligibility.age_limit
+    earlier = {k: v for k, v in children_by_year.items() if k <= base_year}
+    rates = exit_rates_by_province(base_year, base, earlier, limit)
+    admissions = admissions_by_province(base_year, base, earlier)
     premium = params.service.per_capita_premium
-    count = len(children)
-    rows = [
-        {
-            "year": params.year, "children_start": count, "leaving": 0, "admissions": 0,
-            "children": count, "premium": premium, "requirement": count * premium,
-        }
-    ]
-    for k in range(1, params.budget.projection_years + 1):
-        start = count
-        leaving = int(((ages + k >= limit) & (ages + k - 1 < limit)).sum())
-        count = start - leaving + yearly_admissions
-        premium = math.floor(premium * growth + Fraction(1, 2))
-        rows.append(
-            {
-                "year": params.year + k, "children_start": start, "leaving": leaving,
-                "admissions": yearly_admissions, "children": count, "premium": premium,
-                "requirement": count * premium,
-            }
-        )
-    return pd.DataFrame(rows).astype("int64")
+    actual = len(children_by_year[latest])
+    ages = base["age"].astype("int64")
+    new = _project(base, ages, base_year, 1, limit, rates, admissions, premium, Fraction(1))[1]["children"]
+    rounded = {c: Fraction(_half_up(v)) for c, v in admissions.items()}
+    old = _project(base, ages, base_year, 1, limit, {}, rounded, premium, Fraction(1))[1]["children"]
+    rows = []
+    for method, predicted in (("observed_exits", new), ("age_only", old)):
+        error = predicted - actual
+        rows.append({"method": method, "predicted": float(predicted), "actual": actual,
+                     "error": float(error), "error_share": float(error / actual) if actual else float("nan"),
+                     "predicted_rials": _half_up(predicted * premium), "actual_rials": actual * premium,
+                     "error_rials": _half_up(predicted * premium) - actual * premium})
+    return pd.DataFrame(rows)
+
+
+BACKTEST_METHOD_FA = {"observed_exits": "روش این گزارش (خروج به نرخ مشاهده‌شده، پذیرش با میانگین دقیق)",
+                      "age_only": "روش پیشین (فقط خروج به دلیل سن، پذیرش گردشده)"}
+
+
+def projection_backtest_fa(backtest: pd.DataFrame | None, latest: int) -> pd.DataFrame:
+    """The back-test for the report: counts rounded for reading, Rials exact."""
+    if backtest is None:
+        return pd.DataFrame(columns=["روش"])
+    return pd.DataFrame({
+        "روش": backtest["method"].map(BACKTEST_METHOD_FA),
+        f"برآورد {to_persian_digits(latest)} (نفر)": backtest["predicted"].map(lambda v: _half_up(Fraction(v))),
+        "واقعی (نفر)": backtest["actual"],
+        "خطا (نفر)": backtest["error"].map(lambda v: _half_up(Fraction(v))),
+        "خطا (درصد)": backtest["error_share"],
+        "خطای اعتبار (میلیون ریال)": backtest["error_rials"],
+    })
+
+
+def projection_method_fa(params: Params, children: pd.DataFrame,
+                         history_children: Mapping[int, pd.DataFrame]) -> str:
+    """The projection's method and assumptions in words, with the rates it used."""
+    limit = params.eligibility.age_limit
+    ages = _ages(params, children)
+    tables = {**dict(history_children), params.year: children.assign(age=ages)}
+    pairs = _pairs(tables, params.year)
+    rates = exit_rates_by_province(params.year, children.assign(age=ages), tables, limit)
+    admissions = admissions_by_province(params.year, children, tables)
+    years = "، ".join(f"{to_persian_digits(t - 1)} به {to_persian_digits(t)}" for t in pairs) or "هیچ"
+    national = sum(admissions.values(), Fraction(0))
+    rate_values = sorted(rates.values())
+    lo, hi = (rate_values[0], rate_values[-1]) if rate_values else (Fraction(0), Fraction(0))
+    return (
+        f"برآورد از فهرست فرزندان واجد شرایط {to_persian_digits(params.year)} آغاز می‌شود و برای هر استان "
+        f"جداگانه ساخته می‌شود. هر سال: فرزندانی که به {_fa_int(limit)} سالگی می‌رسند خارج می‌شوند؛ از "
+        "دیگران، هر استان به نرخی که در سال‌های گذشته دیده شده به دلایل دیگر (پایان حمایت، بازگشت به "
+        f"خانواده و مانند آن) خارج می‌شوند؛ این نرخ از مقایسهٔ فهرست‌های پیاپی ({years}) به دست آمده و میان "
+        f"استان‌ها از {_fa_share(lo)} تا {_fa_share(hi)} در سال است. پذیرش جدید هر استان برابر میانگین دقیق "
+        f"پذیرش همان سال‌هاست (جمع کشور {_fa_decimal(Decimal(float(national)).quantize(Decimal('0.1')))} "
+        "نفر در سال) و پیش از محاسبهٔ مبلغ نهایی گرد نمی‌شود. فرض شده است پذیرفته‌شدگان جدید در این "
+        "دوره به سقف سنی نمی‌رسند ولی به همان نرخ خارج می‌شوند. سرانه هر سال "
+        f"{_fa_share(params.budget.premium_growth)} افزایش می‌یابد. شمارها امید ریاضی‌اند و در جدول "
+        "گرد شده نشان داده می‌شوند؛ اعتبار مورد نیاز از شمار دقیق ضرب در سرانه به دست آمده و فقط یک بار "
+        "به ریال گرد شده است، پس جمع ستون‌های گردشده ممکن است یک واحد با شمار پایان سال فرق کند."
+    )
 
 
 def projection_table_fa(table: pd.DataFrame) -> pd.DataFrame:
@@ -913,4 +1066,6 @@ def projection_table_fa(table: pd.DataFrame) -> pd.DataFrame:
     """
     out = table.copy()
     out["year"] = out["year"].map(to_persian_digits).astype("str")
+    for col in ("children_start", "leaving", "other_exits", "admissions", "children"):
+        out[col] = out[col].map(lambda v: _half_up(Fraction(v))).astype("int64")
     return out.rename(columns=PROJECTION_FA)

@@ -60,7 +60,7 @@ def allocation_chart(table: pd.DataFrame) -> charts.Figure:
     """Credit notified to each province (million Rials), largest first."""
     values = table.set_index("province_code")["allocated"]
     return charts.bar_by_province(
-        values, "اعتبار ابلاغی به استان‌ها", MILLION_RIALS, scale=MILLION
+        values, "اعتبار ابلاغی امسال به هر استان", f"اعتبار ابلاغی ({MILLION_RIALS})", scale=MILLION
     )
 
 
@@ -69,5 +69,5 @@ def projection_chart(projection: pd.DataFrame) -> charts.Figure:
     frame = projection.set_index("year")[["requirement"]].rename(
         columns={"requirement": PROJECTION_FA["requirement"].split(" (")[0]}
     )
-    return charts.trend_lines(frame, "اعتبار مورد نیاز در سال‌های آینده (برآورد)",
-                              MILLION_RIALS, scale=MILLION)
+    return charts.trend_lines(frame, "اعتبار مورد نیاز هر سال: امسال و برآورد سال‌های آینده",
+                              f"اعتبار مورد نیاز ({MILLION_RIALS})", scale=MILLION)

@@ -54,7 +54,7 @@ class Report:
     sections: tuple[str, ...]
 
 
-_COMMON = ("year", "language", "data_dir", "history_years", "service", "eligibility", "privacy")
+_COMMON = ("year", "language", "data_dir", "history_years", "service", "eligibility", "privacy", "checks")
 REPORTS: tuple[Report, ...] = (
     Report("analysis", "گزارش تحلیل سالانه عملکرد بیمه", (*_COMMON, "thresholds")),
     Report("allocation", "جدول ابلاغ اعتبار به استان‌ها", (*_COMMON, "budget")),
@@ -146,7 +146,12 @@ def _input_hashes(params: Params) -> list[dict[str, object]]:
     files = raw_inputs(params.data_dir, params.year)
     for past in params.history_years:
         files += raw_inputs(params.data_dir, past)
-    return file_hashes(files, params.data_dir)
+    hashes = file_hashes(files, params.data_dir)
+    # HQ's record of last year's allocation is an input too (hq_record.find_notified_record).
+    from atiyeh_reports.hq_record import find_notified_record
+
+    record = find_notified_record(params).path
+    return hashes + (file_hashes([record], params.data_dir) if record is not None else [])
 
 
 def _report_key(report: Report, params: Params, inputs: list[dict[str, object]], notebook_dir: Path) -> str:
@@ -317,8 +322,13 @@ def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[t
 def _write_allocation_workbook(data: YearData, staging: Path) -> None:
     from atiyeh_reports import budget, notify
 
+    from atiyeh_reports import hq_record
+
     table = budget.allocation_table(data.params, data.children, data.performance)
     notify.write_allocation_workbook(data.params, table, staging / "allocation.xlsx")
+    # HQ's own record of what it notified, read back by next year's build (docs/data-contracts.md).
+    hq_record.write_allocation_record(hq_record.allocation_record(data.params, table),
+                                      staging / hq_record.RECORD_FILE)
 
 
 def _write_internal(data: YearData, staging: Path) -> None:
@@ -339,7 +349,7 @@ def _write_internal(data: YearData, staging: Path) -> None:
 
 
 def _outputs_of(staging: Path, name: str) -> list[dict[str, object]]:
-    paths = [p for p in staging.iterdir() if p.is_file() and p.stem == name and p.suffix in {".ipynb", ".html", ".pdf", ".xlsx"}]
+    paths = [p for p in staging.iterdir() if p.is_file() and p.stem == name and p.suffix in {".ipynb", ".html", ".pdf", ".xlsx", ".csv"}]
     return file_hashes(paths, staging)
 
 

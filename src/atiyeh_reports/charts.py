@@ -347,8 +347,12 @@ def population_pyramid(
     left: str | None = None,
     right: str | None = None,
     xlabel: str = "تعداد",
+    ylabel: str | None = None,
 ) -> Figure:
     """A population pyramid: age groups up the middle, one gender on each side.
+
+    ``xlabel`` names the unit of the bars, ``ylabel`` the age axis (each row one
+    year of age, or one band of equal width).
 
     Parameters
     ----------
@@ -377,6 +381,8 @@ def population_pyramid(
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: number_fa(abs(x))))
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
     fig.legend(loc="outside lower center", ncols=2)
     return _finish(fig, ax, title)
 

@@ -52,5 +52,7 @@ def absorption_chart(ev: Any) -> Figure:
     """Absorption (spent / notified) of the performance year per province, with the target line."""
     target = float(ev.params.thresholds.absorption_target)
     year = to_persian_digits(ev.params.year - 1)
+    hq = "notified_source" in ev.current and (ev.current["notified_source"] == "hq").all()
+    source = "سابقهٔ ستاد" if hq else "گزارش استان"
     return _share_chart(ev.current, "absorption", target, f"جذب اعتبار به تفکیک استان، {year}",
-                        "درصد اعتبار ابلاغی که هزینه شد")
+                        f"درصد اعتبار ابلاغی ({source}) که هزینه شد")

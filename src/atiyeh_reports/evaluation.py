@@ -1,28 +1,30 @@
-"""The evaluation report's findings, produced by explicit, tested rules.
+"""The evaluation report's findings, produced by explicit, tested rules, ranked by what is at stake.
 
-Every finding is a :class:`Finding` with a severity, the provinces concerned and
-a Persian sentence written from the data. The rules (each a small function
-below, in this order) are:
+Every finding is a :class:`Finding` with the provinces concerned, a Persian
+sentence written from the data, and its stakes: ``rials`` (money at stake) and
+``children`` (children affected). The rules (each a small function below) are:
 
-1. ``coverage``: provinces whose coverage is below ``thresholds.coverage_target``.
-2. ``no_policy``: eligible children with no active policy (national count).
-3. ``absorption``: provinces that spent less than ``absorption_target`` of the
-   credit notified (last year's, as the form reports it).
-4. ``late``: policies issued more than ``max_issue_delay_days`` after the list.
-5. ``off_list``: active policies for people not on this year's list, duplicates
-   and premium mismatches: money paid that should not have been.
-6. ``province_mismatch``: policies the insurer files under another province.
-7. ``data_quality``: provinces whose rejected share at intake is above
-   ``data_quality_target``.
-8. ``coverage_drop``: provinces whose coverage fell by 5 points or more since
-   the year before.
+1. ``funding_gap``: the requirement (eligible children × premium) not covered by
+   the distributable credit, and the children whose premium it leaves unfunded
+   (the gap ÷ premium, rounded up). Always evaluated.
+2. ``insurer_vs_credit``: premiums the insurer records on active policies
+   against the credit HQ notifies for the year. Always evaluated.
+3. ``self_report``: provinces whose self-reported notified credit of last year
+   differs from HQ's record by more than ``checks.money_tolerance``
+   (:mod:`atiyeh_reports.hq_record`). Always evaluated when a record exists.
+4. ``sources_disagree``: children, exits or policies that two sources report
+   differently beyond ``checks.count_tolerance`` once known causes are
+   accounted for (:mod:`atiyeh_reports.triangulation`).
+5. ``coverage``, ``no_policy``, ``absorption``, ``late``, ``off_list``,
+   ``province_mismatch``, ``data_quality``, ``coverage_drop`` as before.
 
-Severity: ``high`` when money is at stake or a red light is involved (coverage
-or absorption more than the amber margin below target, any policy off the list,
-coverage falling by 10 points or more), ``medium`` for other shortfalls, ``low``
-for notes. **Ordering**: severity (high, medium, low), then the number of
-children or policies concerned (largest first), then the rule order above. The
-first three are "the three most important findings".
+Stakes: where a rule counts children without an amount (uninsured children,
+rejected rows, a coverage drop, counts that disagree), the Rials at stake are
+those children × this year's premium; a late policy puts its child at stake
+but no money. **Severity follows from the Rials at stake**: ``high`` from
+``checks.stakes_high_rials``, ``medium`` from ``checks.stakes_medium_rials``,
+else ``low``. **Ordering**: Rials at stake (largest first), then children,
+then the rule order; so the first three findings are the three largest stakes.
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ from typing import Any
 import pandas as pd
 
 from atiyeh_reports import indicators as ind
+from atiyeh_reports.hq_record import notified_check
 from atiyeh_reports.insurer import Reconciliation, reconcile_year
+from atiyeh_reports.triangulation import triangulation_table
 from atiyeh_reports.params import Params
 from atiyeh_reports.provinces import name_fa
+from atiyeh_reports.vocab import TOTAL
 from atiyeh_reports.text import to_persian_digits
 
 __all__ = [
@@ -52,16 +57,34 @@ _MAX_NAMED = 6  # provinces named in a sentence before "and N more"
 
 @dataclass(frozen=True)
 class Finding:
-    """One headline finding: what rule found it, how serious, where, and the sentence."""
+    """One finding: which rule, how serious, where, the sentence, and what is at stake."""
 
     rule: str
     severity: str
     provinces: tuple[str, ...]
     text: str
-    weight: int = 0  # children or policies concerned, for ordering
+    rials: int = 0  # money at stake
+    children: int = 0  # children affected
+
+    @property
+    def weight(self) -> int:
+        """Children affected (the name the ordering used before stakes)."""
+        return self.children
 
     def sort_key(self, rule_order: tuple[str, ...]) -> tuple[int, int, int]:
-        return (SEVERITIES.index(self.severity), -self.weight, rule_order.index(self.rule))
+        return (-self.rials, -self.children, rule_order.index(self.rule))
+
+
+def severity_of(rials: int, params: Params) -> str:
+    """``high`` / ``medium`` / ``low`` from the Rials at stake and the ``checks`` thresholds."""
+    c = params.checks
+    return "high" if rials >= c.stakes_high_rials else "medium" if rials >= c.stakes_medium_rials else "low"
+
+
+def _finding(rule: str, provinces: tuple[str, ...], text: str, rials: int, children: int,
+             params: Params) -> Finding:
+    rials, children = int(rials), int(children)
+    return Finding(rule, severity_of(rials, params), tuple(provinces), text, rials, children)
 
 
 # --- formatting helpers (sentences only) -----------------------------------------------------
@@ -99,9 +122,13 @@ def headline_numbers(table: pd.DataFrame, rec: Reconciliation, params: Params) -
     counts = rec.counts[[c for c in rec.counts.columns if c != "province_code"]].sum()
     below = int((table.loc[table["year"] == year, "coverage"]
                  < float(params.thresholds.coverage_target)).sum())
+    current = table[table["year"] == year]
+    gap = funding_gap(current, params)
+    hq = "notified_source" in current.columns and (current["notified_source"] == "hq").all()
+    source = "سابقهٔ ابلاغ ستاد" if hq else "گزارش استان‌ها"
     rows = [
         ("eligible", "فرزندان واجد شرایط", int(nat["eligible"]), "نفر"),
-        ("insured", "فرزندان دارای بیمه‌نامهٔ فعال", _int_or_none(nat["insured"]), "نفر"),
+        ("insured", "فرزندان بیمه‌شده (دارای بیمه‌نامهٔ فعال)", _int_or_none(nat["insured"]), "نفر"),
         ("coverage", "پوشش بیمه", _float_or_none(nat["coverage"]), "درصد"),
         ("no_policy", "فرزندان بدون بیمه‌نامه", int(counts.get("no_policy", 0)), "نفر"),
         ("policies", "بیمه‌نامه‌های خروجی بیمه‌گر", int(counts.get("policies", 0)), "فقره"),
@@ -109,12 +136,16 @@ def headline_numbers(table: pd.DataFrame, rec: Reconciliation, params: Params) -
          int(sum(counts.get(c, 0) for c in ("not_on_list", "duplicate", "premium_mismatch",
                                             "province_mismatch"))), "فقره"),
         ("late", "بیمه‌نامه‌های صادرشده با تأخیر", int(rec.delays["late"].sum()), "فقره"),
-        ("credit_notified", f"اعتبار ابلاغی سال {to_persian_digits(year - 1)}",
+        ("credit_notified", f"اعتبار ابلاغی سال {to_persian_digits(year - 1)} ({source})",
          _int_or_none(nat["credit_notified"]), "ریال"),
-        ("credit_spent", f"اعتبار هزینه‌شدهٔ سال {to_persian_digits(year - 1)}",
+        ("credit_spent", f"اعتبار هزینه‌شدهٔ سال {to_persian_digits(year - 1)} (گزارش استان‌ها)",
          _int_or_none(nat["credit_spent"]), "ریال"),
-        ("absorption", "جذب اعتبار", _float_or_none(nat["absorption"]), "درصد"),
+        ("absorption", f"جذب اعتبار سال {to_persian_digits(year - 1)}", _float_or_none(nat["absorption"]), "درصد"),
         ("provinces_below_target", "استان‌های زیر هدف پوشش", below, "استان"),
+        ("requirement", f"نیاز اعتباری سال {to_persian_digits(year)}", gap["requirement"], "ریال"),
+        ("distributable", f"اعتبار قابل توزیع سال {to_persian_digits(year)}", gap["distributable"], "ریال"),
+        ("funding_gap", "کسری اعتبار نسبت به نیاز", gap["gap"], "ریال"),
+        ("children_unfunded", "فرزندانی که کسری سرانهٔ آن‌ها را بی‌پشتوانه می‌گذارد", gap["children"], "نفر"),
     ]
     return pd.DataFrame(rows, columns=["key", "label", "value", "unit"])
 
@@ -153,12 +184,12 @@ def _rule_coverage(t: pd.DataFrame, rec: Reconciliation, params: Params, yoy: pd
     below = t[t["coverage"] < target].sort_values("coverage")
     if below.empty:
         return None
-    red = (below["coverage"] < target - ind.COVERAGE_AMBER_MARGIN).any()
+    children = int((below["eligible"] - below["insured"]).sum())
+    rials = children * params.service.per_capita_premium
     text = (f"پوشش بیمه در {_n(len(below))} استان کمتر از هدف {_pct(target)} بود: "
-            f"{_names(below, 'coverage')}.")
-    weight = int((below["eligible"] - below["insured"]).sum())
-    return Finding("coverage", "high" if red else "medium", tuple(below["province_code"]), text,
-                   weight)
+            f"{_names(below, 'coverage')}؛ {_n(children)} فرزند واجد شرایط بیمه‌نامهٔ فعال ندارند "
+            f"(سرانهٔ آن‌ها {_rials_million(rials)}).")
+    return _finding("coverage", tuple(below["province_code"]), text, rials, children, params)
 
 
 def _rule_no_policy(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -168,9 +199,11 @@ def _rule_no_policy(t: pd.DataFrame, rec: Reconciliation, params: Params,
     total = int(c["no_policy"].sum())
     if total == 0 or rec.policies.empty:
         return None
+    rials = total * params.service.per_capita_premium
     text = (f"{_n(total)} فرزند واجد شرایط ({_pct(total / max(int(c['children'].sum()), 1), 1)}) "
-            f"بیمه‌نامهٔ فعال نداشتند؛ بیشترین در {_names(missing.head(3), 'no_policy', _n)}.")
-    return Finding("no_policy", "medium", tuple(missing["province_code"]), text, total)
+            f"بیمه‌نامهٔ فعال نداشتند (سرانهٔ آن‌ها {_rials_million(rials)})؛ بیشترین در "
+            f"{_names(missing.head(3), 'no_policy', _n)}.")
+    return _finding("no_policy", tuple(missing["province_code"]), text, rials, total, params)
 
 
 def _rule_absorption(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -180,13 +213,15 @@ def _rule_absorption(t: pd.DataFrame, rec: Reconciliation, params: Params,
     if low.empty:
         return None
     year = int(t["year"].max()) - 1
-    red = (low["absorption"] < target - ind.ABSORPTION_AMBER_MARGIN).any()
-    unspent = int((low["credit_notified"] - low["credit_spent"]).sum())
+    unspent = int((low["credit_notified"] - low["credit_spent"]).clip(lower=0).sum())
+    premium = low["performance_premium"].dropna()
+    per_child = int(premium.iloc[0]) if len(premium) else params.service.per_capita_premium
+    children = unspent // per_child
+    source = ("سابقهٔ ابلاغ ستاد" if (low.get("notified_source") == "hq").all() else "گزارش استان‌ها")
     text = (f"در سال {to_persian_digits(year)}، {_n(len(low))} استان کمتر از {_pct(target)} "
-            f"اعتبار ابلاغی را جذب کردند ({_rials_million(unspent)} جذب‌نشده): "
-            f"{_names(low, 'absorption')}.")
-    return Finding("absorption", "high" if red else "medium", tuple(low["province_code"]), text,
-                   int(low["children_covered"].fillna(0).sum()))
+            f"اعتبار ابلاغی را جذب کردند ({_rials_million(unspent)} جذب‌نشده، برابر سرانهٔ "
+            f"{_n(children)} فرزند؛ اعتبار ابلاغی از {source}): {_names(low, 'absorption')}.")
+    return _finding("absorption", tuple(low["province_code"]), text, unspent, children, params)
 
 
 def _rule_late(t: pd.DataFrame, rec: Reconciliation, params: Params, yoy: pd.DataFrame | None
@@ -196,9 +231,10 @@ def _rule_late(t: pd.DataFrame, rec: Reconciliation, params: Params, yoy: pd.Dat
     total = int(late["late"].sum())
     if total == 0:
         return None
-    text = (f"{_n(total)} بیمه‌نامه بیش از {_n(rec.max_delay_days)} روز پس از ارسال فهرست صادر شد، "
-            f"در {_n(len(late))} استان: {_names(late, 'late', _n)}.")
-    return Finding("late", "medium", tuple(late["province_code"]), text, total)
+    text = (f"{_n(total)} بیمه‌نامه بیش از {_n(rec.max_delay_days)} روز پس از ارسال فهرست صادر شد "
+            f"(این فرزندان در این فاصله بیمه نبودند؛ پولی در میان نیست)، در {_n(len(late))} استان: "
+            f"{_names(late, 'late', _n)}.")
+    return _finding("late", tuple(late["province_code"]), text, 0, total, params)
 
 
 def _rule_off_list(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -223,7 +259,7 @@ def _rule_off_list(t: pd.DataFrame, rec: Reconciliation, params: Params,
     text = "در خروجی بیمه‌گر " + "، ".join(parts)
     if paid:
         text += f"؛ حق بیمهٔ پرداختی برای بیمه‌نامه‌های خارج از فهرست و تکراری {_rials_million(paid)} است"
-    return Finding("off_list", "high", codes, text + ".", len(p))
+    return _finding("off_list", codes, text + ".", paid + diff, len(p), params)
 
 
 def _rule_province_mismatch(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -232,9 +268,10 @@ def _rule_province_mismatch(t: pd.DataFrame, rec: Reconciliation, params: Params
     if p.empty:
         return None
     codes = tuple(sorted(p["province_code"].dropna().unique()))
+    rials = int(p["premium"].sum())
     text = (f"{_n(len(p))} بیمه‌نامه در سامانهٔ بیمه‌گر به نام استانی غیر از استان فرزند ثبت شده است "
-            f"({_n(len(codes))} استان).")
-    return Finding("province_mismatch", "low", codes, text, len(p))
+            f"({_n(len(codes))} استان؛ حق بیمهٔ {_rials_million(rials)} به حساب استان دیگری است).")
+    return _finding("province_mismatch", codes, text, rials, len(p), params)
 
 
 def _rule_data_quality(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -243,10 +280,11 @@ def _rule_data_quality(t: pd.DataFrame, rec: Reconciliation, params: Params,
     bad = t[t["rejected_share"] > target].sort_values("rejected_share", ascending=False)
     if bad.empty:
         return None
-    text = (f"در {_n(len(bad))} استان بیش از {_pct(target)} ردیف‌های فرم رد شد: "
-            f"{_names(bad, 'rejected_share')}.")
-    return Finding("data_quality", "medium" if (bad["rejected_share"] > 2 * target).any() else "low",
-                   tuple(bad["province_code"]), text, int(bad["rejected"].sum()))
+    children = int(bad["rejected"].sum())
+    rials = children * params.service.per_capita_premium
+    text = (f"در {_n(len(bad))} استان بیش از {_pct(target)} ردیف‌های فرم رد شد ({_n(children)} ردیف، "
+            f"سرانهٔ {_rials_million(rials)} اگر همه واجد شرایط باشند): {_names(bad, 'rejected_share')}.")
+    return _finding("data_quality", tuple(bad["province_code"]), text, rials, children, params)
 
 
 def _rule_coverage_drop(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -261,12 +299,115 @@ def _rule_coverage_drop(t: pd.DataFrame, rec: Reconciliation, params: Params,
     text = (f"پوشش بیمه نسبت به سال {to_persian_digits(prev)} در {_n(len(drop))} استان دست‌کم "
             f"{_n(COVERAGE_DROP * 100)} واحد درصد کاهش یافت: "
             f"{_names(drop, 'coverage_change', lambda v: _pct(-v, 1))}.")
-    high = (drop["coverage_change"] <= -COVERAGE_DROP_HIGH).any()
-    return Finding("coverage_drop", "high" if high else "medium", tuple(drop["province_code"]), text,
-                   int(drop["eligible"].sum()))
+    children = int((-drop["coverage_change"] * drop["eligible"].astype(float)).round().sum())
+    rials = children * params.service.per_capita_premium
+    return _finding("coverage_drop", tuple(drop["province_code"]), text, rials, children, params)
+
+
+def _requirement(t: pd.DataFrame, params: Params) -> dict[str, int]:
+    premium = params.service.per_capita_premium
+    return {c: int(n) * premium for c, n in zip(t["province_code"], t["eligible"].fillna(0), strict=True)}
+
+
+def funding_gap(t: pd.DataFrame, params: Params) -> dict[str, int]:
+    """The requirement, the distributable credit, the gap (≥ 0) and the children it leaves unfunded."""
+    premium = params.service.per_capita_premium
+    requirement = sum(_requirement(t, params).values())
+    distributable = params.budget.distributable
+    gap = max(requirement - distributable, 0)
+    return {"requirement": requirement, "distributable": distributable, "gap": gap,
+            "children": -(-gap // premium), "per_child": distributable // max(int(t["eligible"].sum()), 1)}
+
+
+def _rule_funding_gap(t: pd.DataFrame, rec: Reconciliation, params: Params,
+                      yoy: pd.DataFrame | None) -> Finding | None:
+    g = funding_gap(t, params)
+    if not g["gap"]:
+        return None
+    premium = params.service.per_capita_premium
+    codes = tuple(t.loc[t["eligible"] > 0, "province_code"])
+    text = (f"اعتبار قابل توزیع ({_rials_million(g['distributable'])}) فقط "
+            f"{_pct(g['distributable'] / g['requirement'])} نیاز اعتباری ({_rials_million(g['requirement'])}) "
+            f"را پوشش می‌دهد: کسری {_rials_million(g['gap'])}، برابر سرانهٔ {_n(g['children'])} فرزند. "
+            f"به ازای هر فرزند واجد شرایط {_n(g['per_child'])} ریال در برابر سرانهٔ {_n(premium)} ریال "
+            "در دست است.")
+    return _finding("funding_gap", codes, text, g["gap"], g["children"], params)
+
+
+def _rule_insurer_vs_credit(t: pd.DataFrame, rec: Reconciliation, params: Params,
+                            yoy: pd.DataFrame | None) -> Finding | None:
+    from atiyeh_reports.budget import allocate
+    from atiyeh_reports.vocab import POLICY_ACTIVE
+
+    pol = rec.policies
+    if pol.empty:
+        return None
+    active = pol[pol["status"] == POLICY_ACTIVE]
+    premiums = int(active["premium"].sum())
+    notified = sum(allocate(params, _requirement(t, params)).allocated.values())
+    diff = premiums - notified
+    if abs(diff) <= params.checks.money_tolerance:
+        return None
+    premium = params.service.per_capita_premium
+    children = abs(diff) // premium
+    codes = tuple(sorted(active["province_code"].dropna().unique()))
+    if diff > 0:
+        text = (f"بیمه‌گر روی {_n(len(active))} بیمه‌نامهٔ فعال {_rials_million(premiums)} حق بیمه ثبت کرده است، "
+                f"{_rials_million(diff)} بیش از اعتبار ابلاغی امسال ({_rials_million(notified)})؛ این مبلغ، "
+                f"برابر سرانهٔ {_n(children)} فرزند، از محل اعتبار ابلاغی تأمین نمی‌شود و باید روشن شود "
+                "چه کسی آن را می‌پردازد.")
+    else:
+        text = (f"حق بیمهٔ ثبت‌شده روی بیمه‌نامه‌های فعال ({_rials_million(premiums)}) "
+                f"{_rials_million(-diff)} کمتر از اعتبار ابلاغی امسال ({_rials_million(notified)}) است.")
+    return _finding("insurer_vs_credit", codes, text, abs(diff), children, params)
+
+
+def _rule_self_report(t: pd.DataFrame, rec: Reconciliation, params: Params,
+                      yoy: pd.DataFrame | None) -> Finding | None:
+    if "notified_source" not in t.columns:
+        return None
+    hq = t[t["notified_source"] == "hq"]
+    diff = (hq["credit_notified_reported"] - hq["credit_notified"]).astype("Int64")
+    bad = hq[(diff.abs() > params.checks.money_tolerance).fillna(False).to_numpy()]
+    if bad.empty:
+        return None
+    d = (bad["credit_notified_reported"] - bad["credit_notified"]).astype("int64")
+    rials = int(d.abs().sum())
+    parts = [f"{name_fa(c)} (گزارش {_rials_million(r)}، سابقهٔ ستاد {_rials_million(h)})"
+             for c, r, h in zip(bad["province_code"], bad["credit_notified_reported"], bad["credit_notified"],
+                                strict=True)]
+    year = to_persian_digits(int(t["year"].max()) - 1)
+    text = (f"{_n(len(bad))} استان اعتبار ابلاغی سال {year} را متفاوت با سابقهٔ ابلاغ ستاد گزارش کرده‌اند "
+            f"(جمع اختلاف {_rials_million(rials)}): {'، '.join(parts)}. جذب اعتبار و ضریب عملکرد این استان‌ها "
+            "با سابقهٔ ستاد حساب شده است.")
+    return _finding("self_report", tuple(bad["province_code"]), text, rials,
+                    int(bad["children_covered"].fillna(0).sum()), params)
+
+
+def sources_disagree(tri: pd.DataFrame | None, params: Params) -> Finding | None:
+    """Counts two sources report differently once known causes are accounted for (triangulation)."""
+    if tri is None or tri.empty:
+        return None
+    from atiyeh_reports.triangulation import QUANTITIES
+
+    bad = tri[tri["flagged"] & tri["quantity"].isin(("covered", "exits", "policies"))]
+    if bad.empty:
+        return None
+    children = int(bad["residual"].abs().sum())
+    parts = []
+    for key, group in bad.groupby("quantity", sort=False):
+        parts.append(f"{QUANTITIES[key][0]} در {_n(len(group))} استان ({_n(int(group['residual'].abs().sum()))} "
+                     f"{QUANTITIES[key][3]} بی‌توضیح)")
+    text = ("پس از کنار گذاشتن علت‌های شناخته (ردیف‌های ردشده)، دو منبع این شمارها را متفاوت می‌دهند: "
+            + "؛ ".join(parts) + ". جزئیات در بخش «تطبیق منابع» است.")
+    return _finding("sources_disagree", tuple(sorted(bad["province_code"].unique())), text,
+                    children * params.service.per_capita_premium, children, params)
 
 
 RULES = (
+    ("funding_gap", _rule_funding_gap),
+    ("insurer_vs_credit", _rule_insurer_vs_credit),
+    ("self_report", _rule_self_report),
     ("coverage", _rule_coverage),
     ("no_policy", _rule_no_policy),
     ("absorption", _rule_absorption),
@@ -276,18 +417,22 @@ RULES = (
     ("data_quality", _rule_data_quality),
     ("coverage_drop", _rule_coverage_drop),
 )
-RULE_ORDER = tuple(name for name, _ in RULES)
+RULE_ORDER = (*(name for name, _ in RULES), "sources_disagree")
 
 
 def key_findings(table: pd.DataFrame, rec: Reconciliation, params: Params,
-                 yoy: pd.DataFrame | None = None) -> list[Finding]:
-    """Every finding the rules make, most important first (see the module docstring).
+                 yoy: pd.DataFrame | None = None, triangulation: pd.DataFrame | None = None
+                 ) -> list[Finding]:
+    """Every finding the rules make, largest stakes first (see the module docstring).
 
-    ``table``: province indicators (the latest year is used); ``yoy``: :func:`indicators.yoy_table`.
+    ``table``: province indicators (the latest year is used); ``yoy``: :func:`indicators.yoy_table`;
+    ``triangulation``: :func:`triangulation.triangulation_table` (for ``sources_disagree``).
     """
     year = int(table["year"].max())
     t = table[table["year"] == year]
     found = [f for _, rule in RULES if (f := rule(t, rec, params, yoy)) is not None]
+    if (f := sources_disagree(triangulation, params)) is not None:
+        found.append(f)
     return sorted(found, key=lambda f: f.sort_key(RULE_ORDER))
 
 
@@ -296,13 +441,19 @@ def findings_markdown(findings: list[Finding], top: int | None = 3) -> str:
     chosen = findings if top is None else findings[:top]
     if not chosen:
         return "در این سال یافتهٔ نیازمند توجهی بر پایهٔ قواعد ارزیابی پیدا نشد."
-    return "\n\n".join(f"{to_persian_digits(i)}. {f.text}" for i, f in enumerate(chosen, start=1))
+    return "\n\n".join(
+        f"{to_persian_digits(i)}. {f.text} (در معرض: {_rials_million(f.rials)} و {_n(f.children)} فرزند؛ "
+        f"اهمیت {SEVERITY_FA[f.severity]})"
+        for i, f in enumerate(chosen, start=1))
 
 
 def findings_fa(findings: list[Finding]) -> pd.DataFrame:
-    """All findings as a table: severity, provinces concerned, sentence."""
+    """All findings as a table: rank, severity, Rials and children at stake, provinces, sentence."""
     return pd.DataFrame({
+        "رتبه": [to_persian_digits(i) for i in range(1, len(findings) + 1)],
         "اهمیت": [SEVERITY_FA[f.severity] for f in findings],
+        "در معرض (میلیون ریال)": [f.rials for f in findings],
+        "فرزندان درگیر": [f.children for f in findings],
         "تعداد استان": [len(f.provinces) for f in findings],
         "یافته": [f.text for f in findings],
     })
@@ -314,7 +465,7 @@ _REASONS_FA = {
     "absorption": "جذب اعتبار کمتر از هدف ({v})",
     "late_share": "صدور با تأخیر ({v} بیمه‌نامه‌ها)",
     "rejected_share": "کیفیت داده: {v} ردیف‌ها رد شد",
-    "cost_ratio": "هزینهٔ هر بیمه‌شده {v} سرانه",
+    "cost_ratio": "هزینهٔ هر بیمه‌نامه {v} سرانه",
 }
 
 
@@ -398,7 +549,10 @@ def assumptions(params: Params, history_files: dict[int, bool] | None = None) ->
     years' parameters: good when every history year has its own file, poor when
     none has, fair in between. Left out, the history is taken as having none.
     """
+    from atiyeh_reports.hq_record import find_notified_record
+
     el, th = params.eligibility, params.thresholds
+    record = find_notified_record(params)
     guardianship = " و ".join(el.guardianship)
     court = "، با دستور قضایی" if el.require_court_order else ""
     history_files = history_files if history_files is not None else {y: False for y in params.history_years}
@@ -442,11 +596,21 @@ def assumptions(params: Params, history_files: dict[int, bool] | None = None) ->
             f"{to_persian_digits(params.insurer.list_date)}، شمرده می‌شود؛ بیمه‌نامه‌ای که بیش از "
             f"{_n(th.max_issue_delay_days)} روز پس از آن صادر شود با تأخیر است.",
             "fair", "medium"),
+        Assumption("اعتبار ابلاغی سال قبل", record.assumption_fa(),
+                   "fair" if record.found else "poor", "high"),
         Assumption(
-            "جذب اعتبار",
-            "اعتبار ابلاغی و هزینه‌شده سال قبل همان است که هر استان در فرم خود گزارش کرده و با اسناد "
-            "مالی تطبیق نشده است.",
-            "poor", "high"),
+            "تطبیق منابع",
+            "هر شماری که دو منبع می‌دهند کنار هم گذاشته شده است؛ اختلافی که ردیف‌های ردشده در پذیرش داده "
+            f"توضیح دهد توضیح‌داده به شمار می‌آید و اختلاف باقی‌مانده بیش از {_n(params.checks.count_tolerance)} "
+            f"نفر یا {_n(params.checks.money_tolerance)} ریال علامت می‌خورد.",
+            "fair", "medium"),
+        Assumption(
+            "اهمیت یافته‌ها",
+            "اهمیت هر یافته از مبلغ در معرض آن می‌آید: از "
+            f"{_rials_million(params.checks.stakes_high_rials)} به بالا زیاد و از "
+            f"{_rials_million(params.checks.stakes_medium_rials)} به بالا متوسط. جایی که یافته فقط فرزندان را "
+            "می‌شمارد، مبلغ در معرض برابر شمار آن‌ها ضرب در سرانهٔ امسال است.",
+            "fair", "medium"),
         Assumption(
             "استان بیمه‌نامه",
             "بیمه‌نامه‌ای که کد ملی‌اش در فهرست است در استان فرزند شمرده می‌شود، حتی اگر بیمه‌گر آن را "
@@ -479,6 +643,8 @@ class Evaluation:
     yoy: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
     follow_up: pd.DataFrame = field(default_factory=pd.DataFrame)
+    triangulation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notified: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def current(self) -> pd.DataFrame:
@@ -508,12 +674,23 @@ def evaluate(y: Any) -> Evaluation:
     table = ind.indicators_by_year(y)
     card = ind.scorecard(table, params, params.year)
     yoy = ind.yoy_table(table, params.year)
-    findings = key_findings(table[table["year"] == params.year], rec, params, yoy)
+    tri = triangulation_table(y)
+    findings = key_findings(table[table["year"] == params.year], rec, params, yoy, tri)
     return Evaluation(params=params, table=table, rec=rec, card=card, yoy=yoy, findings=findings,
-                      follow_up=follow_up_list(card, rec))
+                      follow_up=follow_up_list(card, rec), triangulation=tri,
+                      notified=notified_check(params, y.performance))
 
 
 # --- shown in the notebook (formatting at the edge) ---------------------------------------------
+def _alphabetical(table: pd.DataFrame, column: str = "استان", total: bool = False) -> pd.DataFrame:
+    """Rows in the reports' province order (alphabetical names); a total row stays last."""
+    from atiyeh_reports.vocab import persian_sort_key
+
+    body, tail = (table.iloc[:-1], table.iloc[-1:]) if total else (table, table.iloc[0:0])
+    body = body.assign(_k=body[column].astype(str).map(persian_sort_key)).sort_values("_k", kind="stable")
+    return pd.concat([body.drop(columns="_k"), tail], ignore_index=True)
+
+
 _LIGHT_STYLE = {"سبز": "#c8e6c9", "زرد": "#fff3b0", "قرمز": "#f4c7c3"}
 
 
@@ -529,7 +706,8 @@ def reconciliation_html(ev: Evaluation) -> Any:
     from atiyeh_reports.display import show_table
     from atiyeh_reports.insurer import counts_fa
 
-    table = counts_fa(ev.rec)
+    table = _alphabetical(counts_fa(ev.rec), total=True)
+    table.iloc[-1, 0] = TOTAL  # one label for every total row
     return show_table(table, integers=[c for c in table.columns if c != "استان"], total_row=True,
                       caption="نتیجهٔ تطبیق فهرست فرزندان با خروجی بیمه‌گر")
 
@@ -539,7 +717,7 @@ def delays_html(ev: Evaluation) -> Any:
     from atiyeh_reports.display import show_table
     from atiyeh_reports.insurer import delays_fa
 
-    return show_table(delays_fa(ev.rec))
+    return show_table(_alphabetical(delays_fa(ev.rec)))
 
 
 def scorecard_html(ev: Evaluation) -> Any:
@@ -548,7 +726,7 @@ def scorecard_html(ev: Evaluation) -> Any:
 
     from atiyeh_reports.display import table_html
 
-    table = ind.scorecard_fa(ev.card)
+    table = _alphabetical(ind.scorecard_fa(ev.card))
     percent = [c for c in table.columns if c not in ("رتبه", "استان") and not c.startswith("وضعیت")]
     html = table_html(table, percent=percent, integers=["رتبه"],
                       caption="کارنامهٔ استان‌ها (سبز: در حد هدف، زرد: نزدیک هدف، قرمز: دور از هدف)")
@@ -561,8 +739,8 @@ def yoy_html(ev: Evaluation) -> Any:
     """This year against last year, per province and nationally."""
     from atiyeh_reports.display import show_table
 
-    table = ind.yoy_fa(ev.yoy)
-    percent = [c for c in table.columns if "پوشش" in c or "جذب" in c]
+    table = _alphabetical(ind.yoy_fa(ev.yoy), total=True)
+    percent = [c for c in table.columns if ("پوشش" in c or "جذب" in c) and not c.startswith("تغییر")]
     return show_table(table, percent=percent, integers=[c for c in table.columns if "واجد" in c])
 
 
@@ -570,14 +748,15 @@ def findings_html(ev: Evaluation) -> Any:
     """Every finding, most important first."""
     from atiyeh_reports.display import show_table
 
-    return show_table(findings_fa(ev.findings))
+    return show_table(findings_fa(ev.findings), million=["در معرض (میلیون ریال)"],
+                      integers=["فرزندان درگیر"])
 
 
 def follow_up_html(ev: Evaluation) -> Any:
     """Provinces that need follow-up, with the reasons."""
     from atiyeh_reports.display import show_table
 
-    return show_table(follow_up_fa(ev.follow_up))
+    return show_table(_alphabetical(follow_up_fa(ev.follow_up)))
 
 
 def assumptions_html(ev: Evaluation) -> Any:
@@ -592,3 +771,39 @@ def top_findings_md(ev: Evaluation) -> Any:
     from atiyeh_reports.display import prose
 
     return prose(ev.top_findings())
+
+
+def triangulation_html(ev: Evaluation) -> Any:
+    """The national row of every two-source quantity, with its explanation."""
+    from atiyeh_reports.display import show_table
+    from atiyeh_reports.triangulation import triangulation_summary, triangulation_summary_fa
+
+    return show_table(triangulation_summary_fa(triangulation_summary(ev.triangulation)),
+                      caption="هر کمیتی که دو منبع گزارش می‌کنند (جمع کشور)")
+
+
+def triangulation_flagged_html(ev: Evaluation) -> Any:
+    """The province rows whose difference is left unexplained (counts and last year's notified credit)."""
+    from atiyeh_reports.display import prose, show_table
+    from atiyeh_reports.triangulation import triangulation_fa
+
+    table = triangulation_fa(ev.triangulation, ("covered", "exits", "policies", "notified"))
+    if table.empty:
+        return prose("در شمار فرزندان، خروج‌ها، بیمه‌نامه‌ها و اعتبار ابلاغی سال قبل اختلاف بی‌توضیحی میان منابع نیست.")
+    return show_table(table, caption="استان‌هایی که اختلاف دو منبع در آن‌ها توضیح ندارد")
+
+
+def notified_source_md(ev: Evaluation) -> Any:
+    """Where last year's notified credit came from, in a sentence."""
+    from atiyeh_reports.display import prose
+    from atiyeh_reports.hq_record import find_notified_record
+
+    return prose(f"اعتبار ابلاغی سال قبل در این گزارش از {find_notified_record(ev.params).source_fa()} "
+                 "آمده است؛ اعتبار هزینه‌شده گزارش خود استان‌هاست.")
+
+
+def definitions_html(ev: Evaluation) -> Any:
+    """Every indicator's definition, source and base."""
+    from atiyeh_reports.display import show_table
+
+    return show_table(ind.definitions_fa(), caption="تعریف، منبع و پایهٔ هر شاخص")

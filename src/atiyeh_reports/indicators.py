@@ -6,7 +6,16 @@ children (children with an active policy in the insurer's export, see
 quality at intake (share of rows rejected / corrected). Money comes from the
 performance sheet, and **the form of year Y reports year Y-1**: so the credit
 notified and spent, absorption, cost per insured child and children who left
-coverage in Y's row describe ``performance_year`` = Y-1.
+coverage in Y's row describe ``performance_year`` = Y-1. The credit notified
+is HQ's own record of Y-1's allocation where there is one
+(:mod:`atiyeh_reports.hq_record`), else the form's figure (``notified_source``).
+
+Cost per insured child is the credit spent in Y-1 divided by the active
+policies in the insurer's export of Y-1 (policies actually issued), so its
+ratio to Y-1's premium says whether the money spent matches the policies
+bought; it is no longer spent ÷ children covered, which on a list-based
+denominator was absorption under another name. :data:`DEFINITIONS` gives each
+indicator's definition, source and base (:func:`definitions_fa` shows them).
 
 Traffic lights (:func:`scorecard`) use explicit thresholds; ``params.thresholds``
 gives the targets, this module the margins:
@@ -18,8 +27,9 @@ coverage           ≥ coverage_target           ≥ target − 0.10            
 absorption         target ≤ a ≤ 1              ≥ target − 0.15, or a > 1        below
 late_share         ≤ 0.05                      ≤ 0.20                           above
 rejected_share     ≤ data_quality_target       ≤ 2 × target                     above
-cost_ratio         within ±5% of the premium   within ±15%                      beyond
-                   of the performance year
+cost_ratio         spent ÷ (policies × premium) within ±15%                      beyond
+                   within ±5%, premium of the
+                   performance year
                    (``params/<Y-1>.yaml``;
                    no light when absent)
 =================  ==========================  ===============================  ==========
@@ -38,7 +48,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atiyeh_reports import vocab
 from atiyeh_reports.errors import ParamsError
+from atiyeh_reports.hq_record import with_hq_notified
 from atiyeh_reports.insurer import reconcile
 from atiyeh_reports.params import Insurer, Params, load_params
 from atiyeh_reports.provinces import name_fa
@@ -109,14 +121,21 @@ def _list_date_for(params: Params) -> Params:
 
 def province_indicators(children: pd.DataFrame, policies: pd.DataFrame,
                         performance: pd.DataFrame, summary: pd.DataFrame, params: Params, *,
-                        history_children: Iterable[pd.DataFrame] = ()) -> pd.DataFrame:
+                        history_children: Iterable[pd.DataFrame] = (),
+                        previous_policies: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per province with the year's indicators (see the module docstring).
+
+    ``previous_policies`` is the insurer's export of the performance year (Y-1):
+    cost per insured child is the credit spent in Y-1 divided by the active
+    policies that export holds for the province (missing without it).
 
     Provinces are those that appear in any input. When the insurer's export is
     empty, ``insured`` and ``coverage`` are missing (unknown), not zero.
     Money columns are nullable int64 Rials (missing when a province sent no form).
     """
     params = _list_date_for(params)
+    # Last year's notified credit: HQ's own record where there is one (hq_record), else the form's.
+    performance = with_hq_notified(params, performance)
     rec = reconcile(children, policies, params, history_children=history_children)
     codes = sorted({c for frame in (children, performance, summary, rec.counts)
                     if "province_code" in frame
@@ -149,13 +168,28 @@ def province_indicators(children: pd.DataFrame, policies: pd.DataFrame,
     out["coverage"] = _div(out["insured"], out["eligible"])
     out["late_share"] = _div(out["issued_late"], out["dated_policies"])
     out["absorption"] = _div(out["credit_spent"], out["credit_notified"])
-    cost = out["credit_spent"] // out["children_covered"].where(out["children_covered"] > 0)
+    src = performance.reindex(columns=["province_code", "credit_notified_reported", "notified_source"]
+                              ).drop_duplicates("province_code").set_index("province_code")
+    for col in ("credit_notified_reported", "notified_source"):
+        out[col] = out["province_code"].map(src[col]) if col in src else pd.NA
+    out["credit_notified_reported"] = out["credit_notified_reported"].astype("Int64")
+    # Policies the insurer's export of the performance year holds as active, under the province it
+    # recorded: what the credit spent in that year actually bought.
+    if previous_policies is not None and len(previous_policies):
+        active = previous_policies[previous_policies["status"] == vocab.POLICY_ACTIVE]
+        out["policies_performance_year"] = out["province_code"].map(
+            active["province_code"].value_counts()).fillna(0).astype("Int64")
+    else:
+        out["policies_performance_year"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    cost = out["credit_spent"] // out["policies_performance_year"].where(
+        out["policies_performance_year"] > 0)
     out["cost_per_insured"] = cost.astype("Int64")
     out["premium"] = params.service.per_capita_premium
     perf_params = year_params(params, params.year - 1)
     out["performance_premium"] = pd.array(
         [perf_params.service.per_capita_premium if perf_params else pd.NA] * len(out), dtype="Int64")
-    out["cost_ratio"] = _div(out["cost_per_insured"], out["performance_premium"])
+    out["cost_ratio"] = _div(out["credit_spent"], out["policies_performance_year"]
+                             * out["performance_premium"])
     out["rejected_share"] = _div(out["rejected"], out["rows_read"])
     out["corrected_share"] = _div(out["corrected"], out["rows_read"])
     out.insert(2, "province", out["province_code"].map(name_fa))
@@ -171,13 +205,16 @@ def national_indicators(table: pd.DataFrame) -> pd.DataFrame:
     out["coverage"] = _div(out["insured"], out["eligible"])
     out["late_share"] = _div(out["issued_late"], out["dated_policies"])
     out["absorption"] = _div(out["credit_spent"], out["credit_notified"])
-    out["cost_per_insured"] = (out["credit_spent"] // out["children_covered"].where(
-        out["children_covered"] > 0)).astype("Int64")
+    pol = table.groupby("year")["policies_performance_year"].sum(min_count=1).reindex(out["year"])
+    out["policies_performance_year"] = pol.astype("Int64").to_numpy()
+    out["cost_per_insured"] = (out["credit_spent"] // out["policies_performance_year"].where(
+        out["policies_performance_year"] > 0)).astype("Int64")
     premium = table.groupby("year")["premium"].first().reindex(out["year"]).to_numpy()
     out["premium"] = premium.astype("int64")
     perf_premium = table.groupby("year")["performance_premium"].first().reindex(out["year"])
     out["performance_premium"] = perf_premium.astype("Int64").to_numpy()
-    out["cost_ratio"] = _div(out["cost_per_insured"], out["performance_premium"])
+    out["cost_ratio"] = _div(out["credit_spent"], out["policies_performance_year"]
+                             * out["performance_premium"])
     out["rejected_share"] = _div(out["rejected"], out["rows_read"])
     out["corrected_share"] = _div(out["corrected"], out["rows_read"])
     out["provinces"] = table.groupby("year")["province_code"].nunique().reindex(out["year"]).to_numpy()
@@ -194,13 +231,70 @@ def indicators_by_year(y: Any) -> pd.DataFrame:
     years = [*(d for _, d in sorted(y.history.items())), y]
     frames = []
     seen: list[pd.DataFrame] = []
+    by_year = {d.params.year: d for d in years}
     for d in years:
         if len(d.children) == 0 and len(d.performance) == 0:
             continue
+        before = by_year.get(d.params.year - 1)
         frames.append(province_indicators(d.children, d.policies, d.performance, d.summary,
-                                          d.params, history_children=list(seen)))
+                                          d.params, history_children=list(seen),
+                                          previous_policies=None if before is None else before.policies))
         seen.append(d.children)
     return pd.concat(frames, ignore_index=True)
+
+
+# --- what each indicator means --------------------------------------------------------------
+#: key → (Persian name, definition, source, base). The scorecard's five come first.
+DEFINITIONS: dict[str, tuple[str, str, str, str]] = {
+    "coverage": (
+        "پوشش بیمه",
+        "فرزندان دارای دست‌کم یک بیمه‌نامهٔ فعال ÷ فرزندان واجد شرایط",
+        "فهرست پاک‌شدهٔ فرزندان و خروجی بیمه‌گر",
+        "سال گزارش"),
+    "absorption": (
+        "جذب اعتبار",
+        "اعتبار هزینه‌شده ÷ اعتبار ابلاغی",
+        "هزینه‌کرد: گزارش استان؛ ابلاغی: سابقهٔ ابلاغ ستاد (در نبود آن، گزارش استان)",
+        "سال قبل (سال عملکرد)"),
+    "late_share": (
+        "سهم صدور با تأخیر",
+        "بیمه‌نامه‌های صادرشده بیش از حد مجاز پس از ارسال فهرست ÷ بیمه‌نامه‌های دارای تاریخ صدور",
+        "خروجی بیمه‌گر و تاریخ ارسال فهرست در پارامترها",
+        "سال گزارش"),
+    "rejected_share": (
+        "سهم ردیف‌های ردشده",
+        "ردیف‌های ردشدهٔ فرم ÷ ردیف‌های خوانده‌شده",
+        "پذیرش دادهٔ فرم‌های استان",
+        "سال گزارش"),
+    "cost_ratio": (
+        "هزینهٔ هر بیمه‌نامه به سرانه",
+        "اعتبار هزینه‌شده ÷ (بیمه‌نامه‌های فعال در خروجی بیمه‌گر × سرانه)",
+        "هزینه‌کرد: گزارش استان؛ بیمه‌نامه‌ها: خروجی بیمه‌گر؛ سرانه: پارامترهای همان سال",
+        "سال قبل (سال عملکرد)"),
+    "coverage_change": (
+        "تغییر پوشش",
+        "پوشش امسال − پوشش سال قبل، به واحد درصد",
+        "همان منابع پوشش، برای دو سال",
+        "سال گزارش و سال قبل"),
+}
+
+
+def definitions_fa() -> pd.DataFrame:
+    """Every indicator the evaluation shows: name, definition, source, base (which year)."""
+    return pd.DataFrame(list(DEFINITIONS.values()), columns=["شاخص", "تعریف", "منبع", "پایه (سال)"])
+
+
+def pp_text(change: object) -> str:
+    """A difference of two shares in percentage points, in words: ``-0.052`` → ``۵٫۲ واحد درصد کاهش``."""
+    from atiyeh_reports.text import to_persian_digits
+
+    if change is None or pd.isna(change):
+        return "–"
+    points = round(float(change) * 100, 1)
+    if points == 0:
+        return "بدون تغییر"
+    word = "افزایش" if points > 0 else "کاهش"
+    return to_persian_digits(f"{abs(points):.1f}".replace(".", "٫")) + f" واحد درصد {word}"
 
 
 # --- lights and rank ------------------------------------------------------------------------
@@ -259,7 +353,7 @@ def scorecard(table: pd.DataFrame, params: Params, year: int | None = None) -> p
 _FA_NAMES = {
     "province": "استان", "coverage": "پوشش بیمه", "absorption": "جذب اعتبار سال قبل",
     "late_share": "سهم صدور با تأخیر", "rejected_share": "سهم ردیف‌های ردشده",
-    "cost_ratio": "هزینه هر بیمه‌شده به سرانه", "rank": "رتبه",
+    "cost_ratio": "هزینهٔ هر بیمه‌نامه به سرانه", "rank": "رتبه",
 }
 
 
@@ -281,7 +375,7 @@ def yoy_table(table: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
     """
     year = int(table["year"].max()) if year is None else year
     prev_years = sorted(y for y in table["year"].unique() if y < year)
-    nat = national_indicators(table).assign(province_code=None, province="کل کشور")
+    nat = national_indicators(table).assign(province_code=None, province=vocab.TOTAL)
     both = pd.concat([table, nat], ignore_index=True)
     cur = both[both["year"] == year].set_index(both.loc[both["year"] == year, "province_code"]
                                                .fillna("-"))
@@ -313,7 +407,7 @@ def yoy_fa(yoy: pd.DataFrame) -> pd.DataFrame:
         "واجد شرایط امسال": yoy["eligible"].astype("Int64"),
         "پوشش سال قبل": yoy["coverage_previous"].astype(float),
         "پوشش امسال": yoy["coverage"].astype(float),
-        "تغییر پوشش": yoy["coverage_change"],
+        "تغییر پوشش": yoy["coverage_change"].map(pp_text).astype(str),
         "جذب اعتبار (فرم سال قبل)": yoy["absorption_previous"].astype(float),
         "جذب اعتبار (فرم امسال)": yoy["absorption"].astype(float),
     })

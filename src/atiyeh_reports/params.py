@@ -232,6 +232,34 @@ class Insurer(_Strict):
         return value
 
 
+class Checks(_Strict):
+    """Cross-checks of figures two sources report, and how findings are weighed (issue 9).
+
+    ``notified_record`` is HQ's own record of the credit it notified to each
+    province in the year before (the ``allocation.csv`` a build writes beside
+    ``allocation.xlsx``), relative to the parameter file. When it is not set or
+    the file is not there, ``<data_dir>/<year-1>/hq/allocation.csv`` is tried,
+    then the provinces' own forms are used (and the assumptions log says so).
+    """
+
+    notified_record: Path | None = Field(
+        None, description="HQ's allocation record of the year before, relative to this file")
+    money_tolerance: int = Field(
+        1_000_000, ge=0, description="Rials; two sources differing by more are flagged")
+    count_tolerance: int = Field(
+        0, ge=0, description="children or policies; two sources differing by more are flagged")
+    stakes_high_rials: int = Field(
+        1_000_000_000, ge=0, description="a finding with at least this much at stake is high severity")
+    stakes_medium_rials: int = Field(
+        100_000_000, ge=0, description="a finding with at least this much at stake is medium severity")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Checks:
+        if self.stakes_medium_rials > self.stakes_high_rials:
+            raise ValueError("stakes_medium_rials must not be above stakes_high_rials")
+        return self
+
+
 class Params(_Strict):
     """Everything a year's run depends on. Build it with :func:`load_params`."""
 
@@ -245,6 +273,7 @@ class Params(_Strict):
     thresholds: Thresholds
     privacy: Privacy
     insurer: Insurer
+    checks: Checks = Field(default_factory=Checks)
     source: Path | None = Field(None, description="the file these were read from")
 
     def __repr__(self) -> str:  # one line; the whole set is params.model_dump()

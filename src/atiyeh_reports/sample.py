@@ -158,7 +158,18 @@ class SampleInfo:
     children: dict[int, dict[str, int]]
 
 
-def write_sample(out_dir: Path, years: Sequence[int] = (1402, 1403, 1404), seed: int = 1404) -> SampleInfo:
+#: The repository's parameter files, from which the earlier years' allocations are generated.
+PARAMS_DIR = Path(__file__).resolve().parents[2] / "params"
+#: Self-reported notified credit planted to differ from HQ's record: kind → expected outcome.
+NOTIFIED_PLANTS = {
+    "notified_as_requirement": "finding",   # the province reports what it needed, not what it was notified
+    "notified_typo": "finding",             # one digit typed wrong (100 million Rials off)
+    "notified_within_tolerance": "within_tolerance",  # 400,000 Rials off: below checks.money_tolerance
+}
+
+
+def write_sample(out_dir: Path, years: Sequence[int] = (1402, 1403, 1404), seed: int = 1404,
+                 params_dir: Path | None = PARAMS_DIR) -> SampleInfo:
     """Write the sample data set for ``years`` under ``out_dir``.
 
     Parameters
@@ -170,6 +181,13 @@ def write_sample(out_dir: Path, years: Sequence[int] = (1402, 1403, 1404), seed:
         (:data:`PREMIUMS`).
     seed
         The same seed gives byte-identical files.
+    params_dir
+        Where ``<year>.yaml`` are: each year with a file there gets HQ's record of
+        its allocation, computed from that file with :func:`budget.allocate`, at
+        ``<out>/<year>/hq/allocation.csv``; the next year's forms report that
+        amount as notified, except a few planted discrepancies
+        (:data:`NOTIFIED_PLANTS`). ``None``: no records, forms report
+        children × premium as before.
 
     Returns
     -------
@@ -187,21 +205,41 @@ def write_sample(out_dir: Path, years: Sequence[int] = (1402, 1403, 1404), seed:
     listed, leavers = _simulate(rng, range(years[0] - 1, years[-1] + 1))
     files: list[Path] = []
     planted: list[dict[str, object]] = []
+    records: dict[int, dict[str, int]] = {}
+    active: dict[int, dict[str, int]] = {}  # year → province code → active policies in the export
     for year in years:
         year_rng = random.Random(f"atiyeh-sample-{seed}-{year}")
         forms, variants, year_plants, rejected = _plant_forms(year_rng, year, listed[year], leavers[year])
         folder = layout.provinces_dir(out_dir, year)
         folder.mkdir(parents=True, exist_ok=True)
+        record = records.get(year - 1)
+        misreport = _misreports(random.Random(f"atiyeh-sample-{seed}-{year}-notified"), record)
+        performance: dict[str, dict[str, int]] = {}
         for code, rows in forms.items():
             path = folder / form_filename(code)
             variant = variants.get(code, FormVariant())
             frame = _frame(rows, variant)
-            perf = _performance(year_rng, year, listed[year - 1][code], leavers[year][code])
+            perf = _performance(year_rng, year, listed[year - 1][code], leavers[year][code],
+                                None if record is None else record[code], misreport.get(code),
+                                active.get(year - 1, {}).get(code))
+            performance[code] = perf
             write_form(path, code, year, frame, perf, variant=variant)
             files.append(path)
             planted += _resolve(rows, variant, year, path.relative_to(out_dir).as_posix(), code)
+            if code in misreport:
+                planted.append(_entry(
+                    year, misreport[code], path.relative_to(out_dir).as_posix(), layout.SHEET_PERFORMANCE,
+                    layout.PERFORMANCE_HEADER_ROW + 1, f"A{layout.PERFORMANCE_HEADER_ROW + 1}",
+                    next(iter(layout.PERFORMANCE_COLUMNS)), perf["credit_notified"],
+                    NOTIFIED_PLANTS[misreport[code]], code, None,
+                    f"HQ notified {record[code]} Rials in {year - 1}"))
         planted += year_plants
-        path, insurer_plants = _write_insurer(year_rng, out_dir, year, listed[year], leavers[year], rejected)
+        written = _write_hq_record(out_dir, params_dir, year, listed[year], rejected, performance)
+        if written is not None:
+            records[year], path = written
+            files.append(path)
+        path, insurer_plants, active[year] = _write_insurer(year_rng, out_dir, year, listed[year],
+                                                            leavers[year], rejected)
         files.append(path)
         planted += insurer_plants
     planted.sort(key=lambda e: (e["year"], e["file"], e["row"] or 0, e["cell"] or "", e["kind"]))
@@ -563,19 +601,73 @@ def _resolve(rows: list[_Row], variant: FormVariant, year: int, file: str, code:
     return out
 
 
+def _misreports(rng: random.Random, record: dict[str, int] | None) -> dict[str, str]:
+    """Provinces whose form will misreport last year's notified credit: code → kind."""
+    if record is None:
+        return {}
+    codes = rng.sample(sorted(record), len(NOTIFIED_PLANTS))
+    return dict(zip(codes, NOTIFIED_PLANTS, strict=True))
+
+
 def _performance(rng: random.Random, year: int, previous: list[_Child],
-                 left: list[tuple[_Child, str]]) -> dict[str, int]:
-    """The province's performance in ``year - 1``: credit per child, spent 75–100%."""
+                 left: list[tuple[_Child, str]], notified: int | None = None,
+                 misreport: str | None = None, policies: int | None = None) -> dict[str, int]:
+    """The province's performance in ``year - 1``: HQ's notified credit, spent 75–100% of it.
+
+    Without HQ's record (``notified`` None) the province reports children × premium;
+    ``policies`` (the active policies of ``year - 1``'s export under the province)
+    is reported as issued when known, else a few fewer than the children.
+    """
     covered = len(previous)
-    notified = covered * PREMIUMS[year - 1]
+    needed = covered * PREMIUMS[year - 1]
+    notified = needed if notified is None else notified
     spent = notified * rng.randint(750, 1000) // 1000 // 1000 * 1000
+    reported = {
+        None: notified,
+        "notified_as_requirement": needed,
+        "notified_typo": notified + 100_000_000,
+        "notified_within_tolerance": notified + 400_000,
+    }[misreport]
     return {
-        "credit_notified": notified,
+        "credit_notified": reported,
         "credit_spent": spent,
         "children_covered": covered,
-        "policies_issued": covered - rng.randint(0, min(4, covered)),
+        "policies_issued": policies if policies is not None else covered - rng.randint(0, min(4, covered)),
         "children_left": len(left),
     }
+
+
+# --- HQ's record of the allocation --------------------------------------------------------------
+def _write_hq_record(out_dir: Path, params_dir: Path | None, year: int, listed: dict[str, list[_Child]],
+                     rejected: set[str], performance: dict[str, dict[str, int]]
+                     ) -> tuple[dict[str, int], Path] | None:
+    """Allocate ``year``'s credit from ``params/<year>.yaml`` and write HQ's record of it.
+
+    The eligible children are those listed and not rejected by a planted
+    problem; the allocation is :func:`budget.allocate` itself, so the record is
+    what that year's build would have notified. None when there is no such file.
+    """
+    from atiyeh_reports import hq_record
+    from atiyeh_reports.budget import allocate
+    from atiyeh_reports.params import load_params
+
+    path = None if params_dir is None else Path(params_dir) / f"{year}.yaml"
+    if path is None or not path.is_file():
+        return None
+    params = load_params(path)
+    codes = sorted(listed)
+    eligible = {c: sum(1 for k in listed[c] if k.national_id not in rejected) for c in codes}
+    premium = params.service.per_capita_premium
+    requirement = {c: eligible[c] * premium for c in codes}
+    allocated = allocate(params, requirement, performance).allocated
+    table = pd.DataFrame({
+        "province_code": codes, "province_name": [name_fa(c) for c in codes],
+        "eligible_children": [eligible[c] for c in codes],
+        "requirement": [requirement[c] for c in codes], "allocated": [allocated[c] for c in codes],
+    })
+    target = hq_record.hq_dir(out_dir, year) / hq_record.RECORD_FILE
+    hq_record.write_allocation_record(hq_record.allocation_record(params, table), target)
+    return allocated, target
 
 
 # --- the insurer's export ----------------------------------------------------------------------
@@ -693,7 +785,12 @@ def _write_insurer(rng: random.Random, out_dir: Path, year: int, listed: dict[st
         entries.append(_entry(year, "no_policy", file, sheet, None, None, None, child.national_id,
                               "no_policy", child.province, child.national_id,
                               "eligible child with no policy in the export"))
-    return path, entries
+    codes = {name_fa(c): c for c in listed}
+    counts: dict[str, int] = dict.fromkeys(sorted(listed), 0)
+    for p in pols:
+        if p["status"] == vocab.POLICY_ACTIVE and p["province"] in codes:
+            counts[codes[p["province"]]] += 1
+    return path, entries, counts
 
 
 def _ascii(text: str) -> str:

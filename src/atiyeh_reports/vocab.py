@@ -58,3 +58,57 @@ POLICY_STATUS_VARIANTS: dict[str, tuple[str, ...]] = {
     POLICY_CANCELLED: ("ابطال", "باطل", "ابطال شده", "لغو", "cancelled", "canceled"),
     POLICY_MATURED: ("سررسید", "سررسید شده", "matured", "خاتمه"),
 }
+
+
+# --- the reports' terms: one Persian term per concept ---------------------------------------------
+# Every report takes these from here (analysis, allocation, evaluation). Ezafe after a silent
+# «ه» is written «هٔ» (بیمهٔ، آتیهٔ، برنامهٔ) wherever the word is in construct.
+#: The programme, as the reports name it.
+PROGRAMME = "برنامهٔ بیمهٔ تأمین آتیهٔ فرزندان"
+#: Children on HQ's clean list for the year: they meet every eligibility condition.
+ELIGIBLE = "فرزندان واجد شرایط"
+#: Eligible children with at least one active policy in the insurer's export.
+INSURED = "فرزندان بیمه‌شده"
+#: What a province reports in its form as the children it covered in the year before.
+COVERED_REPORTED = "فرزندان تحت پوشش (گزارش استان)"
+#: The label of every table's national total row.
+TOTAL = "جمع کل کشور"
+#: Difference of two percentages.
+PERCENTAGE_POINTS = "واحد درصد"
+
+#: Variants the reports no longer use → the term that replaced them. A test scans the rendered
+#: reports for the keys.
+RETIRED: dict[str, str] = {
+    "بیمه تأمین آتیه": "بیمهٔ تأمین آتیهٔ",
+    "برنامه بیمه": "برنامهٔ بیمهٔ",
+    "بیمه‌نامه فعال": "بیمه‌نامهٔ فعال",
+    "هزینه هر بیمه‌شده": "هزینهٔ هر بیمه‌نامه",
+    "فرزندان تحت پوشش به تفکیک": f"{ELIGIBLE} به تفکیک",
+    "هرم سنی فرزندان تحت پوشش": f"هرم سنی {ELIGIBLE}",
+}
+
+# --- one order for provinces --------------------------------------------------------------------
+#: Persian alphabetical order. Every province table of a report lists provinces in this order of
+#: their official names (ranked tables such as the scorecard carry their rank as a column instead);
+#: charts sort bars by value, which is what a chart is for.
+_ALPHABET = "آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
+_ORDER = {ch: i for i, ch in enumerate(_ALPHABET)}
+
+
+def persian_sort_key(text: str) -> tuple[int, ...]:
+    """A key sorting Persian text in alphabetical order (spaces and ZWNJ first, unknown letters last)."""
+    return tuple(-1 if ch in " \u200c" else _ORDER.get(ch, len(_ALPHABET) + ord(ch)) for ch in text)
+
+
+def province_sort_key(code: str) -> tuple[int, ...]:
+    """The alphabetical key of a province code's official Persian name (unknown codes last)."""
+    from atiyeh_reports.provinces import by_code
+
+    province = by_code().get(code) if isinstance(code, str) else None
+    return persian_sort_key(province.name_fa) if province else (10_000,)
+
+
+def in_province_order(frame, column: str = "province_code"):
+    """``frame`` with its province rows in alphabetical order; rows without a province stay last."""
+    keys = frame[column].map(province_sort_key)
+    return frame.assign(_k=keys).sort_values("_k", kind="stable").drop(columns="_k")
