@@ -850,6 +850,9 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
     county = _text_or_none(raw_county, repeated=True)
     if county is not None and _respelt(raw_county):
         note("county", Problem.TEXT_NORMALIZED, CORRECTED, county)
+    if county is not None and _key(county) not in _province_counties(code):
+        # The list is 1398's divisions: a newer county (or a typo) is kept, never rejected.
+        note("county", Problem.COUNTY_UNKNOWN, WARNING, detail="not in data/counties.csv")
 
     if rejected:
         return None, findings
