@@ -40,15 +40,24 @@ def _stylesheet() -> str:
     return (resources.files("atiyeh_reports") / "templates" / "report.css").read_text(encoding="utf-8")
 
 
-def _font_faces(font: Font) -> str:
+def font_faces(font: Font, *, embed: bool = True) -> str:
+    """``@font-face`` rules for the font's regular and bold files.
+
+    ``embed`` writes them as data URIs (a self-contained HTML file); without it
+    they point at the files, for a page that is only printed to PDF (WeasyPrint
+    embeds the font either way, and tokenizing a data URI costs it about a second).
+    """
     faces = []
     for weight, path in (("400", font.regular), ("700", font.bold)):
         if path is None:
             continue
-        data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        if embed:
+            src = "data:font/ttf;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        else:
+            src = Path(path).resolve().as_uri()
         faces.append(
             "@font-face { font-family: '%s'; font-weight: %s; "
-            "src: url(data:font/ttf;base64,%s) format('truetype'); }" % (font.family, weight, data)
+            "src: url(%s) format('truetype'); }" % (font.family, weight, src)
         )
     return "\n".join(faces)
 
@@ -95,7 +104,7 @@ def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None =
 <meta name="generator" content="atiyeh_reports">
 <title>{html.escape(header)}</title>
 <style>
-{_font_faces(font)}
+{font_faces(font)}
 {_stylesheet().replace('"ReportFont"', f'"{font.family}"')}
 @page {{ @top-center {{ content: "{_css_string(header)}"; }} }}
 </style>
@@ -118,11 +127,28 @@ def _css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ")
 
 
-def write_pdf(page_html: str, path: Path) -> Path:
-    """Print a page from :func:`report_html` to an A4 PDF with WeasyPrint."""
-    from weasyprint import HTML  # imported here: it is slow to import and only needed for PDFs
+def write_pdf(page_html: str, path: Path, *, attachments: tuple[Path, ...] = ()) -> Path:
+    """Print a page to an archival A4 PDF (PDF/A-3u, tagged) with WeasyPrint.
+
+    ``attachments`` are embedded as associated files (PDF/A-3 allows it), e.g.
+    the allocation workbook in the allocation report. The document's and the
+    attachments' dates are the build time, so the same inputs give the same bytes.
+    """
+    from weasyprint import HTML, Attachment  # imported here: it is slow to import and only needed for PDFs
+
+    from atiyeh_reports.provenance import build_time
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(string=page_html, base_url=str(path.parent)).write_pdf(path)
+    stamp = build_time()
+    document = HTML(string=page_html, base_url=str(path.parent)).render(pdf_tags=True)
+    document.metadata.created = document.metadata.modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    document.metadata.generator = "atiyeh_reports (WeasyPrint)"
+    files = [
+        Attachment(filename=str(a), name=Path(a).name, created=stamp.replace(tzinfo=None),
+                   modified=stamp.replace(tzinfo=None), relationship="Data",
+                   description="پیوست: " + Path(a).name)
+        for a in attachments
+    ]
+    document.write_pdf(path, pdf_variant="pdf/a-3u", pdf_tags=True, attachments=files or None)
     return path
