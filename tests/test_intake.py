@@ -360,6 +360,13 @@ def test_a_county_not_in_the_list_is_kept_with_a_warning(tmp_path: Path, county:
     assert_balanced(intake)
 
 
+def test_a_county_spelt_with_hamza_is_the_centres_county(tmp_path: Path) -> None:
+    """The Centre writes «قایم شهر»; a clerk types «قائم‌شهر»: the same county, no warning."""
+    intake = run(tmp_path, [child(1, county="قائم‌شهر")], name="IR-02_مازندران.xlsx", province_title="مازندران")
+    assert intake.children["county"].tolist() == ["قائم‌شهر"]
+    assert found(intake, Problem.COUNTY_UNKNOWN).empty
+
+
 # --- duplicates ---------------------------------------------------------------------------------------
 def test_a_child_twice_in_a_province_keeps_the_first(tmp_path: Path) -> None:
     intake = run(tmp_path, [child(1, first_name="اول"), child(2), child(1, first_name="دوم")])

@@ -72,7 +72,37 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
     )
     exporter.log.setLevel(logging.ERROR)
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return _with_alt_text(body, nb)
+
+
+_NO_ALT = 'alt="No description has been provided for this image"'
+CHART_ALT = "نمودار"
+
+
+def _with_alt_text(body: str, nb: nbformat.NotebookNode) -> str:
+    """Put each chart's Persian alt text (``charts.alt_text``, kept in the output's metadata) on its image.
+
+    nbconvert writes an SVG output as a base64 ``<img>`` and ignores its metadata,
+    then gives every image without an alt an English placeholder; an image
+    without our metadata gets «نمودار» instead.
+    """
+    alts: dict[str, str] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for mime in ("image/svg+xml", "image/png"):
+                alt = output.get("metadata", {}).get(mime, {}).get("alt")
+                data = output.get("data", {}).get(mime)
+                if alt and data:
+                    key = base64.b64encode(data.encode("utf-8")).decode("ascii") if mime == "image/svg+xml" else data
+                    alts[key.strip()[:120]] = alt
+
+    def fix(match: re.Match) -> str:
+        alt = alts.get(match.group(2).strip()[:120], CHART_ALT)
+        return f'<img alt="{html.escape(alt)}" src="data:{match.group(1)};base64,{match.group(2)}'
+
+    body = re.sub(r'<img alt="No description has been provided for this image" src="data:(image/[a-z+]+);base64,([^"]{0,120})',
+                  fix, body)
+    return body.replace(_NO_ALT, f'alt="{CHART_ALT}"')
 
 
 def _value_html(value: str) -> str:
@@ -85,22 +115,96 @@ def _value_html(value: str) -> str:
 def _provenance_html(meta: ReportMeta) -> str:
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{_value_html(v)}</td></tr>" for k, v in meta.provenance)
     return (
-        '<section class="provenance"><h2>این گزارش از چه ساخته شده است</h2>'
+        '<section class="provenance"><h2 id="provenance">این گزارش از چه ساخته شده است</h2>'
         f"<table>{rows}</table></section>"
     )
 
 
+AGENCY = "سازمان بهزیستی کشور"
+PARENT_AGENCY = "وزارت تعاون، کار و رفاه اجتماعی"
+_HEADING = re.compile(r"<h([1-6])([^>]*)>(.*?)</h\1>", re.S)
+_ID = re.compile(r'\bid="([^"]*)"')
+
+
+def _plain(fragment: str) -> str:
+    """A heading's text without its tags (the anchor link nbconvert adds included)."""
+    fragment = re.sub(r'<a class="anchor-link".*?</a>', "", fragment, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+def contents(body: str, *, levels: tuple[int, ...] = (2, 3)) -> tuple[str, list[tuple[int, str, str]]]:
+    """Give every heading an id and list the contents: (level, id, text) of headings at ``levels``.
+
+    nbconvert's ids are the heading's text, percent-encoded, which WeasyPrint's
+    ``target-counter`` and some browsers do not match reliably: every heading gets
+    ``sec-N`` in document order instead (and loses nbconvert's hidden ¶ link).
+    Returns the body with the ids in place and the entries in document order.
+    """
+    entries: list[tuple[int, str, str]] = []
+    counter = 0
+
+    def visit(match: re.Match) -> str:
+        nonlocal counter
+        level, attrs, inner = int(match.group(1)), match.group(2), match.group(3)
+        counter += 1
+        ident = f"sec-{counter}"
+        attrs = _ID.sub("", attrs) + f' id="{ident}"'
+        inner = re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.S)
+        if level in levels:
+            entries.append((level, ident, _plain(inner)))
+        return f"<h{level}{attrs}>{inner}</h{level}>"
+
+    return _HEADING.sub(visit, body), entries
+
+
+def _contents_html(entries: list[tuple[int, str, str]]) -> str:
+    items = "".join(
+        f'<li class="toc-{level}"><a href="#{html.escape(ident)}">{html.escape(text)}</a></li>'
+        for level, ident, text in entries
+    )
+    return (
+        '<nav class="toc" aria-labelledby="toc-title"><h2 id="toc-title" class="toc-title">فهرست مطالب</h2>'
+        f"<ol>{items}</ol></nav>"
+    )
+
+
+def _cover_html(meta: ReportMeta, year_fa: str) -> str:
+    e = html.escape
+    return f"""<header class="report-title cover">
+<div class="agency">{e(AGENCY)}<span class="parent"> — {e(PARENT_AGENCY)}</span></div>
+<div class="service">{e(meta.service_name)} (شناسه خدمت <span class="ltr">{e(meta.service_id)}</span>)</div>
+<div class="cover-title">{e(meta.title)}</div>
+<div class="subtitle">سال {year_fa} — تاریخ تهیه: {e(meta.built_jalali)}</div>
+<div class="approval"><span>تأیید: نام و سمت مقام تأییدکننده ………………………</span><span>امضا و تاریخ ………………</span></div>
+</header>"""
+
+
+def _prepare_body(body: str) -> str:
+    """Layout helpers the stylesheet needs: wide tables scroll in their own box on a phone,
+    charts are marked as images."""
+    body = re.sub(r"<table\b", '<div class="table-scroll"><table', body)
+    body = body.replace("</table>", "</table></div>")
+    return body
+
+
 def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None = None) -> str:
-    """A complete, self-contained right-to-left HTML page for an executed notebook."""
+    """A complete, self-contained right-to-left HTML page for an executed notebook.
+
+    A cover block (agency, service and id, title, year, Jalali date, a place for
+    the approving official), the contents (links here, page numbers in the PDF
+    through ``target-counter``), the notebook's outputs and the provenance box.
+    """
     font = font or report_font()
     from atiyeh_reports.text import to_persian_digits
 
     year_fa = to_persian_digits(meta.year)
     header = f"{meta.service_name} — {meta.title} — سال {year_fa}"
+    body, entries = contents(_prepare_body(notebook_body(nb)))
     return f"""<!DOCTYPE html>
 <html lang="fa" dir="rtl">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="atiyeh_reports">
 <title>{html.escape(header)}</title>
 <style>
@@ -110,12 +214,10 @@ def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None =
 </style>
 </head>
 <body dir="rtl">
-<header class="report-title">
-<div class="service">{html.escape(meta.service_name)} (شناسه خدمت <span class="ltr">{html.escape(meta.service_id)}</span>) — سازمان بهزیستی کشور</div>
-<div class="subtitle">{html.escape(meta.title)} — سال {year_fa} — تاریخ تهیه: {html.escape(meta.built_jalali)}</div>
-</header>
+{_cover_html(meta, year_fa)}
+{_contents_html(entries + [(2, "provenance", "این گزارش از چه ساخته شده است")])}
 <main>
-{notebook_body(nb)}
+{body}
 </main>
 {_provenance_html(meta)}
 </body>

@@ -4,6 +4,13 @@
 :mod:`~atiyeh_reports.publish.docx` writes it as a right-to-left Word document.
 """
 
-from atiyeh_reports.publish.letters import Letter, amount_in_words, letter_for, letters, write_letters
+from atiyeh_reports.publish.letters import (
+    Letter,
+    amount_in_words,
+    letter_for,
+    letters,
+    write_letters,
+    write_year_letters,
+)
 
-__all__ = ["Letter", "amount_in_words", "letter_for", "letters", "write_letters"]
+__all__ = ["Letter", "amount_in_words", "letter_for", "letters", "write_letters", "write_year_letters"]
