@@ -247,3 +247,12 @@ def test_html_reads_on_a_390px_phone_and_contents_links_land(built: Path, report
     assert result["scrollWidth"] <= 390, "the page scrolls sideways on a phone"
     assert len(result["links"]) >= 3
     assert [link["text"] for link in result["links"] if not (link["found"] and link["lands"])] == []
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+def test_charts_carry_persian_alt_text_naming_what_they_show(built: Path, report: object) -> None:
+    page = (built / f"{report.name}.html").read_text(encoding="utf-8")
+    alts = re.findall(r'<img alt="([^"]*)" src="data:image/', page)
+    assert alts, "no chart found"
+    assert all(alt.startswith("نمودار: ") and len(alt) > 20 for alt in alts), alts
+    assert len(set(alts)) == len(alts)

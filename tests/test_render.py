@@ -119,17 +119,24 @@ def test_charts_get_persian_alt_text() -> None:
 
     fig = Figure()
     ax = fig.add_subplot()
-    ax.set_title("پوشش بیمه به تفکیک استان")
+    ax.set_title("پوشش بیمه به تفکیک استان", loc="right")  # as the chart functions set it
     ax.set_xlabel("درصد")
     assert alt_text(fig) == "نمودار: پوشش بیمه به تفکیک استان؛ محور افقی: درصد"
-    svg = "<svg xmlns='http://www.w3.org/2000/svg' width='10pt' height='10pt'></svg>"
+    fig.set_label("سهم هر استان از اعتبار")
+    assert alt_text(fig) == "سهم هر استان از اعتبار"
+    # Two charts whose SVG differs only near the end: each keeps its own alt.
+    svg = "<svg xmlns='http://www.w3.org/2000/svg' width='10pt' height='10pt'>" + " " * 300 + "<g id='%s'/></svg>"
     chart = new_code_cell("c")
-    chart.outputs = [new_output("display_data", data={"image/svg+xml": svg, "text/plain": "<Figure>"},
-                                metadata={"image/svg+xml": {"alt": alt_text(fig)}}),
-                     new_output("display_data", data={"image/svg+xml": svg.replace("10pt", "11pt")})]
+    chart.outputs = [
+        new_output("display_data", data={"image/svg+xml": svg % "a", "text/plain": "<Figure>"},
+                   metadata={"image/svg+xml": {"alt": "نمودار الف"}}),
+        new_output("display_data", data={"image/svg+xml": svg % "b", "text/plain": "<Figure>"},
+                   metadata={"image/svg+xml": {"alt": "نمودار ب"}}),
+        new_output("display_data", data={"image/svg+xml": svg % "c"}),
+    ]
     page = report_html(new_notebook(cells=[chart]), META)
-    assert 'alt="نمودار: پوشش بیمه به تفکیک استان؛ محور افقی: درصد"' in page
-    assert 'alt="نمودار"' in page and "No description" not in page
+    assert re.findall(r'<img alt="([^"]*)"', page) == ["نمودار الف", "نمودار ب", "نمودار"]
+    assert "No description" not in page
 
 
 # With the cover and contents on page 1, these fillers bring the page foot to: the heading of the

@@ -164,7 +164,7 @@ def alt_text(fig: Figure) -> str:
     parts = []
     title = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
     titles = [title] if title else []
-    titles += [ax.get_title() for ax in fig.axes if ax.get_title()]
+    titles += [ax.get_title(loc) for ax in fig.axes for loc in ("center", "right", "left") if ax.get_title(loc)]
     if titles:
         parts.append("نمودار: " + "؛ ".join(dict.fromkeys(titles)))
     else:

@@ -94,13 +94,13 @@ def _with_alt_text(body: str, nb: nbformat.NotebookNode) -> str:
                 data = output.get("data", {}).get(mime)
                 if alt and data:
                     key = base64.b64encode(data.encode("utf-8")).decode("ascii") if mime == "image/svg+xml" else data
-                    alts[key.strip()[:120]] = alt
+                    alts[key.strip()] = alt
 
     def fix(match: re.Match) -> str:
-        alt = alts.get(match.group(2).strip()[:120], CHART_ALT)
+        alt = alts.get(match.group(2).strip(), CHART_ALT)
         return f'<img alt="{html.escape(alt)}" src="data:{match.group(1)};base64,{match.group(2)}'
 
-    body = re.sub(r'<img alt="No description has been provided for this image" src="data:(image/[a-z+]+);base64,([^"]{0,120})',
+    body = re.sub(r'<img alt="No description has been provided for this image" src="data:(image/[a-z+]+);base64,([^"]*)',
                   fix, body)
     return body.replace(_NO_ALT, f'alt="{CHART_ALT}"')
 
@@ -180,8 +180,7 @@ def _cover_html(meta: ReportMeta, year_fa: str) -> str:
 
 
 def _prepare_body(body: str) -> str:
-    """Layout helpers the stylesheet needs: wide tables scroll in their own box on a phone,
-    charts are marked as images."""
+    """Every table in a box of its own, which scrolls sideways on a phone (print ignores it)."""
     body = re.sub(r"<table\b", '<div class="table-scroll"><table', body)
     body = body.replace("</table>", "</table></div>")
     return body

@@ -31,10 +31,9 @@ from num2words import num2words
 from atiyeh_reports import budget
 from atiyeh_reports.display import fmt_int
 from atiyeh_reports.params import Params
+from atiyeh_reports.render import AGENCY, PARENT_AGENCY  # the same head as the reports' cover
 from atiyeh_reports.text import to_persian_digits
 
-AGENCY = "سازمان بهزیستی کشور"
-PARENT_AGENCY = "وزارت تعاون، کار و رفاه اجتماعی"
 PLACEHOLDER = "…………………………"
 LETTER_TITLE = "ابلاغیه اعتبار"
 
