@@ -37,7 +37,7 @@ else
 DATA_DEPS  := $(shell find $(DATA_DIR)/$(YEAR) -type f 2>/dev/null)
 endif
 
-.PHONY: help setup report build sample ingest forms test test-fast lab bench clean distclean fonts pdftools chromium
+.PHONY: help setup report build sample ingest forms test test-fast lab bench clean distclean fonts pdftools chromium officetools
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -93,6 +93,14 @@ pdftools: ## make sure pdftotext/pdftoppm (poppler-utils) are there for the PDF 
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils) >/dev/null; \
 	  else echo "warning: pdftotext missing and cannot be installed here; its test is skipped" >&2; fi; }
 
+officetools: ## make sure LibreOffice Writer is there to open the letters' DOCX in the tests
+	@{ command -v soffice >/dev/null && [ -e /usr/lib/libreoffice/program/libswlo.so ]; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing libreoffice-writer-nogui (opens the letters' DOCX in the tests)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      libreoffice-writer-nogui) >/dev/null; \
+	  else echo "warning: LibreOffice Writer missing and cannot be installed here; the DOCX test is skipped" >&2; fi; }
+
 chromium: ## make sure Debian's chromium is there for the JupyterLab browser test
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -101,7 +109,7 @@ chromium: ## make sure Debian's chromium is there for the JupyterLab browser tes
 	      || echo "warning: could not install chromium; the browser test is skipped" >&2; \
 	  else echo "warning: chromium missing and cannot be installed here; the browser test is skipped" >&2; fi; }
 
-test: $(SETUP) $(SAMPLE_STAMP) pdftools chromium ## run the whole test suite (pytest, nbval notebooks, browser, end-to-end)
+test: $(SETUP) $(SAMPLE_STAMP) pdftools chromium officetools ## run the whole test suite (pytest, nbval notebooks, browser, end-to-end)
 	$(BIN)/python -m pytest -q tests --nbval-lax --nbval-current-env notebooks -p no:cacheprovider
 
 test-fast: $(SETUP) ## unit tests only (no notebooks, no end-to-end build)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("OPENPYXL_LXML", "False")  # before any test imports openpyxl (see atiyeh_reports/__init__)
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_1404 = ROOT / "params" / "1404.yaml"

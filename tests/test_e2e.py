@@ -211,3 +211,76 @@ def test_the_build_writes_hq_record_of_its_allocation(built: Path, year: object)
     assert int(record["allocated"].sum()) == budget.allocation_totals(year.params, table).allocated
     assert dict(zip(record["province_code"], record["allocated"], strict=True)) == dict(
         zip(table["province_code"], table["allocated"], strict=True))
+
+
+# --- the letters and the document (issue 11) -------------------------------------------------------
+def test_letters_match_allocation_xlsx_and_are_listed(built: Path, year: object) -> None:
+    import sys
+    import zipfile
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_letters import _digits_amount, _docx_text, _workbook_amounts, words_to_int
+
+    from atiyeh_reports.privacy import scan_for_personal_data
+
+    expected = _workbook_amounts(built / "allocation.xlsx")
+    letters = sorted((built / "letters").iterdir())
+    assert len(letters) == 62 and len(expected) == 31
+    listed = {o["path"] for o in json.loads((built / "manifest.json").read_text(encoding="utf-8"))["outputs"]}
+    children = year.children
+    names = tuple(sorted({f"{f} {l}" for f, l in zip(children["first_name"], children["last_name"], strict=True)}))
+    for path in letters:
+        assert f"letters/{path.name}" in listed
+        assert len(pypdf.PdfReader(path).pages) == 1 if path.suffix == ".pdf" else zipfile.is_zipfile(path)
+        if path.suffix == ".docx":
+            text = _docx_text(path)
+            amount = _digits_amount(text)
+            assert amount == expected[path.stem.split("_")[0]]
+            words = re.search(r"مبلغ ابلاغی به حروف(.*? ریال)", text).group(1)
+            assert words_to_int(words) == amount
+        else:
+            text = pdf_text(path)
+        assert scan_for_personal_data(text, names=names) == [], path.name
+
+
+def test_allocation_pdf_carries_the_workbook(built: Path) -> None:
+    reader = pypdf.PdfReader(built / "allocation.pdf")
+    assert reader.attachments["allocation.xlsx"] == [(built / "allocation.xlsx").read_bytes()]
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+def test_no_heading_ends_a_page_and_no_table_starts_short(built: Path, report: object) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from pagecheck import render, stranded_headings, table_starts
+
+    document = render((built / f"{report.name}.html").read_text(encoding="utf-8"))
+    assert len(document.pages) == len(pypdf.PdfReader(built / f"{report.name}.pdf").pages)
+    assert stranded_headings(document) == []
+    assert [t for t in table_starts(document) if t[1] < min(3, t[2])] == []
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+def test_html_reads_on_a_390px_phone_and_contents_links_land(built: Path, report: object) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from browsercheck import CHROMIUM, check_page
+
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (make browser installs it when run as root)")
+    result = check_page(built / f"{report.name}.html", width=390)
+    assert result["viewport"] and result["innerWidth"] == 390
+    assert result["scrollWidth"] <= 390, "the page scrolls sideways on a phone"
+    assert len(result["links"]) >= 3
+    assert [link["text"] for link in result["links"] if not (link["found"] and link["lands"])] == []
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
+def test_charts_carry_persian_alt_text_naming_what_they_show(built: Path, report: object) -> None:
+    page = (built / f"{report.name}.html").read_text(encoding="utf-8")
+    alts = re.findall(r'<img alt="([^"]*)" src="data:image/', page)
+    assert alts, "no chart found"
+    assert all(alt.startswith("نمودار: ") and len(alt) > 20 for alt in alts), alts
+    assert len(set(alts)) == len(alts)

@@ -29,7 +29,7 @@ from atiyeh_reports.forms import (
     write_forms,
 )
 from atiyeh_reports.provinces import find_province, provinces
-from atiyeh_reports.text import normalize_text
+from atiyeh_reports.text import normalize_key, normalize_text
 
 HEADER = layout.CHILDREN_HEADER_ROW
 
@@ -257,13 +257,20 @@ def test_counties_reference_is_clean_and_complete() -> None:
     path = resources.files("atiyeh_reports") / "data" / "counties.csv"
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    assert len(rows) == 434  # the Statistical Centre's 1398 divisions
+    assert len({r["county_code"] for r in rows}) == len(rows)
     assert {r["province_code"] for r in rows} == {p.code for p in provinces()}
     for p in provinces():
         names = counties(p.code)
-        assert 5 <= len(names) <= 9, p.code
-        assert len(set(names)) == len(names)
+        assert names, p.code
+        assert len({normalize_key(n) for n in names}) == len(names), p.code
         assert all(normalize_text(n) == n for n in names), p.code  # standard ی/ک, no stray spaces
-    assert counties("IR-23")[0] == "تهران" and counties("IR-09")[0] == "مشهد"
+        # the capital's county first (Yasuj lies in Boyer-Ahmad county)
+        capital = "بویراحمد" if p.code == "IR-17" else p.capital_fa
+        assert normalize_key(names[0]) == normalize_key(capital), p.code
+    tehran = {normalize_key(n) for n in counties("IR-23")}
+    for missing_before in ("ملارد", "قدس", "بهارستان", "پردیس", "فیروزکوه", "پیشوا", "قرچک"):
+        assert normalize_key(missing_before) in tehran
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -350,6 +350,23 @@ def test_unknown_gender_rejects_and_unknown_care_warns(tmp_path: Path) -> None:
     assert one(intake, Problem.CARE_UNKNOWN)["action"] == WARNING
 
 
+@pytest.mark.parametrize("county", ["شهرستان نو", "اصفهان"])  # a newer county; another province's
+def test_a_county_not_in_the_list_is_kept_with_a_warning(tmp_path: Path, county: str) -> None:
+    intake = run(tmp_path, [child(1, county=county), child(2, county="ملارد"), child(3, county="رباط‌کریم")])
+    assert intake.children["county"].tolist() == [county, "ملارد", "رباط‌کریم"]  # all kept, none rejected
+    finding = one(intake, Problem.COUNTY_UNKNOWN)  # ملارد is in the 1398 list; «رباط کریم» is spelt there with a space
+    assert (finding["row"], finding["value"], finding["action"]) == (6, county, WARNING)
+    assert intake.summary.iloc[0]["rejected"] == 0
+    assert_balanced(intake)
+
+
+def test_a_county_spelt_with_hamza_is_the_centres_county(tmp_path: Path) -> None:
+    """The Centre writes «قایم شهر»; a clerk types «قائم‌شهر»: the same county, no warning."""
+    intake = run(tmp_path, [child(1, county="قائم‌شهر")], name="IR-02_مازندران.xlsx", province_title="مازندران")
+    assert intake.children["county"].tolist() == ["قائم‌شهر"]
+    assert found(intake, Problem.COUNTY_UNKNOWN).empty
+
+
 # --- duplicates ---------------------------------------------------------------------------------------
 def test_a_child_twice_in_a_province_keeps_the_first(tmp_path: Path) -> None:
     intake = run(tmp_path, [child(1, first_name="اول"), child(2), child(1, first_name="دوم")])

@@ -76,3 +76,115 @@ def test_fallback_font_warns_instead_of_boxes(monkeypatch: pytest.MonkeyPatch, t
         assert not font.preferred and font.regular.is_file()
     finally:
         fonts.report_font.cache_clear()
+
+
+# --- the document: cover, contents, alt text, page breaks -----------------------------------------
+def _long_notebook(paragraphs: int = 0, rows: int = 30) -> nbformat.NotebookNode:
+    """Filler paragraphs, then a heading cell and a table cell (as the reports' notebooks are made)."""
+    filler = [new_markdown_cell("## مقدمه\n\n" + "\n\n".join(["یک سطر متن آزمایشی."] * paragraphs))]
+    table = new_code_cell("t")
+    body = "".join(f"<tr><td>استان {i}</td><td class='num'>{i * 1000}</td></tr>" for i in range(rows))
+    table.outputs = [new_output("display_data", data={
+        "text/html": f"<table><thead><tr><th>استان</th><th>مبلغ</th></tr></thead><tbody>{body}</tbody></table>"})]
+    return new_notebook(cells=[*filler, new_markdown_cell("### جدول استان‌ها"), table,
+                               new_markdown_cell("## پایان\n\nمتن پایانی.")])
+
+
+def test_cover_contents_and_viewport() -> None:
+    page = report_html(_long_notebook(1, 3), META)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    cover = page[page.index('<header class="report-title cover">'):page.index("</header>")]
+    for part in ("سازمان بهزیستی کشور", "19041060106", "حمایت بیمه تأمین آتیه فرزندان", "گزارش تحلیل سالانه",
+                 "۱۴۰۴", "۴ آذر ۱۴۰۵", "تأیید"):
+        assert part in cover, part
+    toc = page[page.index('<nav class="toc"'):page.index("</nav>")]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', toc)
+    assert [text for _, text in links] == ["مقدمه", "جدول استان‌ها", "پایان", "این گزارش از چه ساخته شده است"]
+    for ident, text in links:  # every link has exactly one heading with that id, and it is that heading
+        assert len(re.findall(f'id="{ident}"', page)) == 1
+        assert re.search(f'<h[23][^>]*id="{ident}"[^>]*>{text}', page), text
+    assert "target-counter(attr(href), page" in page and 'class="anchor-link"' not in page
+
+
+def test_tables_scroll_in_their_own_box() -> None:
+    page = report_html(_long_notebook(0, 3), META)
+    body = page[page.index("<main>"):page.index("</main>")]
+    assert body.count('<div class="table-scroll"><table') == body.count("<table") == 1
+
+
+def test_charts_get_persian_alt_text() -> None:
+    from matplotlib.figure import Figure
+
+    from atiyeh_reports.charts import alt_text
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_title("پوشش بیمه به تفکیک استان", loc="right")  # as the chart functions set it
+    ax.set_xlabel("درصد")
+    assert alt_text(fig) == "نمودار: پوشش بیمه به تفکیک استان؛ محور افقی: درصد"
+    fig.set_label("سهم هر استان از اعتبار")
+    assert alt_text(fig) == "سهم هر استان از اعتبار"
+    # Two charts whose SVG differs only near the end: each keeps its own alt.
+    svg = "<svg xmlns='http://www.w3.org/2000/svg' width='10pt' height='10pt'>" + " " * 300 + "<g id='%s'/></svg>"
+    chart = new_code_cell("c")
+    chart.outputs = [
+        new_output("display_data", data={"image/svg+xml": svg % "a", "text/plain": "<Figure>"},
+                   metadata={"image/svg+xml": {"alt": "نمودار الف"}}),
+        new_output("display_data", data={"image/svg+xml": svg % "b", "text/plain": "<Figure>"},
+                   metadata={"image/svg+xml": {"alt": "نمودار ب"}}),
+        new_output("display_data", data={"image/svg+xml": svg % "c"}),
+    ]
+    page = report_html(new_notebook(cells=[chart]), META)
+    assert re.findall(r'<img alt="([^"]*)"', page) == ["نمودار الف", "نمودار ب", "نمودار"]
+    assert "No description" not in page
+
+
+# With the cover and contents on page 1, these fillers bring the page foot to: the heading of the
+# first section (14), the table's second row (37), the table's heading (38).
+CRITICAL = (14, 37, 38)
+
+
+def _without_rules(page: str) -> str:
+    return (page.replace("break-after: avoid", "break-after: auto").replace("orphans: 3", "orphans: 1")
+            .replace("tbody tr:nth-child(-n+2) { break-after: avoid; }", ""))
+
+
+@pytest.mark.parametrize("paragraphs", CRITICAL)
+def test_no_heading_ends_a_page_and_tables_start_with_three_rows(paragraphs: int) -> None:
+    from pagecheck import render, stranded_headings, table_starts
+
+    document = render(report_html(_long_notebook(paragraphs, 40), META))
+    assert len(document.pages) >= 2
+    assert stranded_headings(document) == []
+    for page, rows_here, rows in table_starts(document):
+        assert rows_here >= min(3, rows), (page, rows_here)
+
+
+def test_the_checkers_see_what_the_rules_prevent() -> None:
+    """Without the stylesheet's rules the same pages strand a heading and start a table short."""
+    from pagecheck import render, stranded_headings, table_starts
+
+    if not report_font().preferred:
+        pytest.skip("the critical fillers are measured with Vazirmatn (run `make fonts`)")
+
+    stranded, short = [], []
+    for paragraphs in CRITICAL:
+        document = render(_without_rules(report_html(_long_notebook(paragraphs, 40), META)))
+        stranded += [paragraphs for _ in stranded_headings(document)]
+        short += [paragraphs for _, here, rows in table_starts(document) if here < min(3, rows)]
+    assert stranded == [14, 38] and short == [37]
+
+
+def test_pdf_is_pdfa_with_bookmarks_and_attachment(tmp_path: Path) -> None:
+    attachment = tmp_path / "allocation.xlsx"
+    attachment.write_bytes(b"PK fake workbook")
+    pdf = write_pdf(report_html(_long_notebook(2, 5), META), tmp_path / "r.pdf", attachments=(attachment,))
+    reader = pypdf.PdfReader(pdf)
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert re.search(r'pdfaid:part(="|>)3', xmp) and re.search(r'pdfaid:conformance(="|>)U', xmp)
+    assert root["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert "مقدمه" in titles and "فهرست مطالب" not in titles
+    assert reader.attachments == {"allocation.xlsx": [b"PK fake workbook"]}

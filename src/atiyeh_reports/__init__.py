@@ -5,7 +5,12 @@ does the budget math in integer Rials, and feeds the parameterized notebooks
 that render the yearly analysis, allocation and evaluation reports.
 """
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+
+# python-docx brings lxml, and openpyxl switches its XML writer to lxml when it finds it: the
+# workbooks' bytes would then depend on what else is installed. Keep openpyxl's own writer.
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 try:
     __version__ = version("atiyeh-reports")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from atiyeh_reports import __version__, layout, outdir
+from atiyeh_reports import __version__, layout, outdir, publish
 from atiyeh_reports.api import YearData, check_data_dir, load_year, raw_inputs
 from atiyeh_reports.errors import BuildError, InputError
 from atiyeh_reports.params import Params, load_params, params_json
@@ -116,12 +116,13 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, noteb
                 result.reused.append(report.name)
             else:
                 _execute(report, params, notebook_dir, staging, progress, tag)
-                _render(report, params, staging, inputs)
-                if report.name == "allocation":
+                if report.name == "allocation":  # before the PDF, which carries it as an attachment
                     _write_allocation_workbook(data, staging)
+                _render(report, params, staging, inputs)
                 result.executed.append(report.name)
             reports[report.name] = {"key": key, "outputs": _outputs_of(staging, report.name)}
         _write_internal(data, staging)
+        progress(f"letters: {len(publish.write_year_letters(data, staging)) // 2} provinces, PDF and DOCX")
         _write_manifest(staging, params, params_path, inputs, reports, data)
         claim.publish()
     except BaseException:
@@ -299,7 +300,7 @@ def _render(report: Report, params: Params, staging: Path, inputs: list[dict[str
     )
     page = report_html(nb, meta)
     (staging / f"{report.name}.html").write_text(page, encoding="utf-8")
-    write_pdf(page, staging / f"{report.name}.pdf")
+    write_pdf(page, staging / f"{report.name}.pdf", attachments=tuple(staging.glob(f"{report.name}.xlsx")))
 
 
 def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[tuple[str, str], ...]:

@@ -149,6 +149,45 @@ def _set_inline_format(fmt: str) -> None:
         set_matplotlib_formats("png", dpi=PRINT_DPI, bbox_inches="tight")
     else:
         set_matplotlib_formats("svg", bbox_inches="tight")
+    _show_with_alt_text(get_ipython(), fmt)
+
+
+def alt_text(fig: Figure) -> str:
+    """What a chart shows, in Persian, for the ``alt`` of its image in the reports.
+
+    The figure's label when a chart function set one (``fig.set_label``), else
+    its titles and axis labels: «نمودار: <title>؛ محور افقی: …؛ محور عمودی: …».
+    """
+    label = fig.get_label()
+    if label:
+        return label
+    parts = []
+    title = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    titles = [title] if title else []
+    titles += [ax.get_title(loc) for ax in fig.axes for loc in ("center", "right", "left") if ax.get_title(loc)]
+    if titles:
+        parts.append("نمودار: " + "؛ ".join(dict.fromkeys(titles)))
+    else:
+        parts.append("نمودار")
+    for ax in fig.axes[:1]:
+        if ax.get_xlabel():
+            parts.append(f"محور افقی: {ax.get_xlabel()}")
+        if ax.get_ylabel():
+            parts.append(f"محور عمودی: {ax.get_ylabel()}")
+    return "؛ ".join(parts)
+
+
+def _show_with_alt_text(ip: Any, fmt: str) -> None:
+    """Show figures in ``fmt`` with their :func:`alt_text` in the output's metadata."""
+    from IPython.core.pylabtools import print_figure
+
+    mime = "image/svg+xml" if fmt == "svg" else "image/png"
+    options = {"bbox_inches": "tight"} if fmt == "svg" else {"bbox_inches": "tight", "dpi": PRINT_DPI}
+
+    def show(fig: Figure) -> tuple[object, dict[str, str]]:
+        return print_figure(fig, fmt, **options), {"alt": alt_text(fig)}
+
+    ip.display_formatter.formatters[mime].for_type(Figure, show)
 
 
 # --- numbers and labels -----------------------------------------------------------------

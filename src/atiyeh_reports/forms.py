@@ -166,15 +166,16 @@ def _county_table() -> dict[str, tuple[str, ...]]:
     table: dict[str, list[str]] = {}
     with path.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            table.setdefault(r["province_code"], []).append(r["county_fa"])
+            table.setdefault(r["province_code"], []).append(r["county_name_fa"])
     return {code: tuple(names) for code, names in table.items()}
 
 
 def counties(province_code: str) -> tuple[str, ...]:
     """The counties (شهرستان) of a province, its capital's county first.
 
-    Reference data for the drop-down and the sample; the intake accepts
-    other counties with a warning.
+    The Statistical Centre's 1398 divisions (``data/counties.csv``, source in
+    ``data/counties.md``), in its spelling. Reference data for the drop-down
+    and the sample; the intake keeps other counties with a warning.
     """
     if province_code not in by_code():
         raise AtiyehError(f"{province_code!r} is not a province code; use one of IR-00 … IR-30")

@@ -850,6 +850,9 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
     county = _text_or_none(raw_county, repeated=True)
     if county is not None and _respelt(raw_county):
         note("county", Problem.TEXT_NORMALIZED, CORRECTED, county)
+    if county is not None and _county_key(county) not in _province_counties(code):
+        # The list is 1398's divisions: a newer county (or a typo) is kept, never rejected.
+        note("county", Problem.COUNTY_UNKNOWN, WARNING, detail="not in data/counties.csv")
 
     if rejected:
         return None, findings
@@ -1013,7 +1016,7 @@ def _counting_order(entry: tuple[_FileResult, _Row]) -> tuple:
     result, row = entry
     admission = row.record[_ADMISSION] or dt.date.min
     county = row.record[_COUNTY]
-    elsewhere = county is None or _key(county) not in _province_counties(result.code)
+    elsewhere = county is None or _county_key(county) not in _province_counties(result.code)
     return (-admission.toordinal(), elsewhere, result.code, row.record[_SOURCE_FILE], row.record[_SOURCE_ROW])
 
 
@@ -1022,7 +1025,13 @@ def _province_counties(code: str) -> frozenset[str]:
     """Comparison keys of a province's counties (the form's drop-down list)."""
     from atiyeh_reports.forms import counties
 
-    return frozenset(normalize_key(c) for c in counties(code))
+    return frozenset(_county_key(c) for c in counties(code))
+
+
+def _county_key(name: str) -> str:
+    """A county's comparison key: also folds ئ into ی, as the Statistical Centre writes
+    «قایم شهر», «بویین زهرا» where clerks type «قائم‌شهر», «بوئین‌زهرا»."""
+    return _key(name).replace("ئ", "ی")
 
 
 def _duplicate_finding(row: _Row, problem: str, action: str, detail: str) -> Finding:

@@ -40,15 +40,24 @@ def _stylesheet() -> str:
     return (resources.files("atiyeh_reports") / "templates" / "report.css").read_text(encoding="utf-8")
 
 
-def _font_faces(font: Font) -> str:
+def font_faces(font: Font, *, embed: bool = True) -> str:
+    """``@font-face`` rules for the font's regular and bold files.
+
+    ``embed`` writes them as data URIs (a self-contained HTML file); without it
+    they point at the files, for a page that is only printed to PDF (WeasyPrint
+    embeds the font either way, and tokenizing a data URI costs it about a second).
+    """
     faces = []
     for weight, path in (("400", font.regular), ("700", font.bold)):
         if path is None:
             continue
-        data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        if embed:
+            src = "data:font/ttf;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        else:
+            src = Path(path).resolve().as_uri()
         faces.append(
             "@font-face { font-family: '%s'; font-weight: %s; "
-            "src: url(data:font/ttf;base64,%s) format('truetype'); }" % (font.family, weight, data)
+            "src: url(%s) format('truetype'); }" % (font.family, weight, src)
         )
     return "\n".join(faces)
 
@@ -63,7 +72,37 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
     )
     exporter.log.setLevel(logging.ERROR)
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return _with_alt_text(body, nb)
+
+
+_NO_ALT = 'alt="No description has been provided for this image"'
+CHART_ALT = "نمودار"
+
+
+def _with_alt_text(body: str, nb: nbformat.NotebookNode) -> str:
+    """Put each chart's Persian alt text (``charts.alt_text``, kept in the output's metadata) on its image.
+
+    nbconvert writes an SVG output as a base64 ``<img>`` and ignores its metadata,
+    then gives every image without an alt an English placeholder; an image
+    without our metadata gets «نمودار» instead.
+    """
+    alts: dict[str, str] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for mime in ("image/svg+xml", "image/png"):
+                alt = output.get("metadata", {}).get(mime, {}).get("alt")
+                data = output.get("data", {}).get(mime)
+                if alt and data:
+                    key = base64.b64encode(data.encode("utf-8")).decode("ascii") if mime == "image/svg+xml" else data
+                    alts[key.strip()] = alt
+
+    def fix(match: re.Match) -> str:
+        alt = alts.get(match.group(2).strip(), CHART_ALT)
+        return f'<img alt="{html.escape(alt)}" src="data:{match.group(1)};base64,{match.group(2)}'
+
+    body = re.sub(r'<img alt="No description has been provided for this image" src="data:(image/[a-z+]+);base64,([^"]*)',
+                  fix, body)
+    return body.replace(_NO_ALT, f'alt="{CHART_ALT}"')
 
 
 def _value_html(value: str) -> str:
@@ -76,37 +115,108 @@ def _value_html(value: str) -> str:
 def _provenance_html(meta: ReportMeta) -> str:
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{_value_html(v)}</td></tr>" for k, v in meta.provenance)
     return (
-        '<section class="provenance"><h2>این گزارش از چه ساخته شده است</h2>'
+        '<section class="provenance"><h2 id="provenance">این گزارش از چه ساخته شده است</h2>'
         f"<table>{rows}</table></section>"
     )
 
 
+AGENCY = "سازمان بهزیستی کشور"
+PARENT_AGENCY = "وزارت تعاون، کار و رفاه اجتماعی"
+_HEADING = re.compile(r"<h([1-6])([^>]*)>(.*?)</h\1>", re.S)
+_ID = re.compile(r'\bid="([^"]*)"')
+
+
+def _plain(fragment: str) -> str:
+    """A heading's text without its tags (the anchor link nbconvert adds included)."""
+    fragment = re.sub(r'<a class="anchor-link".*?</a>', "", fragment, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+def contents(body: str, *, levels: tuple[int, ...] = (2, 3)) -> tuple[str, list[tuple[int, str, str]]]:
+    """Give every heading an id and list the contents: (level, id, text) of headings at ``levels``.
+
+    nbconvert's ids are the heading's text, percent-encoded, which WeasyPrint's
+    ``target-counter`` and some browsers do not match reliably: every heading gets
+    ``sec-N`` in document order instead (and loses nbconvert's hidden ¶ link).
+    Returns the body with the ids in place and the entries in document order.
+    """
+    entries: list[tuple[int, str, str]] = []
+    counter = 0
+
+    def visit(match: re.Match) -> str:
+        nonlocal counter
+        level, attrs, inner = int(match.group(1)), match.group(2), match.group(3)
+        counter += 1
+        ident = f"sec-{counter}"
+        attrs = _ID.sub("", attrs) + f' id="{ident}"'
+        inner = re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.S)
+        if level in levels:
+            entries.append((level, ident, _plain(inner)))
+        return f"<h{level}{attrs}>{inner}</h{level}>"
+
+    return _HEADING.sub(visit, body), entries
+
+
+def _contents_html(entries: list[tuple[int, str, str]]) -> str:
+    items = "".join(
+        f'<li class="toc-{level}"><a href="#{html.escape(ident)}">{html.escape(text)}</a></li>'
+        for level, ident, text in entries
+    )
+    return (
+        '<nav class="toc" aria-labelledby="toc-title"><h2 id="toc-title" class="toc-title">فهرست مطالب</h2>'
+        f"<ol>{items}</ol></nav>"
+    )
+
+
+def _cover_html(meta: ReportMeta, year_fa: str) -> str:
+    e = html.escape
+    return f"""<header class="report-title cover">
+<div class="agency">{e(AGENCY)}<span class="parent"> — {e(PARENT_AGENCY)}</span></div>
+<div class="service">{e(meta.service_name)} (شناسه خدمت <span class="ltr">{e(meta.service_id)}</span>)</div>
+<div class="cover-title">{e(meta.title)}</div>
+<div class="subtitle">سال {year_fa} — تاریخ تهیه: {e(meta.built_jalali)}</div>
+<div class="approval"><span>تأیید: نام و سمت مقام تأییدکننده ………………………</span><span>امضا و تاریخ ………………</span></div>
+</header>"""
+
+
+def _prepare_body(body: str) -> str:
+    """Every table in a box of its own, which scrolls sideways on a phone (print ignores it)."""
+    body = re.sub(r"<table\b", '<div class="table-scroll"><table', body)
+    body = body.replace("</table>", "</table></div>")
+    return body
+
+
 def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None = None) -> str:
-    """A complete, self-contained right-to-left HTML page for an executed notebook."""
+    """A complete, self-contained right-to-left HTML page for an executed notebook.
+
+    A cover block (agency, service and id, title, year, Jalali date, a place for
+    the approving official), the contents (links here, page numbers in the PDF
+    through ``target-counter``), the notebook's outputs and the provenance box.
+    """
     font = font or report_font()
     from atiyeh_reports.text import to_persian_digits
 
     year_fa = to_persian_digits(meta.year)
     header = f"{meta.service_name} — {meta.title} — سال {year_fa}"
+    body, entries = contents(_prepare_body(notebook_body(nb)))
     return f"""<!DOCTYPE html>
 <html lang="fa" dir="rtl">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="atiyeh_reports">
 <title>{html.escape(header)}</title>
 <style>
-{_font_faces(font)}
+{font_faces(font)}
 {_stylesheet().replace('"ReportFont"', f'"{font.family}"')}
 @page {{ @top-center {{ content: "{_css_string(header)}"; }} }}
 </style>
 </head>
 <body dir="rtl">
-<header class="report-title">
-<div class="service">{html.escape(meta.service_name)} (شناسه خدمت <span class="ltr">{html.escape(meta.service_id)}</span>) — سازمان بهزیستی کشور</div>
-<div class="subtitle">{html.escape(meta.title)} — سال {year_fa} — تاریخ تهیه: {html.escape(meta.built_jalali)}</div>
-</header>
+{_cover_html(meta, year_fa)}
+{_contents_html(entries + [(2, "provenance", "این گزارش از چه ساخته شده است")])}
 <main>
-{notebook_body(nb)}
+{body}
 </main>
 {_provenance_html(meta)}
 </body>
@@ -118,11 +228,28 @@ def _css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ")
 
 
-def write_pdf(page_html: str, path: Path) -> Path:
-    """Print a page from :func:`report_html` to an A4 PDF with WeasyPrint."""
-    from weasyprint import HTML  # imported here: it is slow to import and only needed for PDFs
+def write_pdf(page_html: str, path: Path, *, attachments: tuple[Path, ...] = ()) -> Path:
+    """Print a page to an archival A4 PDF (PDF/A-3u, tagged) with WeasyPrint.
+
+    ``attachments`` are embedded as associated files (PDF/A-3 allows it), e.g.
+    the allocation workbook in the allocation report. The document's and the
+    attachments' dates are the build time, so the same inputs give the same bytes.
+    """
+    from weasyprint import HTML, Attachment  # imported here: it is slow to import and only needed for PDFs
+
+    from atiyeh_reports.provenance import build_time
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(string=page_html, base_url=str(path.parent)).write_pdf(path)
+    stamp = build_time()
+    document = HTML(string=page_html, base_url=str(path.parent)).render(pdf_tags=True)
+    document.metadata.created = document.metadata.modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    document.metadata.generator = "atiyeh_reports (WeasyPrint)"
+    files = [
+        Attachment(filename=str(a), name=Path(a).name, created=stamp.replace(tzinfo=None),
+                   modified=stamp.replace(tzinfo=None), relationship="Data",
+                   description="پیوست: " + Path(a).name)
+        for a in attachments
+    ]
+    document.write_pdf(path, pdf_variant="pdf/a-3u", pdf_tags=True, attachments=files or None)
     return path
