@@ -49,6 +49,10 @@ $(VENV_STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]' \
 	  2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+	@# rfc3987-syntax (jupyterlab -> jupyter-events -> jsonschema[format-nongpl]) compiles a Lark grammar
+	@# whenever jsonschema is imported: ~1.7 s in every process that imports nbformat (the build, its
+	@# workers). jsonschema only skips the "iri" format check without it; JupyterLab works the same.
+	@$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>&1 | { grep -v "not installed" || true; }
 	@touch $@
 
 fonts: $(FONT_STAMP) ## fetch the Vazirmatn font (pinned, checked) from the npm registry
@@ -118,8 +122,9 @@ test-fast: $(SETUP) ## unit tests only (no notebooks, no end-to-end build)
 lab: $(SETUP) $(SAMPLE_STAMP) ## JupyterLab on notebooks/explore.ipynb, project-local config (jupyter/: RTL, Vazirmatn)
 	cd notebooks && ../$(BIN)/python ../jupyter/lab.py explore.ipynb $(LAB_ARGS)
 
-bench: $(SETUP) ## run the ingest and workbook-writer benchmarks (see docs/benchmarks.md)
-	$(BIN)/python benchmarks/bench_ingest.py
+BENCH_ARGS ?=
+bench: $(SETUP) $(SAMPLE_STAMP) ## measure the build engine, the ingest and the workbook writer against their floor; writes docs/benchmarks.md
+	$(BIN)/python benchmarks/bench_build.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_workbook.py --rows 78000 --no-normal
 
 clean: ## remove rendered outputs, cleaned data and the sample (keeps .venv and the font)

@@ -8,6 +8,8 @@ are built end to end in test_e2e.py.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -90,8 +92,20 @@ def test_build_writes_reports_manifest_and_reuses_unchanged_reports(
     second = build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None)
     assert second.executed == [] and sorted(second.reused) == sorted(r.name for r in REPORTS)
     after = _snapshot(out)
-    for name in ("analysis.pdf", "allocation.html", "evaluation.ipynb"):
-        assert after[name] == before[name]
+    assert after == before  # nothing rewritten, not even the manifest
+
+    # ... and decided before importing pandas, nbformat or WeasyPrint, touching no file.
+    times = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom atiyeh_reports.build import build_year\n"
+        f"r = build_year(Path({str(params_file)!r}), out_dir=Path({str(out)!r}), "
+        f"notebook_dir=Path({str(notebooks)!r}), progress=lambda m: None)\n"
+        "assert r.executed == [] and len(r.reused) == 3, r\n"
+        "print(sorted({'pandas', 'nbformat', 'weasyprint', 'papermill'} & set(sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == times
 
     # A budget parameter changes the allocation report only.
     raw = yaml.safe_load(params_file.read_text(encoding="utf-8"))
@@ -115,6 +129,7 @@ def test_failing_cell_names_notebook_and_cell_and_keeps_earlier_outputs(
         build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None)
     message = str(info.value)
     assert "evaluation.ipynb" in message and "cell 3" in message and "ZeroDivisionError" in message
+    assert "1 of 1 report(s) failed" in message  # only the changed report ran again
     assert _snapshot(out) == before
     assert (tmp_path / "evaluation.failed.ipynb").is_file()
     assert not list(tmp_path.glob(".out.building-*"))
@@ -152,3 +167,19 @@ def test_cli_missing_data_folder(tmp_path: Path, params_file: Path, capsys: pyte
 def test_cli_year_must_match_parameter_file(params_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--year", "1403", "--params", str(params_file)]) == 2
     assert "1404" in capsys.readouterr().err
+
+
+def test_every_failing_report_is_named_and_the_others_run_to_the_end(
+    tmp_path: Path, notebooks: Path, params_file: Path
+) -> None:
+    for name in ("analysis", "evaluation"):
+        nbformat.write(_notebook([new_code_cell(f"raise ValueError('{name} is broken')")]),
+                       notebooks / f"{name}.ipynb")
+    messages: list[str] = []
+    with pytest.raises(BuildError) as info:
+        build_year(params_file, out_dir=tmp_path / "out", notebook_dir=notebooks, progress=messages.append)
+    message = str(info.value)
+    assert "2 of 3 report(s) failed" in message
+    assert "analysis is broken" in message and "evaluation is broken" in message
+    assert any("allocation: cell 4/4" in m for m in messages), messages  # it ran to its end
+    assert not (tmp_path / "out").exists()

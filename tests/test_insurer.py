@@ -304,3 +304,24 @@ def test_a_loaded_year_is_reconciled_with_its_history(params):
                            history={1403: past})
     assert reconcile_year(year).policies["sub_reason"].tolist() == ["left_care"]
     assert reconcile(year.children, pols, params).policies["sub_reason"].tolist() == ["unknown"]
+
+
+def test_a_reconciliation_is_computed_once_per_distinct_input(params, monkeypatch):
+    import atiyeh_reports.insurer as insurer
+
+    a, b = nid(11), nid(12)
+    kids = children_frame([("IR-23", a), ("IR-23", b)])
+    pols = policies_frame([("1", a, "IR-23", LIST, PREMIUM, vocab.POLICY_ACTIVE)])
+    calls = []
+    real = insurer._reconcile
+    monkeypatch.setattr(insurer, "_RECONCILED", {})
+    monkeypatch.setattr(insurer, "_reconcile", lambda *args: calls.append(1) or real(*args))
+    first = reconcile(kids, pols, params)
+    assert reconcile(kids.copy(), pols.copy(), params) is first and len(calls) == 1  # same content
+    changed = pols.copy()
+    changed.loc[0, "premium"] = PREMIUM + 1
+    assert reconcile(kids, changed, params).policies["category"].tolist() == ["premium_mismatch"]
+    other = params.model_copy(update={"year": params.year - 1})
+    reconcile(kids, pols, other)
+    reconcile(kids, pols, params, history_children=[kids.assign(year=1403, age=5)])
+    assert len(calls) == 4

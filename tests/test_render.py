@@ -188,3 +188,29 @@ def test_pdf_is_pdfa_with_bookmarks_and_attachment(tmp_path: Path) -> None:
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
     assert "مقدمه" in titles and "فهرست مطالب" not in titles
     assert reader.attachments == {"allocation.xlsx": [b"PK fake workbook"]}
+
+
+def test_pdf_prints_a_chart_from_its_png_and_the_html_keeps_the_svg(tmp_path: Path) -> None:
+    import base64
+
+    from atiyeh_reports.render import print_images
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+    lone = svg.replace('width="10" height="10"/>', 'width="5" height="5"/>')
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/"
+           "eL9GtQAAAABJRU5ErkJggg==")
+    nb = _notebook()
+    both = new_code_cell("chart")
+    both.outputs = [new_output("display_data", data={"image/svg+xml": svg, "image/png": png})]
+    alone = new_code_cell("other")
+    alone.outputs = [new_output("display_data", data={"image/svg+xml": lone})]
+    nb.cells += [both, alone]
+    page = report_html(nb, META)
+    assert page.count("data:image/svg+xml;base64,") == 2 and "image/png" not in page  # HTML: SVG
+    printed = print_images(page, nb)
+    assert f"data:image/png;base64,{png}" in printed
+    assert base64.b64encode(lone.encode()).decode() in printed  # no PNG beside it: left as SVG
+    assert base64.b64encode(svg.encode()).decode() not in printed
+    assert print_images(page, None) == page
+    pdf = write_pdf(page, tmp_path / "c.pdf", notebook=nb)
+    assert pypdf.PdfReader(pdf).pages[0].images  # the PNG is in the PDF

@@ -16,6 +16,15 @@ made from the same raw inputs, eligibility parameters and code; otherwise the
 year is ingested again and the clean tables rewritten. Earlier years named in
 ``history_years`` are loaded the same way, each with its own ``params/<year>.yaml``
 when there is one (else with this year's parameters and the year changed).
+
+Computed once per build: the build loads the year once, reconciles it once,
+and writes both as a snapshot (``<data_dir>/clean/<year>/snapshot.pickle``)
+keyed by everything they were made from (the validated parameters of the year
+and its history years, the hashes of every raw input, the code, the Python and
+pandas versions). :func:`load_year` in each notebook reads that snapshot when
+its key matches what it would load, and computes the year itself otherwise, so
+a notebook opened alone in JupyterLab or run with the papermill CLI gives the
+same result either way.
 """
 
 from __future__ import annotations
@@ -29,10 +38,12 @@ import pandas as pd
 from atiyeh_reports import explore, layout, summaries
 from atiyeh_reports.errors import InputError
 from atiyeh_reports.export import to_excel
-from atiyeh_reports.params import Params, load_params
+from atiyeh_reports.layout import raw_inputs  # noqa: F401 - public here too (it lives with the layout)
+from atiyeh_reports.params import Params, load_params, params_json
 from atiyeh_reports.provenance import code_fingerprint, digest_of, file_hashes
 
 STAMP = "inputs.json"
+SNAPSHOT = "snapshot.pickle"
 __all__ = ["YearData", "load_year", "prepare_year", "to_excel"]
 
 
@@ -88,15 +99,6 @@ class YearData:
 
     def _repr_html_(self) -> str:
         return summaries.year_html(self)
-
-
-def raw_inputs(data_dir: Path, year: int) -> list[Path]:
-    """The raw files of a year: returned forms and the insurer's export."""
-    files = sorted(layout.provinces_dir(data_dir, year).glob("*.xlsx"))
-    insurer = layout.insurer_dir(data_dir, year)
-    if insurer.is_dir():
-        files += sorted(p for p in insurer.iterdir() if p.suffix.lower() in {".xlsx", ".csv"})
-    return [p for p in files if not p.name.startswith(("~$", "."))]
 
 
 def check_data_dir(data_dir: Path, year: int) -> None:
@@ -183,12 +185,67 @@ def load_year(
     there are.
     """
     params = with_data_dir(load_params(_params_file(params_path, root), overrides), data_dir)
+    key = snapshot_key(params)
+    cached = _read_snapshot(params, key)
+    if cached is not None:
+        return cached
     year = prepare_year(params)
     history = {}
     for past in params.history_years:
         if layout.provinces_dir(params.data_dir, past).is_dir():
             history[past] = prepare_year(history_params(params, past))
     return YearData(**{**year.__dict__, "history": history})
+
+
+def snapshot_key(params: Params) -> str:
+    """A digest of everything :func:`load_year` reads for ``params`` (see the module docstring)."""
+    import platform
+
+    parts: list[object] = [code_fingerprint(), platform.python_version(), pd.__version__,
+                           params_json(params)]
+    parts.append(json.dumps(file_hashes(raw_inputs(params.data_dir, params.year), params.data_dir)))
+    for past in params.history_years:
+        parts.append(params_json(history_params(params, past)))
+        parts.append(json.dumps(file_hashes(raw_inputs(params.data_dir, past), params.data_dir)))
+    return digest_of(*parts)
+
+
+def write_snapshot(year: YearData) -> Path:
+    """Write ``year`` (with the reconciliations computed for it so far) for the notebooks to read."""
+    import os
+    import pickle
+
+    from atiyeh_reports import insurer
+
+    path = layout.clean_dir(year.params.data_dir, year.year) / SNAPSHOT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"key": snapshot_key(year.params), "year": year,
+               "reconciliations": dict(insurer._RECONCILED)}
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(path)
+    return path
+
+
+def _read_snapshot(params: Params, key: str) -> YearData | None:
+    """The year from the build's snapshot when its key is ``key``, else ``None``."""
+    import pickle
+
+    from atiyeh_reports import insurer
+
+    path = layout.clean_dir(params.data_dir, params.year) / SNAPSHOT
+    try:
+        # Our own file, written by write_snapshot into the data folder it describes.
+        payload = pickle.loads(path.read_bytes())  # noqa: S301
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+        return None
+    if not isinstance(payload, dict) or payload.get("key") != key:
+        return None
+    for rec_key, rec in payload.get("reconciliations", {}).items():
+        insurer.remember_reconciliation(rec_key, rec)
+    year = payload["year"]
+    # The parameter file may have moved or been copied: report the one actually read.
+    return YearData(**{**year.__dict__, "params": params})
 
 
 def history_params(params: Params, year: int) -> Params:

@@ -1,30 +1,36 @@
 """The yearly build: clean the inputs, run the three notebooks, render, record.
 
-:func:`build_year` reads top to bottom: validate parameters and data, ingest,
-then for each report either reuse the previous output (when nothing it depends
-on changed) or execute its notebook with papermill and render it to HTML and
-PDF; write the notification workbook, the internal workbooks and the manifest.
+:func:`build_year` reads top to bottom: first decide from the manifest alone
+whether anything changed (:mod:`atiyeh_reports.engine.fresh`; when nothing
+did, return without importing pandas, nbformat or WeasyPrint and without
+rewriting a file). Otherwise validate parameters and data, decide per report
+whether to reuse its previous output (nothing it depends on changed) or run
+it, start warm workers for the reports to run
+(:mod:`atiyeh_reports.engine.workers`), load and reconcile the year once and
+hand it to the notebooks as a snapshot, run the reports in parallel (each
+executed with papermill and rendered to HTML and PDF in its worker), write the
+notification workbook, the internal workbooks and the manifest meanwhile.
 Everything is written to a staging folder beside the output folder and moved
-into place only when every step succeeded, so a failed build leaves the
-previous outputs of that year as they were.
+into place only when every report succeeded, so a failed build leaves the
+previous outputs of that year as they were; every failing report is named.
+
+Nothing heavy is imported at module level: ``atiyeh build`` with nothing to
+do must stay well under a second.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-
-from atiyeh_reports import __version__, layout, outdir, publish
-from atiyeh_reports.api import YearData, check_data_dir, load_year, raw_inputs
+from atiyeh_reports import __version__, layout, outdir
+from atiyeh_reports.engine import fresh
 from atiyeh_reports.errors import BuildError, InputError
-from atiyeh_reports.params import Params, load_params, params_json
 from atiyeh_reports.provenance import (
     build_time,
     code_fingerprint,
@@ -35,8 +41,13 @@ from atiyeh_reports.provenance import (
     sha256_file,
 )
 
+if TYPE_CHECKING:
+    from atiyeh_reports.api import YearData
+    from atiyeh_reports.engine.workers import Job, Workers
+    from atiyeh_reports.params import Params
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-MANIFEST = "manifest.json"
+MANIFEST = fresh.MANIFEST
 
 Progress = Callable[[str], None]
 
@@ -80,57 +91,175 @@ def build_year(
     progress: Progress = print,
     accept_unreadable: bool = False,
     expected_year: int | None = None,
+    workers: int | None = None,
 ) -> BuildResult:
-    """Build a year's reports into ``out_dir`` (default ``outputs/<year>``)."""
+    """Build a year's reports into ``out_dir`` (default ``outputs/<year>``).
+
+    ``workers``: how many reports run at once (default: one per core).
+    """
     started = time.monotonic()
+    guessed = Path(out_dir) if out_dir else Path("outputs") / str(expected_year) if expected_year else None
+    if guessed is not None:
+        current = fresh.unchanged(params_path, guessed, notebook_dir, data_dir=data_dir,
+                                  expected_year=expected_year, accept_unreadable=accept_unreadable)
+        if current is not None:
+            return _unchanged(current, guessed, started, progress)
+    return _full_build(params_path, data_dir=data_dir, out_dir=out_dir, notebook_dir=notebook_dir,
+                       progress=progress, accept_unreadable=accept_unreadable,
+                       expected_year=expected_year, workers=workers, started=started)
+
+
+def _unchanged(manifest: dict, out_dir: Path, started: float, progress: Progress) -> BuildResult:
+    names = [r.name for r in REPORTS if r.name in manifest.get("reports", {})]
+    for number, name in enumerate(names, 1):
+        progress(f"[{number}/{len(names)}] {name}: unchanged, reused")
+    result = BuildResult(out_dir=out_dir, reused=names)
+    result.written = sorted(out_dir / o["path"] for o in manifest["outputs"]) + [out_dir / MANIFEST]
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _full_build(params_path: Path, *, data_dir: Path | None, out_dir: Path | None, notebook_dir: Path,
+                progress: Progress, accept_unreadable: bool, expected_year: int | None,
+                workers: int | None, started: float) -> BuildResult:
+    from atiyeh_reports.api import check_data_dir
+    from atiyeh_reports.params import load_params
+
     params = load_params(params_path, expected_year=expected_year)  # --year must match: exit 2
     if data_dir is not None:
         params = params.model_copy(update={"data_dir": Path(data_dir).resolve()})
     out_dir = Path(out_dir or Path("outputs") / str(params.year))
     # Before any long work: the folder is ours and writable; lock it; clear a killed build's leftovers.
     with outdir.claim(out_dir) as claim:
-        return _build_claimed(claim, params, params_path, notebook_dir, progress, accept_unreadable, started)
+        check_data_dir(params.data_dir, params.year)
+        return _build_claimed(claim, params, params_path, data_dir=data_dir, notebook_dir=notebook_dir,
+                              progress=progress, accept_unreadable=accept_unreadable, workers=workers,
+                              started=started)
 
 
-def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, notebook_dir: Path,
-                   progress: Progress, accept_unreadable: bool, started: float) -> BuildResult:
+def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, data_dir: Path | None,
+                   notebook_dir: Path, progress: Progress, accept_unreadable: bool, workers: int | None,
+                   started: float) -> BuildResult:
+    from atiyeh_reports.api import load_year, write_snapshot
+
     out_dir = claim.out_dir
-    check_data_dir(params.data_dir, params.year)
-
-    progress(f"ingesting {params.year} from {params.data_dir}")
-    data = load_year(params_path, data_dir=params.data_dir)
-    _raise_for_unreadable(data, accept_unreadable)
 
     previous = _read_manifest(out_dir)
     inputs = _input_hashes(params)
-    staging = claim.staging  # beside out_dir, umask permissions (not mkdtemp's 0700)
-    result = BuildResult(out_dir=out_dir)
+    keys = {r.name: _report_key(r, params, inputs, notebook_dir) for r in REPORTS}
+    to_run = [r for r in REPORTS if not _reusable(previous, out_dir, r, keys[r.name])]
+    pool = _start_workers(notebook_dir, to_run, workers)  # kernels warm up while the year loads
     try:
-        reports = {}
-        for number, report in enumerate(REPORTS, 1):
-            key = _report_key(report, params, inputs, notebook_dir)
-            tag = f"[{number}/{len(REPORTS)}] {report.name}"
-            if _reusable(previous, out_dir, report, key):
-                _copy_outputs(previous, out_dir, staging, report.name)
-                progress(f"{tag}: unchanged, reused")
-                result.reused.append(report.name)
-            else:
-                _execute(report, params, notebook_dir, staging, progress, tag)
-                if report.name == "allocation":  # before the PDF, which carries it as an attachment
-                    _write_allocation_workbook(data, staging)
-                _render(report, params, staging, inputs)
-                result.executed.append(report.name)
-            reports[report.name] = {"key": key, "outputs": _outputs_of(staging, report.name)}
-        _write_internal(data, staging)
-        progress(f"letters: {len(publish.write_year_letters(data, staging)) // 2} provinces, PDF and DOCX")
-        _write_manifest(staging, params, params_path, inputs, reports, data)
-        claim.publish()
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        progress(f"ingesting {params.year} from {params.data_dir}")
+        data = load_year(params_path, data_dir=params.data_dir)
+        _raise_for_unreadable(data, accept_unreadable)
+        if to_run:
+            _reconcile_once(data)
+            write_snapshot(data)  # every notebook's load_year reads this instead of recomputing
+        staging = claim.staging  # beside out_dir, umask permissions (not mkdtemp's 0700)
+        try:
+            result = _build_into(staging, out_dir, params, params_path, data, inputs, keys, previous,
+                                 to_run, pool, notebook_dir, progress, data_dir_given=data_dir is not None)
+            claim.publish()
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    finally:
+        if pool is not None:
+            pool.close()
     result.written = sorted(p for p in out_dir.rglob("*") if p.is_file())
     result.seconds = time.monotonic() - started
     return result
+
+
+def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path, data: YearData,
+                inputs: list[dict[str, object]], keys: dict[str, str], previous: dict | None,
+                to_run: list[Report], pool: Workers | None, notebook_dir: Path, progress: Progress,
+                *, data_dir_given: bool) -> BuildResult:
+    result = BuildResult(out_dir=out_dir)
+    tags = {r.name: f"[{n}/{len(REPORTS)}] {r.name}" for n, r in enumerate(REPORTS, 1)}
+    # The longest report first, so the others fill the second core around it.
+    if any(r.name == "allocation" for r in to_run):  # before its PDF, which carries it as an attachment
+        _write_allocation_workbook(data, staging)
+    jobs = [_job(r, params, notebook_dir, staging, inputs, tags[r.name]) for r in _longest_first(to_run)]
+    submitted = pool.submit(jobs) if pool is not None else []
+    for report in REPORTS:
+        if report not in to_run:
+            _copy_outputs(previous, out_dir, staging, report.name)
+            progress(f"{tags[report.name]}: unchanged, reused")
+            result.reused.append(report.name)
+    _write_internal(data, staging)
+    from atiyeh_reports import publish
+
+    progress(f"letters: {len(publish.write_year_letters(data, staging)) // 2} provinces, PDF and DOCX")
+    outcomes = pool.collect(submitted, progress) if pool is not None else []
+    _raise_for_failures(outcomes, out_dir)
+    result.executed = [r.name for r in REPORTS if r in to_run]
+    reports = {r.name: {"key": keys[r.name], "outputs": _outputs_of(staging, r.name)} for r in REPORTS}
+    _write_manifest(staging, params, params_path, inputs, reports, data,
+                    fresh.freshness(params_path, params.data_dir, notebook_dir, [r.name for r in REPORTS],
+                                    params.history_years, data_dir_given=data_dir_given),
+                    _record_candidates(params))
+    return result
+
+
+#: Rough relative cost of each report, for ordering (the evaluation reconciles and scores three years).
+_COST = {"evaluation": 3, "analysis": 2, "allocation": 1}
+
+
+def _longest_first(reports: list[Report]) -> list[Report]:
+    return sorted(reports, key=lambda r: -_COST.get(r.name, 0))
+
+
+def _start_workers(notebook_dir: Path, to_run: list[Report], processes: int | None) -> Workers | None:
+    if not to_run:
+        return None
+    from atiyeh_reports.engine.workers import Workers, warm_imports
+
+    notebooks = [notebook_dir / f"{r.name}.ipynb" for r in to_run]
+    return Workers(notebook_dir, warm=warm_imports(notebooks), processes=processes, expected_jobs=len(to_run))
+
+
+def _reconcile_once(data: YearData) -> None:
+    """The year's reconciliation, computed here once: the internal workbook and the evaluation use it."""
+    from atiyeh_reports import insurer
+
+    insurer.reconcile_year(data)
+
+
+def _job(report: Report, params: Params, notebook_dir: Path, staging: Path,
+         inputs: list[dict[str, object]], tag: str) -> Job:
+    from atiyeh_reports.engine.workers import Job
+
+    source = notebook_dir / f"{report.name}.ipynb"
+    if not source.is_file():
+        raise BuildError(f"notebook {source} not found")
+    return Job(
+        name=report.name,
+        notebook=source,
+        parameters={"params_path": str(Path(params.source).resolve()), "data_dir": str(params.data_dir)},
+        out_dir=staging,
+        meta=_report_meta(report, params, inputs),
+        tag=tag,
+        attachments=tuple(staging.glob(f"{report.name}.xlsx")),
+    )
+
+
+def _raise_for_failures(outcomes: list, out_dir: Path) -> None:
+    from atiyeh_reports.engine.workers import keep_failed
+
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        return
+    lines = []
+    for outcome in failed:
+        kept = keep_failed(outcome, out_dir.parent)
+        where = f"; the executed notebook is kept at {kept}" if kept else ""
+        lines.append(f"notebook {Path(outcome.job.notebook).name}, {outcome.error}{where}")
+    raise BuildError(
+        f"{len(failed)} of {len(outcomes)} report(s) failed (the others ran to the end):\n  "
+        + "\n  ".join(lines) + "\nearlier outputs were left as they were"
+    )
 
 
 def _raise_for_unreadable(data: YearData, accept: bool) -> None:
@@ -143,19 +272,21 @@ def _raise_for_unreadable(data: YearData, accept: bool) -> None:
         )
 
 
-def _input_hashes(params: Params) -> list[dict[str, object]]:
-    files = raw_inputs(params.data_dir, params.year)
-    for past in params.history_years:
-        files += raw_inputs(params.data_dir, past)
-    hashes = file_hashes(files, params.data_dir)
-    # HQ's record of last year's allocation is an input too (hq_record.find_notified_record).
-    from atiyeh_reports.hq_record import find_notified_record
+def _record_candidates(params: Params) -> list[Path]:
+    """Where HQ's record of last year's allocation may be (hq_record); it is an input too."""
+    from atiyeh_reports.hq_record import record_candidates
 
-    record = find_notified_record(params).path
-    return hashes + (file_hashes([record], params.data_dir) if record is not None else [])
+    return record_candidates(params)
+
+
+def _input_hashes(params: Params) -> list[dict[str, object]]:
+    return fresh.input_hashes(params.data_dir, params.year, params.history_years,
+                              records=_record_candidates(params))
 
 
 def _report_key(report: Report, params: Params, inputs: list[dict[str, object]], notebook_dir: Path) -> str:
+    from atiyeh_reports.params import params_json
+
     dumped = json.loads(params_json(params))
     relevant = {k: dumped[k] for k in report.sections}
     notebook = notebook_dir / f"{report.name}.ipynb"
@@ -169,10 +300,7 @@ def _report_key(report: Report, params: Params, inputs: list[dict[str, object]],
 
 
 def _read_manifest(out_dir: Path) -> dict | None:
-    try:
-        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return fresh.read_manifest(out_dir)
 
 
 def _reusable(previous: dict | None, out_dir: Path, report: Report, key: str) -> bool:
@@ -194,113 +322,18 @@ def _copy_outputs(previous: dict, out_dir: Path, staging: Path, name: str) -> No
         shutil.copy2(out_dir / output["path"], target)
 
 
-class _CellProgress(logging.Handler):
-    """Turns papermill's 'Executing Cell N' log lines into progress messages."""
-
-    def __init__(self, progress: Progress, tag: str, total: int) -> None:
-        super().__init__(logging.INFO)
-        self.progress, self.tag, self.total = progress, tag, total
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith("Executing Cell"):
-            number = message.removeprefix("Executing Cell").strip(" -")
-            self.progress(f"{self.tag}: cell {number}/{self.total}")
-
-
-def _execute(report: Report, params: Params, notebook_dir: Path, staging: Path,
-             progress: Progress, tag: str) -> Path:
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    source = notebook_dir / f"{report.name}.ipynb"
-    if not source.is_file():
-        raise BuildError(f"notebook {source} not found")
-    target = staging / f"{report.name}.ipynb"
-    total = len(nbformat.read(source, as_version=4).cells) + 1  # papermill adds the injected parameters
-    logger = logging.getLogger("papermill")
-    handler = _CellProgress(progress, tag, total)
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    progress(f"{tag}: executing {source.name}")
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(target),
-            parameters={"params_path": str(Path(params.source).resolve()), "data_dir": str(params.data_dir)},
-            cwd=str(notebook_dir),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=True,
-            request_save_on_cell_execute=False,
-            # The kernel's own start-up and shutdown chatter is not progress.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except PapermillExecutionError as exc:
-        failed = target.parent.parent / f"{report.name}.failed.ipynb"
-        if target.is_file():
-            shutil.copy2(target, failed)
-        first_line = (exc.source or "").strip().splitlines()[:1]
-        raise BuildError(
-            f"notebook {source.name}, cell {_source_cell_number(target, exc.cell_index)} "
-            f"({first_line[0] if first_line else ''!s}) raised {exc.ename}: {exc.evalue}\n"
-            f"the executed notebook is kept at {failed}; earlier outputs were left as they were"
-        ) from None
-    finally:
-        logger.removeHandler(handler)
-    _strip_volatile_metadata(target)
-    return target
-
-
-def _source_cell_number(executed: Path, index: int) -> int:
-    """The 1-based number of executed cell ``index`` in the source notebook (without the injected cell)."""
-    try:
-        cells = nbformat.read(executed, as_version=4).cells
-    except (OSError, ValueError):
-        return index + 1
-    injected = sum(
-        1 for cell in cells[:index] if "injected-parameters" in cell.metadata.get("tags", [])
-    )
-    return index + 1 - injected
-
-
-def _strip_volatile_metadata(path: Path) -> None:
-    """Drop run timestamps and absolute paths from an executed notebook, for reproducible bytes."""
-    nb = nbformat.read(path, as_version=4)
-    pm = nb.metadata.get("papermill", {})
-    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
-        pm.pop(key, None)
-    pm.pop("parameters", None)
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-        cell_pm = cell.metadata.get("papermill")
-        if cell_pm:
-            for key in ("start_time", "end_time", "duration"):
-                cell_pm.pop(key, None)
-        if cell.cell_type == "code" and "injected-parameters" in cell.metadata.get("tags", []):
-            cell.source = "# Parameters injected by the build: see manifest.json"
-            cell.id = "injected-parameters"  # papermill draws a random id
-    nbformat.write(nb, path)
-
-
-def _render(report: Report, params: Params, staging: Path, inputs: list[dict[str, object]]) -> None:
+def _report_meta(report: Report, params: Params, inputs: list[dict[str, object]]):  # noqa: ANN202
     from atiyeh_reports.jalali import format_jalali_fa
-    from atiyeh_reports.render import ReportMeta, report_html, write_pdf
+    from atiyeh_reports.render import ReportMeta
 
-    nb = nbformat.read(staging / f"{report.name}.ipynb", as_version=4)
-    built = build_time()
-    meta = ReportMeta(
+    return ReportMeta(
         title=report.title,
         service_name=params.service.name_fa,
         service_id=params.service.id,
         year=params.year,
-        built_jalali=format_jalali_fa(built.date()),
+        built_jalali=format_jalali_fa(build_time().date()),
         provenance=_provenance_rows(params, inputs),
     )
-    page = report_html(nb, meta)
-    (staging / f"{report.name}.html").write_text(page, encoding="utf-8")
-    write_pdf(page, staging / f"{report.name}.pdf", attachments=tuple(staging.glob(f"{report.name}.xlsx")))
 
 
 def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[tuple[str, str], ...]:
@@ -321,9 +354,7 @@ def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[t
 
 
 def _write_allocation_workbook(data: YearData, staging: Path) -> None:
-    from atiyeh_reports import budget, notify
-
-    from atiyeh_reports import hq_record
+    from atiyeh_reports import budget, hq_record, notify
 
     table = budget.allocation_table(data.params, data.children, data.performance)
     notify.write_allocation_workbook(data.params, table, staging / "allocation.xlsx")
@@ -355,7 +386,10 @@ def _outputs_of(staging: Path, name: str) -> list[dict[str, object]]:
 
 
 def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: list[dict[str, object]],
-                    reports: dict[str, dict], data: YearData) -> None:
+                    reports: dict[str, dict], data: YearData, freshness: dict[str, object],
+                    record_candidates: list[Path]) -> None:
+    from atiyeh_reports.params import params_json
+
     outputs = file_hashes((p for p in staging.rglob("*") if p.is_file() and p.name != MANIFEST), staging)
     manifest = {
         "service_id": params.service.id,
@@ -378,5 +412,8 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         },
         "reports": reports,
         "outputs": outputs,
+        "freshness": freshness,
+        "record_candidates": [relative_to_params(p, params_path) for p in record_candidates],
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+

@@ -3,8 +3,11 @@
 :func:`setup` registers the report font with matplotlib and sets one clean
 style: A4-portrait width, Persian digits on the axes, and SVG output whose
 text is drawn as outlines (``svg.fonttype = 'path'``), so a chart looks the
-same in the HTML report, in the PDF WeasyPrint makes from it, and on a reader's
-machine that has no Persian font installed.
+same in the HTML report and on a reader's machine that has no Persian font
+installed. In a notebook each chart is shown as SVG *and* carries a PNG at
+print resolution (:data:`PRINT_DPI`): the HTML report shows the SVG, the PDF
+prints the PNG, because WeasyPrint re-parses an outlined glyph for every use
+of it (seconds per report) while a PNG costs it nothing to lay out.
 
 matplotlib 3.11 shapes Persian text itself: labels are passed as plain Persian
 strings. Do **not** run them through ``arabic_reshaper``/``python-bidi``: with
@@ -100,7 +103,7 @@ _STYLE: dict[str, Any] = {
 }
 
 
-def setup(font: Font | None = None, *, inline_format: str = "svg") -> Font:
+def setup(font: Font | None = None, *, inline_format: str = "svg+png") -> Font:
     """Register the report font with matplotlib and apply the report style.
 
     Call once per process (the notebooks call it in their import cell); calling
@@ -113,9 +116,9 @@ def setup(font: Font | None = None, *, inline_format: str = "svg") -> Font:
     font
         The font to use; :func:`atiyeh_reports.fonts.report_font` by default.
     inline_format
-        Format notebooks show figures in: ``"svg"`` (default: vector, text as
-        outlines, crisp in HTML and PDF) or ``"png"`` (at :data:`PRINT_DPI`).
-        Ignored outside IPython.
+        Format notebooks show figures in: ``"svg+png"`` (default: both, the
+        SVG for the HTML report, the PNG for the PDF), ``"svg"`` (vector, text
+        as outlines) or ``"png"`` (at :data:`PRINT_DPI`). Ignored outside IPython.
 
     Returns
     -------
@@ -135,8 +138,8 @@ def setup(font: Font | None = None, *, inline_format: str = "svg") -> Font:
 
 def _set_inline_format(fmt: str) -> None:
     """Tell a running IPython kernel which format to show figures in."""
-    if fmt not in ("svg", "png"):
-        raise ValueError(f"inline_format must be 'svg' or 'png', not {fmt!r}")
+    if fmt not in ("svg", "png", "svg+png"):
+        raise ValueError(f"inline_format must be 'svg+png', 'svg' or 'png', not {fmt!r}")
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython comes with the notebook stack
@@ -147,6 +150,8 @@ def _set_inline_format(fmt: str) -> None:
 
     if fmt == "png":
         set_matplotlib_formats("png", dpi=PRINT_DPI, bbox_inches="tight")
+    elif fmt == "svg+png":
+        set_matplotlib_formats("svg", "png", dpi=PRINT_DPI, bbox_inches="tight")
     else:
         set_matplotlib_formats("svg", bbox_inches="tight")
     _show_with_alt_text(get_ipython(), fmt)

@@ -424,9 +424,44 @@ class Reconciliation:
         return reconciliation_html(self)
 
 
+#: Reconciliations already computed in this process, by the digest of their inputs (a few at most).
+_RECONCILED: dict[str, Reconciliation] = {}
+_REMEMBER = 8
+
+
+def reconciliation_key(children: pd.DataFrame, policies: pd.DataFrame, params: Params,
+                       history_children: Iterable[pd.DataFrame] = ()) -> str:
+    """A digest of everything :func:`reconcile` reads: the frames' contents and the parameters."""
+    import hashlib
+
+    digest = hashlib.sha256(params.model_dump_json(exclude={"source"}).encode("utf-8"))
+    for frame in (children, policies, *history_children):
+        if frame is None:
+            digest.update(b"none")
+            continue
+        digest.update(repr((list(frame.columns), [str(t) for t in frame.dtypes])).encode("utf-8"))
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def remember_reconciliation(key: str, rec: Reconciliation) -> None:
+    """Keep ``rec`` as the answer of :func:`reconcile` for inputs with digest ``key``.
+
+    The build computes the year's reconciliation once and hands it to the
+    notebooks with the year's snapshot (:func:`atiyeh_reports.api.load_year`).
+    """
+    _RECONCILED.pop(key, None)
+    _RECONCILED[key] = rec
+    while len(_RECONCILED) > _REMEMBER:
+        _RECONCILED.pop(next(iter(_RECONCILED)))
+
+
 def reconcile(children: pd.DataFrame, policies: pd.DataFrame, params: Params, *,
               history_children: Iterable[pd.DataFrame] = ()) -> Reconciliation:
     """Match the insurer's policies with the year's eligible children.
+
+    Computed once per distinct input: a second call with frames of the same
+    content and the same parameters returns the same (unchanged) result.
 
     Parameters
     ----------
@@ -446,6 +481,17 @@ def reconcile(children: pd.DataFrame, policies: pd.DataFrame, params: Params, *,
     Reconciliation
         See the module docstring for the categories and their precedence.
     """
+    history = list(history_children)
+    key = reconciliation_key(children, policies, params, history)
+    known = _RECONCILED.get(key)
+    if known is None:
+        known = _reconcile(children, policies, params, history)
+        remember_reconciliation(key, known)
+    return known
+
+
+def _reconcile(children: pd.DataFrame, policies: pd.DataFrame, params: Params,
+               history_children: list[pd.DataFrame]) -> Reconciliation:
     list_date = parse_jalali(params.insurer.list_date)
     kids = children.copy()
     kids = kids.sort_values(["province_code", "national_id"], kind="stable")

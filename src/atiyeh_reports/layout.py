@@ -83,3 +83,12 @@ def insurer_dir(data_dir: Path, year: int) -> Path:
 def clean_dir(data_dir: Path, year: int) -> Path:
     """Cleaned tables of a year: ``<data>/clean/<year>/``."""
     return Path(data_dir) / "clean" / str(year)
+
+
+def raw_inputs(data_dir: Path, year: int) -> list[Path]:
+    """The raw files of a year: returned forms and the insurer's export."""
+    files = sorted(provinces_dir(data_dir, year).glob("*.xlsx"))
+    insurer = insurer_dir(data_dir, year)
+    if insurer.is_dir():
+        files += sorted(p for p in insurer.iterdir() if p.suffix.lower() in {".xlsx", ".csv"})
+    return [p for p in files if not p.name.startswith(("~$", "."))]
