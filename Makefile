@@ -24,7 +24,8 @@ FONT_VERSION := 33.0.3
 FONT_SHA256  := 9506e9e6a27e62b353c04a136c27de0cc3aa9e434658b45a6363f7c98c357090
 FONT_STAMP := $(FONT_DIR)/.vazirmatn-$(FONT_VERSION)
 SAMPLE_STAMP := $(SAMPLE_DIR)/.generated
-SETUP      := $(VENV_STAMP) $(FONT_STAMP)
+LEAN_STAMP := $(VENV)/.lean
+SETUP      := $(VENV_STAMP) $(LEAN_STAMP) $(FONT_STAMP)
 
 SRC        := $(shell find src/atiyeh_reports -name '*.py' -o -name '*.css' -o -name '*.csv' 2>/dev/null)
 # The reports' notebooks (build.REPORTS); explore.ipynb is the analysts' scratch notebook, not built.
@@ -49,9 +50,13 @@ $(VENV_STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]' \
 	  2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
-	@# rfc3987-syntax (jupyterlab -> jupyter-events -> jsonschema[format-nongpl]) compiles a Lark grammar
-	@# whenever jsonschema is imported: ~1.7 s in every process that imports nbformat (the build, its
-	@# workers). jsonschema only skips the "iri" format check without it; JupyterLab works the same.
+	@touch $@
+
+# rfc3987-syntax (jupyterlab -> jupyter-events -> jsonschema[format-nongpl]) compiles a Lark grammar
+# whenever jsonschema is imported: ~1.7 s in every process that imports nbformat (the build, its
+# workers). jsonschema only skips the "iri" format check without it; JupyterLab works the same.
+# A stamp of its own, so that an existing .venv is slimmed too.
+$(LEAN_STAMP): $(VENV_STAMP)
 	@$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>&1 | { grep -v "not installed" || true; }
 	@touch $@
 
