@@ -1,0 +1,291 @@
+"""Opening a returned form (calamine, openpyxl as the fallback) and finding its sheets and header."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Protocol
+
+from openpyxl import load_workbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+from atiyeh_reports import layout
+from atiyeh_reports.quality import CORRECTED, WARNING, Finding, Problem
+from atiyeh_reports.text import normalize_key
+from atiyeh_reports.intake.common import (
+    _FIELD_HEADER,
+    _filled,
+    _find_header,
+    _Header,
+    _HEADER_FIELDS,
+    _JUDGED,
+    _PERFORMANCE_HEADER_FIELDS,
+    _Unreadable,
+    HEADER_SEARCH_ROWS,
+)
+
+@dataclass
+class _Form:
+    """What one file holds, before its rows are judged."""
+
+    path: Path
+    sheet: str
+    header: _Header
+    top: list[list]  # rows above the header
+    rows: Iterator[list]  # rows below the header, lazily
+    performance: dict[str, object] | None
+    performance_sheet: str | None
+    performance_header: dict[str, str] = field(default_factory=dict)
+    performance_row: int | None = None
+    judged: tuple[tuple[str, int | None], ...] = ()  # (field, column index) of the judged fields
+    file: str = ""  # the file's name, asked for on every row
+
+    def __post_init__(self) -> None:
+        self.judged = tuple((name, self.header.columns.get(name)) for name in _JUDGED)
+        self.file = self.path.name
+
+
+class _Book(Protocol):
+    """An open workbook as the intake reads it: sheet names, and rows of cell values.
+
+    Values are what openpyxl gives with ``data_only``: an empty cell is None, a
+    whole number an int, a date cell a :class:`datetime.datetime`, a formula
+    its cached value. Rows are counted from A1, blank ones included.
+    """
+
+    sheetnames: list[str]
+
+    def is_worksheet(self, name: str) -> bool: ...  # not a chart sheet
+
+    def readable(self, name: str) -> bool: ...  # a worksheet, and not hidden
+
+    def top(self, name: str, count: int) -> list[list]: ...  # the first ``count`` rows
+
+    def rows(self, name: str, start: int) -> Iterator[list]: ...  # rows from 0-based ``start`` on
+
+    def close(self) -> None: ...
+
+
+class _CalamineBook:
+    """The fast reader (Rust): reads a sheet whole, then hands its rows over in openpyxl's terms."""
+
+    def __init__(self, path: Path) -> None:
+        self._wb = CalamineWorkbook.from_path(str(path))
+        meta = self._wb.sheets_metadata
+        self.sheetnames = [m.name for m in meta]
+        self._visible = {m.name: m.visible == SheetVisibleEnum.Visible for m in meta}
+        self._worksheet = {m.name: m.typ == SheetTypeEnum.WorkSheet for m in meta}
+        self._sheets: dict[str, object] = {}
+
+    def readable(self, name: str) -> bool:
+        return self._visible.get(name, True) and self.is_worksheet(name)
+
+    def is_worksheet(self, name: str) -> bool:
+        return self._worksheet.get(name, True)
+
+    def _sheet(self, name: str):  # noqa: ANN202 - a CalamineSheet
+        sheet = self._sheets.get(name)
+        if sheet is None:
+            try:
+                sheet = self._sheets[name] = self._wb.get_sheet_by_name(name)
+            except CalamineError as exc:
+                raise _Unreadable(Problem.UNREADABLE_FILE,
+                                  f"sheet '{name}': {type(exc).__name__}: {exc}") from None
+        return sheet
+
+    def top(self, name: str, count: int) -> list[list]:
+        return [_openpyxl_values(row)
+                for row in self._sheet(name).to_python(skip_empty_area=False, nrows=count)]
+
+    def rows(self, name: str, start: int) -> Iterator[list]:
+        # skip_empty_area=False: rows and columns counted from A1, as in the form
+        grid = self._sheet(name).to_python(skip_empty_area=False)
+        return map(_openpyxl_values, islice(grid, start, None))
+
+    def close(self) -> None:
+        self._sheets.clear()
+        self._wb.close()
+
+
+class _OpenpyxlBook:
+    """The slow reader, kept for what calamine cannot give: formula error values (``#N/A``)."""
+
+    def __init__(self, path: Path) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about data validation extensions
+            self._wb = load_workbook(path, read_only=True, data_only=True)
+        self.sheetnames = list(self._wb.sheetnames)
+
+    def readable(self, name: str) -> bool:
+        return getattr(self._wb[name], "sheet_state", "visible") == "visible" and self.is_worksheet(name)
+
+    def is_worksheet(self, name: str) -> bool:
+        return hasattr(self._wb[name], "iter_rows")
+
+    def top(self, name: str, count: int) -> list[list]:
+        return [list(row) for row in islice(self._wb[name].iter_rows(values_only=True), count)]
+
+    def rows(self, name: str, start: int) -> Iterator[list]:
+        return map(list, islice(self._wb[name].iter_rows(values_only=True), start, None))
+
+    def close(self) -> None:
+        self._wb.close()
+
+
+def _openpyxl_values(row: list) -> list:
+    """calamine's cells in openpyxl's terms, so that every later check sees what it always saw."""
+    return [value if type(value) is str and value else _openpyxl_value(value) for value in row]
+
+
+def _openpyxl_value(value: object) -> object:
+    if value == "":  # calamine's empty cell
+        return None
+    if type(value) is float and value.is_integer():  # Excel stores 12345678 as a number: int, as openpyxl
+        return int(value)
+    if type(value) is dt.date:  # a date cell: openpyxl gives a datetime at midnight
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+#: An encrypted (password-protected) xlsx is an OLE compound file, as is an old .xls.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: A cell holding a formula error (t="e"), the one value calamine reads as empty.
+_ERROR_CELL_MARKS = (b't="e"', b"t='e'")
+
+
+def _open(path: Path) -> _Book:
+    """Open a returned form with calamine, or openpyxl when only it reads the file right."""
+    with path.open("rb") as fh:
+        if fh.read(len(_OLE_SIGNATURE)) == _OLE_SIGNATURE:
+            raise _Unreadable(Problem.UNREADABLE_FILE,
+                              "the file is encrypted (password-protected) or an old .xls renamed to .xlsx; "
+                              "save it again as .xlsx without a password")
+    if _has_error_cells(path):
+        return _open_with_openpyxl(path, None)
+    try:
+        return _CalamineBook(path)
+    except CalamineError as exc:
+        return _open_with_openpyxl(path, exc)
+
+
+def _open_with_openpyxl(path: Path, calamine_error: Exception | None) -> _Book:
+    try:
+        return _OpenpyxlBook(path)
+    except Exception as exc:  # noqa: BLE001 - any failure to open means "unreadable", with the reason
+        reason = calamine_error or exc
+        raise _Unreadable(Problem.UNREADABLE_FILE, f"{type(reason).__name__}: {reason}") from None
+
+
+def _has_error_cells(path: Path) -> bool:
+    """Whether any worksheet has a formula error cell (scanned in the zip, without parsing)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(name) as member:
+                    tail = b""
+                    while chunk := member.read(1 << 20):
+                        window = tail + chunk
+                        if any(mark in window for mark in _ERROR_CELL_MARKS):
+                            return True
+                        tail = chunk[-8:]
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return False  # not a readable zip: calamine says why
+    return False
+
+
+def _read_form(wb: _Book, path: Path) -> _Form:
+    """Find the children sheet, its header and the performance values of an open workbook."""
+    children_key = normalize_key(layout.SHEET_CHILDREN)
+    performance_key = normalize_key(layout.SHEET_PERFORMANCE)
+    sheets = {name: normalize_key(name) for name in wb.sheetnames}
+    candidates = [n for n, k in sheets.items() if k == children_key]
+    candidates += [n for n, k in sheets.items() if k != children_key and k != performance_key]
+    chosen: tuple[str, _Header, list[list]] | None = None
+    for name in candidates:
+        if not wb.is_worksheet(name) or (not wb.readable(name) and sheets[name] != children_key):
+            continue
+        top = wb.top(name, HEADER_SEARCH_ROWS)
+        header = _find_header(top, _HEADER_FIELDS)
+        if header is None:
+            continue
+        if chosen is None or len(header.columns) > len(chosen[1].columns) or (
+            sheets[name] == children_key and len(header.columns) == len(chosen[1].columns)
+        ):
+            chosen = (name, header, top)
+        if sheets[name] == children_key and not _missing(header):
+            break
+    if chosen is None:
+        raise _Unreadable(
+            Problem.NO_CHILDREN_SHEET,
+            f"no sheet has the children's header (sheets: {', '.join(wb.sheetnames)}); "
+            f"use the sheet '{layout.SHEET_CHILDREN}' of the form HQ sent",
+        )
+    name, header, top = chosen
+    missing = _missing(header)
+    if missing:
+        raise _Unreadable(
+            Problem.MISSING_COLUMNS,
+            f"sheet '{name}', header row {header.row}: no column "
+            + ", ".join(f"'{_FIELD_HEADER[f]}'" for f in missing)
+            + "; add them with the form's headers",
+        )
+    rows = wb.rows(name, header.row)
+    perf_name = next((n for n, k in sheets.items() if k == performance_key), None)
+    form = _Form(path, name, header, top[: header.row - 1], rows, None, perf_name)
+    if perf_name is not None and wb.is_worksheet(perf_name):
+        _read_performance(wb.top(perf_name, HEADER_SEARCH_ROWS), form)
+    return form
+
+
+def _missing(header: _Header) -> list[str]:
+    return [f for f in layout.REQUIRED_CHILDREN_FIELDS if f not in header.columns]
+
+
+def _read_performance(top: list[list], form: _Form) -> None:
+    header = _find_header(top, _PERFORMANCE_HEADER_FIELDS)
+    if header is None:
+        return
+    values_row = next(
+        (i for i in range(header.row, len(top)) if any(_filled(v) for v in top[i])), header.row
+    )
+    row = top[values_row] if values_row < len(top) else ()
+    form.performance = {
+        f: (row[i] if i < len(row) else None) for f, i in header.columns.items()
+    }
+    form.performance_header = header.written
+    form.performance_row = values_row + 1
+
+
+def _header_findings(form: _Form, code: str) -> list[Finding]:
+    file, sheet, header = form.path.name, form.sheet, form.header
+    out: list[Finding] = []
+    if normalize_key(sheet) != normalize_key(layout.SHEET_CHILDREN):
+        out.append(Finding(file, sheet, None, None, sheet, Problem.SHEET_RENAMED, CORRECTED,
+                           layout.SHEET_CHILDREN, code))
+    if header.row != layout.CHILDREN_HEADER_ROW:
+        out.append(Finding(file, sheet, header.row, None, None, Problem.HEADER_MOVED, WARNING, None, code,
+                           detail=f"header on row {header.row}, the form has it on row "
+                                  f"{layout.CHILDREN_HEADER_ROW}"))
+    for name, written in header.written.items():
+        if written != _FIELD_HEADER[name]:
+            out.append(Finding(file, sheet, header.row, written, written, Problem.HEADER_VARIANT, CORRECTED,
+                               _FIELD_HEADER[name], code))
+    for _, written in header.extra:
+        out.append(Finding(file, sheet, header.row, written, written, Problem.EXTRA_COLUMN, WARNING, None, code))
+    for _, written in header.duplicates:
+        out.append(Finding(file, sheet, header.row, written, written, Problem.DUPLICATE_COLUMN, WARNING,
+                           None, code))
+    order = sorted(header.columns, key=header.columns.__getitem__)
+    expected = [f for f in layout.CHILDREN_COLUMNS.values() if f in header.columns]
+    if order != expected:
+        out.append(Finding(file, sheet, header.row, None, None, Problem.COLUMNS_REORDERED, WARNING, None,
+                           code, detail="read by header, not by position"))
+    return out
