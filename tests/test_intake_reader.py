@@ -31,7 +31,7 @@ def both_readers(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Intak
     """The intake of ``data_dir`` read as shipped (calamine) and with openpyxl forced."""
     fast = ingest(make_params(data_dir), data_dir)
     with monkeypatch.context() as m:
-        m.setattr(intake.reader, "_open", intake._OpenpyxlBook)
+        m.setattr(intake.reader, "_open", lambda path, checked=None: intake._OpenpyxlBook(path))
         slow = ingest(make_params(data_dir), data_dir)
     return fast, slow
 

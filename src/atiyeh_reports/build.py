@@ -23,7 +23,8 @@ import nbformat
 
 from atiyeh_reports import __version__, layout, outdir
 from atiyeh_reports.api import YearData, check_data_dir, load_year, raw_inputs
-from atiyeh_reports.errors import BuildError, InputError
+from atiyeh_reports.errors import BuildError, InputError, MissingDataError
+from atiyeh_reports.intake.inventory import inventory, missing_lines, provinces_without_data
 from atiyeh_reports.params import Params, load_params, params_json
 from atiyeh_reports.provenance import (
     build_time,
@@ -80,6 +81,7 @@ def build_year(
     progress: Progress = print,
     accept_unreadable: bool = False,
     expected_year: int | None = None,
+    accept_missing: bool = False,
 ) -> BuildResult:
     """Build a year's reports into ``out_dir`` (default ``outputs/<year>``)."""
     started = time.monotonic()
@@ -99,7 +101,10 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, noteb
 
     progress(f"ingesting {params.year} from {params.data_dir}")
     data = load_year(params_path, data_dir=params.data_dir)
+    for line in inventory(params.data_dir, params.year).lines():
+        progress(line)
     _raise_for_unreadable(data, accept_unreadable)
+    _raise_for_missing(data, accept_missing, progress)
 
     previous = _read_manifest(out_dir)
     inputs = _input_hashes(params)
@@ -140,6 +145,29 @@ def _raise_for_unreadable(data: YearData, accept: bool) -> None:
             "fix or replace them (see the quality report), or pass --accept-unreadable to build "
             "without those provinces"
         )
+
+
+def _raise_for_missing(data: YearData, accept: bool, progress: Progress) -> None:
+    """Refuse (exit 5) to allocate zero to provinces without data, or to build on no policies,
+    unless ``accept``; then say it on the terminal (the reports say it too: no_data_note_fa)."""
+    missing = missing_lines(data)
+    no_policies = len(data.policies) == 0
+    if not missing and not no_policies:
+        return
+    told = []
+    if missing:
+        told.append(f"{len(missing)} province(s) of {data.year} have no accepted child and would be "
+                    "allocated 0 Rials:\n  " + "\n  ".join(missing))
+    if no_policies:
+        told.append(f"the insurer's export of {data.year} has no policies (missing, unreadable or "
+                    "empty): the evaluation would reconcile nothing")
+    if not accept:
+        raise MissingDataError(
+            "\n".join(told) + "\nfix the inputs (see the quality report), or pass --accept-missing to "
+            "build anyway; every report then names what is missing"
+        )
+    for text in told:
+        progress(f"accepted (--accept-missing): {text}")
 
 
 def _input_hashes(params: Params) -> list[dict[str, object]]:
@@ -364,6 +392,8 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
             "rows_read": int(data.summary["rows_read"].sum()) if len(data.summary) else 0,
             "rows_rejected": int(data.summary["rejected"].sum()) if len(data.summary) else 0,
             "unreadable": list(data.unreadable),
+            "provinces_without_data": provinces_without_data(data),
+            "not_read": inventory(params.data_dir, params.year).stamp(),
         },
         "reports": reports,
         "outputs": outputs,

@@ -1,6 +1,8 @@
 """Reading the provinces' returned forms into the clean tables of a year.
 
-:func:`ingest` reads every ``*.xlsx`` under ``<data>/<Y>/provinces/`` and
+:func:`ingest` reads every form under ``<data>/<Y>/provinces/`` (``.xlsx``,
+``.xlsm``, ``.xls``, ``.ods``, any letter case; :func:`inventory` lists what
+is not read, with the reason) and
 returns an :class:`Intake`: the eligible, de-duplicated children, each
 province's previous-year performance, one finding per problem, and a
 per-province summary. Nothing is guessed silently: every correction,
@@ -56,8 +58,8 @@ Rules (the decisions a reader of the report may ask about)
   county it came from), then the lower province code; the
   counted row gets a ``warning`` and the others are ``rejected``, so both
   sides appear in the findings.
-* **Unreadable files** (not an xlsx, corrupt, encrypted, no children sheet,
-  required columns missing) are listed in :attr:`Intake.unreadable` and in the
+* **Unreadable files** (not a workbook, corrupt, encrypted, no children sheet,
+  required columns missing, over a size limit of ``params.limits``) are listed in :attr:`Intake.unreadable` and in the
   findings; the other provinces are still read.
 
 Modules
@@ -65,7 +67,8 @@ Modules
 ``reader`` opens a workbook and finds its sheets and header; ``claims`` decides
 which province a form belongs to; ``rules`` judges each row; ``dedupe``
 rejects repeated national IDs; ``frames`` builds, writes and reads the clean
-tables; ``year`` puts them together in :func:`ingest`. Every public name (and
+tables; ``inventory`` lists every entry of the input folders (read, or
+skipped with the reason) and the provinces left without data; ``year`` puts them together in :func:`ingest`. Every public name (and
 the private ones the tests reach for) is importable from here.
 """
 
@@ -80,7 +83,21 @@ from atiyeh_reports.intake.common import (
     PERFORMANCE_FIELDS,
 )
 from atiyeh_reports.intake.frames import Intake, read_clean, write_clean
+from atiyeh_reports.intake.inventory import (
+    FORM_SUFFIXES,
+    INSURER_SUFFIXES,
+    Entry,
+    Inventory,
+    inventory,
+    missing_lines,
+    no_data_note_fa,
+    provinces_without_data,
+)
 from atiyeh_reports.intake.reader import _CalamineBook, _has_error_cells, _open, _OpenpyxlBook
 from atiyeh_reports.intake.year import ingest
 
-__all__ = ["CHILDREN_COLUMNS", "PERFORMANCE_COLUMNS", "Intake", "ingest", "read_clean", "write_clean"]
+__all__ = [
+    "CHILDREN_COLUMNS", "FORM_SUFFIXES", "INSURER_SUFFIXES", "PERFORMANCE_COLUMNS", "Entry", "Intake",
+    "Inventory", "ingest", "inventory", "missing_lines", "no_data_note_fa", "provinces_without_data", "read_clean",
+    "write_clean",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 import zipfile
 import zlib
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Protocol
 
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from atiyeh_reports import layout
+from atiyeh_reports.params import Limits
 from atiyeh_reports.quality import CORRECTED, WARNING, Finding, Problem
 from atiyeh_reports.text import normalize_key
 from atiyeh_reports.intake.common import (
@@ -155,22 +158,132 @@ def _openpyxl_value(value: object) -> object:
 
 #: An encrypted (password-protected) xlsx is an OLE compound file, as is an old .xls.
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_SIGNATURE = b"PK\x03\x04"
 #: A cell holding a formula error (t="e"), the one value calamine reads as empty.
 _ERROR_CELL_MARKS = (b't="e"', b"t='e'")
+_ZIP_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
+_REF = re.compile(r"\$?([A-Za-z]{1,3})?\$?(\d+)?$")
 
 
-def _open(path: Path) -> _Book:
-    """Open a returned form with calamine, or openpyxl when only it reads the file right."""
+@dataclass(frozen=True)
+class _Checked:
+    """What :func:`_check_file` learnt of a file it let through."""
+
+    zip: bool = False  # an xlsx/xlsm/ods package
+    error_cells: bool = False  # a worksheet holds a formula error cell (t="e")
+
+
+def _check_file(path: Path, limits: Limits | None = None) -> _Checked:
+    """Refuse, before any reader sees it, a file whose size, unpacked size or sheet extent is absurd.
+
+    Looks at the file's size, the zip members' declared uncompressed sizes, each
+    worksheet's ``<dimension>`` and the cell references it really holds
+    (streamed, in bounded memory). Raises :class:`_Unreadable` (``TOO_LARGE``)
+    naming the limit and how to raise it; also returns whether a worksheet
+    holds a formula error cell (so the reader that shows them is used).
+    """
+    limits = limits or Limits()
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise _Unreadable(Problem.TOO_LARGE, f"the file is {size:,} bytes, over limits.max_file_bytes "
+                                             f"({limits.max_file_bytes:,})")
     with path.open("rb") as fh:
-        if fh.read(len(_OLE_SIGNATURE)) == _OLE_SIGNATURE:
-            raise _Unreadable(Problem.UNREADABLE_FILE,
-                              "the file is encrypted (password-protected) or an old .xls renamed to .xlsx; "
-                              "save it again as .xlsx without a password")
-    if _has_error_cells(path):
+        head = fh.read(8)
+    if head == _OLE_SIGNATURE and path.suffix.lower() != ".xls":
+        raise _Unreadable(Problem.UNREADABLE_FILE,
+                          "the file is encrypted (password-protected) or an old .xls renamed to "
+                          f"{path.suffix}; save it again as .xlsx without a password")
+    if not head.startswith(_ZIP_SIGNATURE):
+        return _Checked()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            unpacked = sum(i.file_size for i in infos)
+            if unpacked > limits.max_uncompressed_bytes:
+                raise _Unreadable(
+                    Problem.TOO_LARGE,
+                    f"the workbook unpacks to {unpacked:,} bytes ({size:,} on disk), over "
+                    f"limits.max_uncompressed_bytes ({limits.max_uncompressed_bytes:,}); a zip bomb, "
+                    "or a form far larger than any real one",
+                )
+            errors = False
+            for info in infos:
+                name = info.filename
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    errors |= _scan_sheet(archive, info, limits)
+            return _Checked(zip=True, error_cells=errors)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError):
+        return _Checked()  # not a readable zip: the reader says why
+
+
+def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bool:
+    """Check one worksheet's declared and real extent; return whether it has a formula error cell."""
+    sheet = info.filename.rsplit("/", 1)[-1]
+    col_letters = len(get_column_letter(limits.max_columns + 1))
+    row_digits = len(str(limits.max_rows + 1))
+    # only references at least as long as the first one over a limit can be over it: real forms
+    # have none, so the scan costs a search per chunk, not a match per cell
+    wide = re.compile(rb'\br="\$?([A-Z]{%d,3})\$?\d' % col_letters)
+    tall = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{%d,})"' % row_digits)
+    errors = False
+    first = True
+    tail = b""
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            if first:
+                first = False
+                declared = _DIMENSION.search(window)
+                if declared:
+                    _check_extent(sheet, declared.group(1).decode("ascii", "replace"), limits, "declares")
+            errors = errors or any(mark in window for mark in _ERROR_CELL_MARKS)
+            for match in wide.finditer(window):
+                column = column_index_from_string(match.group(1).decode("ascii"))
+                if column > limits.max_columns:
+                    _too_large(sheet, f"has a cell in column {match.group(1).decode()} (column {column:,})",
+                               "max_columns", limits.max_columns)
+            for match in tall.finditer(window):
+                row = int(match.group(1))
+                if row > limits.max_rows:
+                    _too_large(sheet, f"has a cell on row {row:,}", "max_rows", limits.max_rows)
+            tail = chunk[-64:]
+    return errors
+
+
+def _check_extent(sheet: str, ref: str, limits: Limits, verb: str) -> None:
+    corner = ref.split(":")[-1]
+    match = _REF.match(corner)
+    if not match:
+        return
+    letters, digits = match.groups()
+    if letters and column_index_from_string(letters.upper()) > limits.max_columns:
+        _too_large(sheet, f"{verb} the range {ref}", "max_columns", limits.max_columns)
+    if digits and int(digits) > limits.max_rows:
+        _too_large(sheet, f"{verb} the range {ref}", "max_rows", limits.max_rows)
+
+
+def _too_large(sheet: str, what: str, limit: str, value: int) -> None:
+    raise _Unreadable(
+        Problem.TOO_LARGE,
+        f"worksheet {sheet} {what}, over limits.{limit} ({value:,}); delete the stray cells beyond the "
+        f"children's rows and columns and save again (or raise limits.{limit} in the parameters)",
+    )
+
+
+def _open(path: Path, checked: _Checked | None = None) -> _Book:
+    """Open a returned form with calamine, or openpyxl when only it reads the file right.
+
+    ``checked`` is what :func:`_check_file` found (it is run here when not given).
+    """
+    checked = checked or _check_file(path)
+    if checked.error_cells:
         return _open_with_openpyxl(path, None)
     try:
         return _CalamineBook(path)
     except CalamineError as exc:
+        if not checked.zip:  # an .xls or .ods: openpyxl reads neither
+            raise _Unreadable(Problem.UNREADABLE_FILE, f"{type(exc).__name__}: {exc}") from None
         return _open_with_openpyxl(path, exc)
 
 
@@ -185,20 +298,9 @@ def _open_with_openpyxl(path: Path, calamine_error: Exception | None) -> _Book:
 def _has_error_cells(path: Path) -> bool:
     """Whether any worksheet has a formula error cell (scanned in the zip, without parsing)."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                    continue
-                with archive.open(name) as member:
-                    tail = b""
-                    while chunk := member.read(1 << 20):
-                        window = tail + chunk
-                        if any(mark in window for mark in _ERROR_CELL_MARKS):
-                            return True
-                        tail = chunk[-8:]
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
-        return False  # not a readable zip: calamine says why
-    return False
+        return _check_file(path, Limits()).error_cells
+    except _Unreadable:
+        return False
 
 
 def _read_form(wb: _Book, path: Path) -> _Form:

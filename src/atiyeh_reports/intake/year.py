@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from atiyeh_reports import layout
 from atiyeh_reports.jalali import fiscal_year_end, fiscal_year_start
 from atiyeh_reports.params import Params
 from atiyeh_reports.quality import UNREADABLE, WARNING, Finding, Problem, findings_frame
@@ -19,6 +18,7 @@ from atiyeh_reports.intake.claims import (
 )
 from atiyeh_reports.intake.common import _Unreadable
 from atiyeh_reports.intake.dedupe import _deduplicate
+from atiyeh_reports.intake.inventory import PROVINCES, inventory, skipped_findings
 from atiyeh_reports.intake.frames import (
     _children_frame,
     _performance_frame,
@@ -39,7 +39,8 @@ def ingest(params: Params, data_dir: Path | None = None) -> Intake:
     params
         The year's parameters; ``eligibility`` decides who is kept.
     data_dir
-        The raw data folder (``<data_dir>/<Y>/provinces/*.xlsx``); defaults to
+        The raw data folder (``<data_dir>/<Y>/provinces/``: every entry is read or
+        reported, see :mod:`atiyeh_reports.intake.inventory`); defaults to
         ``params.data_dir``.
 
     Returns
@@ -50,7 +51,6 @@ def ingest(params: Params, data_dir: Path | None = None) -> Intake:
     from atiyeh_reports.schema import validate_children, validate_summary
 
     year = params.year
-    folder = layout.provinces_dir(Path(data_dir or params.data_dir), year)
     rules = _Rules(
         year=year, start=fiscal_year_start(year), end=fiscal_year_end(year),
         age_limit=params.eligibility.age_limit,
@@ -61,10 +61,16 @@ def ingest(params: Params, data_dir: Path | None = None) -> Intake:
     unreadable: list[str] = []
     unreadable_codes: set[str] = set()
     read: list[tuple[_Claim, _FileResult, dict[str, int | None], list[Finding]]] = []
-    for path in sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")):
+    entries = inventory(Path(data_dir or params.data_dir), year)
+    findings.extend(skipped_findings(entries.skipped_in(PROVINCES), _province_from_name))
+    for path in entries.forms:
         file_findings: list[Finding] = []
         try:
-            wb = reader._open(path)  # looked up at call time: tests swap the reader
+            try:
+                checked = reader._check_file(path, params.limits)
+            except OSError as exc:  # it vanished, or may not be read
+                raise _Unreadable(Problem.UNREADABLE_FILE, f"cannot open it ({exc.strerror})") from None
+            wb = reader._open(path, checked)  # looked up at call time: tests swap the reader
             try:
                 form = _read_form(wb, path)
                 claim = _form_province(form, year, file_findings)
