@@ -279,6 +279,11 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
             result.findings.extend(findings)
         else:
             result.rows.append(row)
+    if result.rows_read == 0:
+        result.findings.append(Finding(file, sheet, form.header.row + 1, None, None, Problem.NO_CHILDREN_ROWS,
+                                       WARNING, None, code,
+                                       detail="no row below the header names a child: the province has no "
+                                              "children this year unless another form lists them"))
     if result.blank_rows:
         result.findings.append(Finding(file, sheet, None, None, str(result.blank_rows), Problem.BLANK_ROWS,
                                        WARNING, None, code, detail=f"{result.blank_rows} blank row(s)"))
@@ -298,6 +303,13 @@ def _performance_values(form: _Form, code: str) -> tuple[dict[str, int | None], 
         raw = form.performance.get(name)
         column = form.performance_header.get(name, headers[name])
         number, reformatted = _whole_number(raw)
+        if number is not None and number > _INT64_MAX:
+            findings.append(Finding(file, form.performance_sheet, form.performance_row, column, as_text(raw),
+                                    Problem.NUMBER_TOO_LARGE, WARNING, None, code,
+                                    detail=f"left empty; the largest number held is {_INT64_MAX:,}"))
+            number = None
+            values[name] = None
+            continue
         values[name] = number
         if number is None:
             findings.append(Finding(file, form.performance_sheet, form.performance_row, column, as_text(raw),
@@ -307,6 +319,9 @@ def _performance_values(form: _Form, code: str) -> tuple[dict[str, int | None], 
             findings.append(Finding(file, form.performance_sheet, form.performance_row, column, as_text(raw),
                                     Problem.PERFORMANCE_REFORMATTED, CORRECTED, str(number), code))
     return values, findings
+
+
+_INT64_MAX = 2**63 - 1
 
 
 def _whole_number(value: object) -> tuple[int | None, bool]:
