@@ -495,3 +495,109 @@ def test_inputs_hashed_are_exactly_the_files_read(tmp_path):
     assert [p.name for p in files] == ["IR-10_اصفهان.xlsx", "e.csv"]
     assert [e.shown for e in inventory(tmp_path, YEAR).skipped] == [
         "provinces/link.xlsx", "provinces/notes.txt", "insurer/.hidden.csv"]
+
+
+# --- 3. findings for what is suspicious but readable, each with sheet, row and column ----------
+def _edit(path: Path, change) -> Path:  # noqa: ANN001 - worksheet -> None
+    wb = load_workbook(path)
+    change(wb[layout.SHEET_CHILDREN])
+    wb.save(path)
+    return path
+
+
+def test_merged_cells_in_the_data_area(tmp_path):
+    path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1), child(2, first_name=None)])
+    _edit(path, lambda ws: ws.merge_cells("C6:C7"))  # the first name of row 6 spread over row 7
+    intake = run(tmp_path)
+    finding = only(intake, Problem.MERGED_CELLS)
+    assert finding[["sheet", "row", "column", "value"]].tolist() == [layout.SHEET_CHILDREN, 6, "نام", "C6:C7"]
+    assert counts(intake, TEHRAN) == [2, 1, 1]  # row 7's first name is empty: rejected, and listed
+
+
+def test_merged_title_cells_above_the_header_are_not_a_finding(tmp_path):
+    path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1)])
+    _edit(path, lambda ws: ws.merge_cells("A3:K3"))
+    intake = run(tmp_path)
+    assert not (intake.findings["problem"] == Problem.MERGED_CELLS).any()
+
+
+def test_a_formula_without_a_cached_value(tmp_path):
+    path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1), child(2)])
+    _edit(path, lambda ws: ws.__setitem__("K7", "=UPPER(K6)"))  # openpyxl saves no result
+    intake = run(tmp_path)
+    finding = only(intake, Problem.FORMULA_NO_VALUE)
+    assert finding[["row", "column", "value"]].tolist() == [7, "شهرستان", "K7"]
+    assert counts(intake, TEHRAN) == [2, 2, 0]
+
+
+@pytest.mark.parametrize(("ref", "error", "column", "accepted"), [
+    ("C6", "#VALUE!", "نام", 0),  # a name that is an error: empty, so the row is rejected
+    ("K6", "#REF!", "شهرستان", 1),
+    ("J6", "#N/A", "تاریخ پذیرش", 1),
+    ("L6", "#DIV/0!", "L", 1),  # a column outside the form's: still reported
+])
+def test_excel_error_values_in_any_field(tmp_path, ref, error, column, accepted):
+    from hostile_fixtures import add_error_cell
+
+    path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1)])
+    if ref.startswith("L"):
+        _edit(path, lambda ws: ws.__setitem__("L6", 0))
+    add_error_cell(path, ref, error)
+    intake = run(tmp_path)
+    finding = only(intake, Problem.ERROR_VALUE)
+    assert finding[["sheet", "row", "column", "value"]].tolist() == [layout.SHEET_CHILDREN, 6, column, error]
+    assert counts(intake, TEHRAN) == [1, accepted, 1 - accepted]
+
+
+def test_an_error_value_in_the_performance_sheet(tmp_path):
+    from intake_fixtures import PERFORMANCE
+
+    write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1)],
+               performance={**PERFORMANCE, "credit_spent": "#REF!"})
+    intake = run(tmp_path)
+    finding = only(intake, Problem.ERROR_VALUE)
+    assert finding[["sheet", "column"]].tolist() == [layout.SHEET_PERFORMANCE, "اعتبار هزینه‌شده (ریال)"]
+    assert pd.isna(intake.performance.loc[0, "credit_spent"])
+
+
+@pytest.mark.parametrize(("field", "length", "column"), [
+    ("first_name", 51, "نام"), ("last_name", 500, "نام خانوادگی"), ("county", 5000, "شهرستان"),
+    ("court_order", 61, "شماره دستور قضایی"),
+])
+def test_text_longer_than_its_field_can_hold(tmp_path, field, length, column):
+    write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1, **{field: "ب" * length}), child(2)])
+    intake = run(tmp_path)
+    finding = only(intake, Problem.TEXT_TOO_LONG)
+    assert finding[["row", "column", "action"]].tolist() == [6, column, WARNING]
+    assert f"{length:,} characters" in finding["detail"]
+
+
+def test_text_at_its_field_limit_is_not_a_finding(tmp_path):
+    write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1, first_name="ب" * 50, county="ج" * 60)])
+    assert not (run(tmp_path).findings["problem"] == Problem.TEXT_TOO_LONG).any()
+
+
+def test_hidden_rows_that_were_read(tmp_path):
+    path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1), child(2), child(3)])
+
+    def hide(ws):  # noqa: ANN001
+        ws.row_dimensions[7].hidden = True
+        ws.row_dimensions[2].hidden = True  # a title row: not a data row, not a finding
+
+    _edit(path, hide)
+    intake = run(tmp_path)
+    finding = only(intake, Problem.HIDDEN_ROW)
+    assert finding[["sheet", "row"]].tolist() == [layout.SHEET_CHILDREN, 7]
+    assert counts(intake, TEHRAN) == [3, 3, 0]
+
+
+def test_a_hidden_children_sheet_that_was_read(tmp_path):
+    path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1)])
+    wb = load_workbook(path)
+    wb[layout.SHEET_CHILDREN].sheet_state = "hidden"
+    wb.active = wb.sheetnames.index(layout.SHEET_PERFORMANCE)
+    wb.save(path)
+    intake = run(tmp_path)
+    finding = only(intake, Problem.HIDDEN_SHEET)
+    assert finding["sheet"] == layout.SHEET_CHILDREN
+    assert counts(intake, TEHRAN) == [1, 1, 0]

@@ -48,6 +48,17 @@ _PERFORMANCE_HEADER_FIELDS: dict[str, str] = {
     **{normalize_key(h): f for h, f in layout.PERFORMANCE_COLUMNS.items()},
     **{normalize_key(f): f for f in layout.PERFORMANCE_COLUMNS.values()},
 }
+#: What a cell holding an Excel error shows (openpyxl reads them as this text).
+_EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+    "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!", "#PYTHON!",
+})
+#: The longest text a field can sensibly hold; longer is a finding (a pasted paragraph, a whole row).
+_TEXT_LIMITS = {
+    "national_id": 20, "first_name": 50, "last_name": 60, "gender": 20, "birth_date": 30, "guardianship": 30,
+    "care_type": 60, "court_order": 60, "admission_date": 30, "county": 60,
+}
+_SHORTEST_LIMIT = min(_TEXT_LIMITS.values())
 _TOTAL_WORDS = {normalize_key(w) for w in ("جمع", "جمع کل", "مجموع", "total", "sum", "جمع کل استان")}
 _PROVINCE_KEY = normalize_key(layout.PROVINCE_LABEL)
 _YEAR_KEY = normalize_key(layout.YEAR_LABEL)

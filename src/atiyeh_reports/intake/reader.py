@@ -48,6 +48,8 @@ class _Form:
     performance_row: int | None = None
     judged: tuple[tuple[str, int | None], ...] = ()  # (field, column index) of the judged fields
     file: str = ""  # the file's name, asked for on every row
+    hidden_rows: frozenset[int] = frozenset()  # Excel rows of the children sheet that are hidden
+    error_cells: bool = False  # whether a cell may hold an Excel error value (#N/A, #REF!, ...)
 
     def __post_init__(self) -> None:
         self.judged = tuple((name, self.header.columns.get(name)) for name in _JUDGED)
@@ -166,12 +168,22 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
 _REF = re.compile(r"\$?([A-Za-z]{1,3})?\$?(\d+)?$")
 
 
+@dataclass
+class _SheetFacts:
+    """What a worksheet's XML says beyond its values (for findings; refs as Excel writes them)."""
+
+    merged: set[str] = field(default_factory=set)  # "A6:B7"
+    hidden_rows: set[int] = field(default_factory=set)
+    formulas_without_value: set[str] = field(default_factory=set)  # "C7"
+
+
 @dataclass(frozen=True)
 class _Checked:
     """What :func:`_check_file` learnt of a file it let through."""
 
     zip: bool = False  # an xlsx/xlsm/ods package
     error_cells: bool = False  # a worksheet holds a formula error cell (t="e")
+    sheets: dict[str, _SheetFacts] = field(default_factory=dict)  # by sheet name (xlsx/xlsm)
 
 
 def _check_file(path: Path, limits: Limits | None = None) -> _Checked:
@@ -180,8 +192,9 @@ def _check_file(path: Path, limits: Limits | None = None) -> _Checked:
     Looks at the file's size, the zip members' declared uncompressed sizes, each
     worksheet's ``<dimension>`` and the cell references it really holds
     (streamed, in bounded memory). Raises :class:`_Unreadable` (``TOO_LARGE``)
-    naming the limit and how to raise it; also returns whether a worksheet
-    holds a formula error cell (so the reader that shows them is used).
+    naming the limit and how to raise it. Also returns whether a worksheet
+    holds a formula error cell (so the reader that shows them is used) and, per
+    sheet, its merged ranges, hidden rows and formulas without a cached value.
     """
     limits = limits or Limits()
     size = path.stat().st_size
@@ -208,17 +221,70 @@ def _check_file(path: Path, limits: Limits | None = None) -> _Checked:
                     "or a form far larger than any real one",
                 )
             errors = False
+            facts: dict[str, _SheetFacts] = {}
             for info in infos:
                 name = info.filename
                 if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    errors |= _scan_sheet(archive, info, limits)
-            return _Checked(zip=True, error_cells=errors)
+                    found = facts[name] = _SheetFacts()
+                    errors |= _scan_sheet(archive, info, limits, found)
+            named = _sheet_names(archive) if any(_worth_telling(f) for f in facts.values()) else {}
+            return _Checked(zip=True, error_cells=errors,
+                            sheets={named[m]: f for m, f in facts.items() if m in named})
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError):
         return _Checked()  # not a readable zip: the reader says why
 
 
-def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bool:
-    """Check one worksheet's declared and real extent; return whether it has a formula error cell."""
+def _worth_telling(facts: _SheetFacts) -> bool:
+    return bool(facts.merged or facts.hidden_rows or facts.formulas_without_value)
+
+
+_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b[^>]*>')
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Zip member of each worksheet → its sheet name (from workbook.xml and its relationships)."""
+    from xml.sax.saxutils import unescape
+
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        attrs = dict(_ATTR.findall(tag))
+        target = attrs.get(b"Target", b"").decode("utf-8")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[attrs.get(b"Id", b"").decode()] = target
+    out = {}
+    for tag in _SHEET_TAG.findall(workbook):
+        attrs = dict(_ATTR.findall(tag))
+        rid = next((v for k, v in attrs.items() if k.endswith(b":id")), b"").decode()
+        if rid in targets and b"name" in attrs:
+            out[targets[rid]] = unescape(attrs[b"name"].decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
+    return out
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*?\bhidden="(?:1|true)"[^>]*)>')
+_ROW_R = re.compile(rb'\br="(\d+)"')
+_FORMULA_ONLY = re.compile(
+    rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
+    rb'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>'
+)
+_CELL_R = re.compile(rb'\br="([A-Z]+\d+)"')
+#: At most this many refs of one kind are kept per sheet (a finding each).
+_MAX_FACTS = 1000
+
+
+def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
+                facts: _SheetFacts | None = None) -> bool:
+    """Check one worksheet's declared and real extent; return whether it has a formula error cell.
+
+    Also collects its merged ranges, hidden rows and formulas without a cached value into ``facts``.
+    """
+    facts = facts if facts is not None else _SheetFacts()
     sheet = info.filename.rsplit("/", 1)[-1]
     col_letters = len(get_column_letter(limits.max_columns + 1))
     row_digits = len(str(limits.max_rows + 1))
@@ -247,8 +313,24 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits)
                 row = int(match.group(1))
                 if row > limits.max_rows:
                     _too_large(sheet, f"has a cell on row {row:,}", "max_rows", limits.max_rows)
-            tail = chunk[-64:]
+            _collect(window, facts)
+            tail = chunk[-4096:]
     return errors
+
+
+def _collect(window: bytes, facts: _SheetFacts) -> None:
+    if b"mergeCell" in window and len(facts.merged) < _MAX_FACTS:
+        facts.merged.update(m.decode() for m in _MERGE.findall(window))
+    if b"hidden=" in window and len(facts.hidden_rows) < _MAX_FACTS:
+        for attrs in _HIDDEN_ROW.findall(window):
+            number = _ROW_R.search(attrs)
+            if number:
+                facts.hidden_rows.add(int(number.group(1)))
+    if (b"<f>" in window or b"<f " in window or b":f>" in window) and len(facts.formulas_without_value) < _MAX_FACTS:
+        for attrs in _FORMULA_ONLY.findall(window):
+            ref = _CELL_R.search(attrs)
+            if ref:
+                facts.formulas_without_value.add(ref.group(1).decode())
 
 
 def _check_extent(sheet: str, ref: str, limits: Limits, verb: str) -> None:
@@ -390,4 +472,49 @@ def _header_findings(form: _Form, code: str) -> list[Finding]:
     if order != expected:
         out.append(Finding(file, sheet, header.row, None, None, Problem.COLUMNS_REORDERED, WARNING, None,
                            code, detail="read by header, not by position"))
+    return out
+
+
+def _column_name(form: _Form, index: int) -> str:
+    """The header of a 0-based column as written, else its letter."""
+    for name, at in form.header.columns.items():
+        if at == index:
+            return form.header.written[name]
+    for at, written in (*form.header.extra, *form.header.duplicates):
+        if at == index:
+            return written
+    return get_column_letter(index + 1)
+
+
+def _sheet_findings(form: _Form, wb: _Book, checked: _Checked, code: str | None) -> list[Finding]:
+    """Hidden sheets that were read; merged cells and formulas without a cached value in the data area.
+
+    Also marks on ``form`` its hidden rows and whether error values can occur, for the row loop.
+    """
+    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+
+    file, sheet, header_row = form.file, form.sheet, form.header.row
+    out: list[Finding] = []
+    for name in (sheet, form.performance_sheet):
+        if name is not None and wb.is_worksheet(name) and not wb.readable(name):
+            out.append(Finding(file, name, None, None, name, Problem.HIDDEN_SHEET, WARNING, None, code,
+                               detail="the sheet is hidden in the workbook; it was read all the same"))
+    facts = checked.sheets.get(sheet)
+    form.error_cells = checked.error_cells
+    if facts is None:
+        return out
+    form.hidden_rows = frozenset(r for r in facts.hidden_rows if r > header_row)
+    for ref in sorted(facts.merged, key=lambda r: range_boundaries(r)[1::-1]):
+        min_col, min_row, _, max_row = range_boundaries(ref)
+        if max_row > header_row:
+            out.append(Finding(file, sheet, min_row, _column_name(form, min_col - 1), ref, Problem.MERGED_CELLS,
+                               WARNING, None, code,
+                               detail=f"merged range {ref}: only its first cell holds a value; unmerge it"))
+    for ref in sorted(facts.formulas_without_value, key=coordinate_to_tuple):
+        row, col = coordinate_to_tuple(ref)
+        if row > header_row:
+            out.append(Finding(file, sheet, row, _column_name(form, col - 1), ref, Problem.FORMULA_NO_VALUE,
+                               WARNING, None, code,
+                               detail="the formula was saved without its result (a script wrote it?); "
+                                      "open the form in Excel, let it calculate and save, or type the value"))
     return out

@@ -14,12 +14,15 @@ from atiyeh_reports.quality import CORRECTED, REJECTED, WARNING, Finding, Proble
 from atiyeh_reports.text import normalize_text, to_ascii_digits
 from atiyeh_reports.intake.common import (
     _CARE_TYPES,
+    _EXCEL_ERRORS,
     _filled,
     _GENDERS,
     _GUARDIANSHIPS,
     _key,
     _NATIONAL_ID,
     _NUMBER_JUNK,
+    _SHORTEST_LIMIT,
+    _TEXT_LIMITS,
     _TOTAL_WORDS,
     PERFORMANCE_FIELDS,
 )
@@ -139,6 +142,7 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
     findings: list[Finding] = []
     rejected = corrected = False
     nid = _clean_id(raw_id)
+    long = [n for n, v in values.items() if type(v) is str and len(v) > _SHORTEST_LIMIT and len(v) > _TEXT_LIMITS[n]]
 
     def note(name: str, problem: str, action: str, to: str | None = None, detail: str | None = None) -> None:
         nonlocal rejected, corrected
@@ -220,6 +224,10 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
     if county is not None and _respelt(raw_county):
         note("county", Problem.TEXT_NORMALIZED, CORRECTED, county)
 
+    for name in long:
+        note(name, Problem.TEXT_TOO_LONG, WARNING,
+             detail=f"{len(values[name]):,} characters; a {name} holds at most {_TEXT_LIMITS[name]}")
+
     if rejected:
         return None, findings
     record = (rules.year, code, nid, first, last, gender, birth, age, guardianship, care, court_order or "",
@@ -238,6 +246,22 @@ def _is_total(cells: Sequence[object], form: _Form) -> bool:
             if key in _TOTAL_WORDS or key.startswith("جمع"):
                 return True
     return False
+
+
+def _without_errors(cells: list, number: int, form: _Form, code: str, findings: list[Finding]) -> list:
+    """The row with each Excel error value (``#N/A``, ``#REF!``, ...) read as empty, a finding each."""
+    if not any(type(c) is str and c in _EXCEL_ERRORS for c in cells):
+        return cells
+    from atiyeh_reports.intake.reader import _column_name
+
+    out = list(cells)
+    for index, value in enumerate(cells):
+        if type(value) is str and value in _EXCEL_ERRORS:
+            findings.append(Finding(form.file, form.sheet, number, _column_name(form, index), value,
+                                    Problem.ERROR_VALUE, WARNING, None, code,
+                                    detail="read as empty; fix the formula or type the value"))
+            out[index] = None
+    return out
 
 
 def _blank(cells: Sequence[object]) -> bool:
@@ -261,12 +285,18 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
     result = _FileResult(code, form.path.name)
     pending_blank = 0
     file, sheet = form.path.name, form.sheet
+    hidden, errors = form.hidden_rows, form.error_cells
     for number, cells in enumerate(form.rows, start=form.header.row + 1):
+        if errors:
+            cells = _without_errors(cells, number, form, code, result.findings)
         if _blank(cells):
             pending_blank += 1
             continue
         result.blank_rows += pending_blank
         pending_blank = 0
+        if hidden and number in hidden:
+            result.findings.append(Finding(file, sheet, number, None, None, Problem.HIDDEN_ROW, WARNING, None,
+                                           code, detail="the row is hidden in the form; it was read all the same"))
         if _is_total(cells, form):
             shown = next(as_text(c) for c in cells if _filled(c))
             result.findings.append(Finding(file, sheet, number, None, shown, Problem.TOTAL_ROW, WARNING,
@@ -302,6 +332,12 @@ def _performance_values(form: _Form, code: str) -> tuple[dict[str, int | None], 
     for name in PERFORMANCE_FIELDS:
         raw = form.performance.get(name)
         column = form.performance_header.get(name, headers[name])
+        if type(raw) is str and raw in _EXCEL_ERRORS:
+            values[name] = None
+            findings.append(Finding(file, form.performance_sheet, form.performance_row, column, raw,
+                                    Problem.ERROR_VALUE, WARNING, None, code,
+                                    detail="left empty; fix the formula or type the value"))
+            continue
         number, reformatted = _whole_number(raw)
         if number is not None and number > _INT64_MAX:
             findings.append(Finding(file, form.performance_sheet, form.performance_row, column, as_text(raw),

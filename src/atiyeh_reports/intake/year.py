@@ -27,7 +27,7 @@ from atiyeh_reports.intake.frames import (
     Intake,
 )
 from atiyeh_reports.intake import reader
-from atiyeh_reports.intake.reader import _header_findings, _read_form
+from atiyeh_reports.intake.reader import _header_findings, _read_form, _sheet_findings
 from atiyeh_reports.intake.rules import _FileResult, _performance_values, _read_rows, _Rules
 
 # --- the year -------------------------------------------------------------------------------
@@ -76,6 +76,7 @@ def ingest(params: Params, data_dir: Path | None = None) -> Intake:
                 claim = _form_province(form, year, file_findings)
                 code = claim.default
                 file_findings.extend(_header_findings(form, code))
+                file_findings.extend(_sheet_findings(form, wb, checked, code))
                 result = _read_rows(form, code, rules)
                 values, perf_findings = _performance_values(form, code)
             finally:
