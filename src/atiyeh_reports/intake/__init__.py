@@ -31,15 +31,16 @@ Rules (the decisions a reader of the report may ask about)
   the last child are ignored). Total rows (a cell saying ``جمع``/``total`` and
   no usable national ID) are not read and are reported. So for every
   province ``rows_read = accepted + rejected``.
-* **Corrections.** Re-formatting a national ID (Persian digits, separators,
-  leading zeros Excel dropped) and mapping a gender, guardianship or care word
-  to the form's canonical value are corrections, and so is re-spelling the
-  names or the county (Arabic ي/ك to Persian ی/ک, runs of spaces, a space
-  beside a ZWNJ): the stored text differs from what was typed, so it is listed
-  (trimming outer spaces alone is not). Reading a date typed in another form
-  (``1403-1-5``, ``14030105``, Persian digits, an Excel date cell) is not: the
-  table stores the date itself, the same day as typed. ``corrected`` in the
-  summary counts accepted rows with a correction.
+* **Corrections.** Every accepted value stored otherwise than it was typed is
+  a correction, listed as a ``corrected`` finding: re-formatting a national ID
+  (Persian digits, separators, leading zeros Excel dropped); mapping a gender,
+  guardianship or care word to the form's canonical value; re-spelling the
+  names, the county or the court order (Arabic ي/ك to Persian ی/ک, runs of
+  spaces, a space beside a ZWNJ; trimming outer spaces alone is not); and a
+  date typed in another form (``1403-1-5``, ``14030105``, Persian digits, an
+  Excel date cell), listed with the form's text of it (``1403/01/05``).
+  ``corrected`` in the summary counts accepted rows with at least one
+  correction, so ``corrected <= accepted`` in every province.
 * **Rejections.** An unusable ID or a wrong check digit, a missing name, an
   unknown gender or guardianship, an impossible or future birth date (after
   the fiscal year's end), no court order (when ``require_court_order``), a

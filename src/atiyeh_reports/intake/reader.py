@@ -290,8 +290,9 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
     row_digits = len(str(limits.max_rows + 1))
     # only references at least as long as the first one over a limit can be over it: real forms
     # have none, so the scan costs a search per chunk, not a match per cell
-    wide = re.compile(rb'\br="\$?([A-Z]{%d,3})\$?\d' % col_letters)
-    tall = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{%d,})"' % row_digits)
+    # (a literal first, so that the regex engine jumps from one ' r="' to the next)
+    wide = re.compile(rb' r="\$?([A-Z]{%d,3})\$?\d' % col_letters)
+    tall = re.compile(rb' r="(\d{%d,})"' % row_digits)  # a row's r is digits alone
     errors = False
     first = True
     tail = b""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from atiyeh_reports import layout
-from atiyeh_reports.jalali import age_on, parse_jalali
+from atiyeh_reports.jalali import age_on, parse_jalali, to_jalali_str
 from atiyeh_reports.national_id import clean_national_id, is_valid
 from atiyeh_reports.quality import CORRECTED, REJECTED, WARNING, Finding, Problem, as_text
 from atiyeh_reports.text import normalize_text, to_ascii_digits
@@ -54,21 +55,29 @@ class _Row:
         return self.record[_NATIONAL_ID]
 
 
+_AS_THE_FORM_ASKS = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}")
+
+
 @lru_cache(maxsize=131072)
-def _parse_cached(value: object) -> tuple[dt.date | None, str | None]:
+def _parse_cached(value: object) -> tuple[dt.date | None, str | None, str | None]:
+    return _parse_uncached(value)
+
+
+def _parse_uncached(value: object) -> tuple[dt.date | None, str | None, str | None]:
+    """(the date, why it is not one, the form's text of it when what was typed differs from that)."""
     try:
-        return parse_jalali(value), None
+        date = parse_jalali(value)
     except ValueError as exc:
-        return None, str(exc)
+        return None, str(exc), None
+    if type(value) is str and _AS_THE_FORM_ASKS.fullmatch(value.strip()):
+        return date, None, None  # a valid date written 1403/01/05 is its own canonical text
+    return date, None, to_jalali_str(date)
 
 
-def _parse_date(value: object) -> tuple[dt.date | None, str | None]:
+def _parse_date(value: object) -> tuple[dt.date | None, str | None, str | None]:
     if isinstance(value, (str, int, dt.datetime)):  # a form repeats its dates: parse each once
         return _parse_cached(value)
-    try:
-        return parse_jalali(value), None
-    except ValueError as exc:
-        return None, str(exc)
+    return _parse_uncached(value)
 
 
 @lru_cache(maxsize=65536)
@@ -174,12 +183,14 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
     elif standardized:
         note("gender", Problem.VALUE_STANDARDIZED, CORRECTED, gender)
 
-    birth, why = _parse_date(raw_birth)
+    birth, why, rewritten = _parse_date(raw_birth)
     if birth is None:
         note("birth_date", Problem.BIRTH_INVALID, REJECTED, detail=why)
     elif birth > rules.end:
         note("birth_date", Problem.BIRTH_FUTURE, REJECTED, detail=f"after {rules.end}")
         birth = None
+    elif rewritten:
+        note("birth_date", Problem.DATE_REFORMATTED, CORRECTED, rewritten)
 
     guardianship, standardized = _coded(raw_guardianship, "guardianship")
     if guardianship is None:
@@ -200,10 +211,12 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
     court_order = _text_or_none(raw_order)
     if court_order is None and rules.require_court_order:
         note("court_order", Problem.COURT_ORDER_MISSING, REJECTED)
+    elif type(raw_order) is str and court_order != raw_order.strip():  # normalized once, above
+        note("court_order", Problem.TEXT_NORMALIZED, CORRECTED, court_order)
 
     admission: dt.date | None = None
     if raw_admission is not None:
-        admission, why = _parse_date(raw_admission)
+        admission, why, rewritten = _parse_date(raw_admission)
         if admission is None:
             note("admission_date", Problem.ADMISSION_INVALID, WARNING, detail=why)
         elif admission > rules.end:
@@ -212,6 +225,8 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
         elif birth is not None and admission < birth:
             note("admission_date", Problem.ADMISSION_BEFORE_BIRTH, WARNING, detail=f"birth date {birth}")
             admission = None
+        elif rewritten:
+            note("admission_date", Problem.DATE_REFORMATTED, CORRECTED, rewritten)
 
     age = None
     if birth is not None:
