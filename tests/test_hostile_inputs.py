@@ -601,3 +601,56 @@ def test_a_hidden_children_sheet_that_was_read(tmp_path):
     finding = only(intake, Problem.HIDDEN_SHEET)
     assert finding["sheet"] == layout.SHEET_CHILDREN
     assert counts(intake, TEHRAN) == [1, 1, 0]
+
+
+def test_entries_not_read_are_in_quality_xlsx(tmp_path):
+    from atiyeh_reports.intake import write_clean
+
+    good_form(tmp_path)
+    (forms_dir(tmp_path) / "IR-23_تهران.pdf").write_bytes(b"%PDF")
+    make_fifo(forms_dir(tmp_path) / "IR-01_گیلان.xlsx")
+    intake = run(tmp_path)
+    write_clean(intake, tmp_path / "clean")
+    ws = load_workbook(tmp_path / "clean" / "quality.xlsx", read_only=True)["یافته‌ها"]
+    rows = list(ws.iter_rows(values_only=True))
+    files = {r[0]: r for r in rows[1:]}
+    assert Problem.SKIPPED_FORMAT in files["IR-23_تهران.pdf"]
+    assert Problem.SKIPPED_SPECIAL in files["IR-01_گیلان.xlsx"]
+
+
+def test_build_with_accept_missing_says_what_is_missing_and_builds(tmp_path, params_copy):
+    import nbformat
+    import yaml
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from atiyeh_reports.build import REPORTS, build_year
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for report in REPORTS:  # stand-ins: the note as every real notebook shows it
+        params = new_code_cell('params_path = ""\ndata_dir = ""')
+        params.metadata["tags"] = ["parameters"]
+        nb = new_notebook(cells=[params, new_code_cell(
+            "from atiyeh_reports.api import load_year\nfrom atiyeh_reports.intake import no_data_note_fa\n"
+            "print(no_data_note_fa(load_year(params_path, data_dir=data_dir)))")])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, notebooks / f"{report.name}.ipynb")
+    good_form(tmp_path)
+    (forms_dir(tmp_path) / "IR-23_تهران.pdf").write_bytes(b"%PDF")
+    write_insurer_xlsx(insurer_dir(tmp_path) / "p.xlsx", [policy(1, make_id(100))])
+    raw = yaml.safe_load(params_copy.read_text(encoding="utf-8"))
+    raw["data_dir"] = str(tmp_path)
+    params_copy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    said: list[str] = []
+    result = build_year(params_copy, out_dir=tmp_path / "out" / "1404", notebook_dir=notebooks,
+                        progress=said.append, accept_missing=True)
+    assert any(s.startswith("provinces/IR-23_تهران.pdf: not read") for s in said)
+    assert any("accepted (--accept-missing): 30 province(s)" in s for s in said)
+    executed = nbformat.read(result.out_dir / "analysis.ipynb", as_version=4)
+    shown = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "۳۰ استان" in shown and "تهران (فرمی نرسید)" in shown
+    import json
+
+    manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["intake"]["provinces_without_data"]["IR-23"] == "no form was received"
+    assert [i["path"] for i in manifest["inputs"]] == ["1404/insurer/p.xlsx", "1404/provinces/IR-10_اصفهان.xlsx"]
