@@ -36,7 +36,8 @@ Rules (the decisions a reader of the report may ask about)
   (Persian digits, separators, leading zeros Excel dropped); mapping a gender,
   guardianship or care word to the form's canonical value; re-spelling the
   names, the county or the court order (Arabic ي/ك to Persian ی/ک, runs of
-  spaces, a space beside a ZWNJ; trimming outer spaces alone is not); and a
+  spaces, a space beside a ZWNJ; trimming outer spaces alone is not; a court
+  order keeps its digits as typed, since it is quoted back to the court); and a
   date typed in another form (``1403-1-5``, ``14030105``, Persian digits, an
   Excel date cell), listed with the form's text of it (``1403/01/05``).
   ``corrected`` in the summary counts accepted rows with at least one

@@ -129,6 +129,20 @@ def _text_or_none(value: object, *, repeated: bool = False) -> str | None:
     return text or None
 
 
+#: Persian and Arabic-Indic digits to private-use stand-ins and back, so that normalizing a court
+#: order's letters and spaces leaves its digits as the court wrote them.
+_HIDE_DIGITS = str.maketrans({**{chr(0x06F0 + i): chr(0xE000 + i) for i in range(10)},
+                              **{chr(0x0660 + i): chr(0xE010 + i) for i in range(10)}})
+_SHOW_DIGITS = str.maketrans({v: k for k, v in _HIDE_DIGITS.items()})
+
+
+def _order_text(value: object) -> str | None:
+    """A court order number: letters and spaces normalized, digits kept as typed (it is quoted back)."""
+    if type(value) is not str:
+        return _text_or_none(value)
+    return normalize_text(value.translate(_HIDE_DIGITS)).translate(_SHOW_DIGITS) or None
+
+
 def _clean_id(value: object) -> str | None:
     """:func:`clean_national_id`, with the common case (ten ASCII digits as text) first."""
     if type(value) is str and len(value) == 10 and value.isdigit() and value.isascii():
@@ -208,7 +222,7 @@ def _judge_row(  # noqa: C901, PLR0912, PLR0915 - one check after another, in th
     elif standardized:
         note("care_type", Problem.VALUE_STANDARDIZED, CORRECTED, care)
 
-    court_order = _text_or_none(raw_order)
+    court_order = _order_text(raw_order)
     if court_order is None and rules.require_court_order:
         note("court_order", Problem.COURT_ORDER_MISSING, REJECTED)
     elif type(raw_order) is str and court_order != raw_order.strip():  # normalized once, above
