@@ -91,11 +91,13 @@ def build_year(
     out_dir = Path(out_dir or Path("outputs") / str(params.year))
     # Before any long work: the folder is ours and writable; lock it; clear a killed build's leftovers.
     with outdir.claim(out_dir) as claim:
-        return _build_claimed(claim, params, params_path, notebook_dir, progress, accept_unreadable, started)
+        return _build_claimed(claim, params, params_path, notebook_dir, progress, accept_unreadable, started,
+                              accept_missing=accept_missing)
 
 
 def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, notebook_dir: Path,
-                   progress: Progress, accept_unreadable: bool, started: float) -> BuildResult:
+                   progress: Progress, accept_unreadable: bool, started: float, *,
+                   accept_missing: bool = False) -> BuildResult:
     out_dir = claim.out_dir
     check_data_dir(params.data_dir, params.year)
 
