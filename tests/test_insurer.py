@@ -116,7 +116,7 @@ def test_rejects_rows_the_contract_cannot_hold(tmp_path, params):
     assert sorted(rejected["row"].tolist()) == [2, 3, 4, 6]
     assert {"استان", "تاریخ صدور"} <= set(findings.loc[findings["action"] == "warning", "column"])
     assert set(findings.columns) == {"file", "sheet", "row", "column", "value", "problem", "action",
-                                     "corrected_to", "province_code", "national_id"}
+                                     "corrected_to", "province_code", "national_id", "detail"}
 
 
 def test_missing_folder_gives_empty_table_and_a_warning(tmp_path, params):

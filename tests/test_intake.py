@@ -166,7 +166,12 @@ def test_national_ids_are_cleaned_or_rejected(tmp_path: Path) -> None:
 def test_birth_dates_in_every_form(tmp_path: Path, typed: object) -> None:
     intake = run(tmp_path, [child(1, birth_date=typed)])
     assert intake.children["birth_date"].tolist() == [dt.date(2016, 5, 30)]
-    assert intake.findings.empty
+    if typed == "1395/03/10":  # as the form asks for it: nothing rewritten
+        assert intake.findings.empty and intake.summary.iloc[0]["corrected"] == 0
+    else:  # rewritten to the form's way of writing it: a correction, listed and counted
+        assert intake.findings[["column", "problem", "action", "corrected_to"]].values.tolist() == [
+            ["تاریخ تولد", Problem.DATE_REFORMATTED, "corrected", "1395/03/10"]]
+        assert intake.summary.iloc[0]["corrected"] == 1
 
 
 def test_impossible_and_future_birth_dates_are_rejected(tmp_path: Path) -> None:
@@ -528,3 +533,70 @@ def test_rows_read_is_accepted_plus_rejected_everywhere(tmp_path_factory: pytest
                       if (f, r) in kept}
     assert len(corrected_kept) == intake.summary["corrected"].sum()
     assert intake.children["national_id"].is_unique
+
+
+# --- the summary counts every change (issue 9 §6) ----------------------------------------------
+_VARIANTS: dict[str, list[object]] = {
+    "national_id": [lambda n: make_id(n), lambda n: " " + make_id(n) + " ",
+                    lambda n: make_id(n)[:3] + "-" + make_id(n)[3:],
+                    lambda n: make_id(n).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))],
+    "first_name": ["علی", " علی ", "علي", "علی  رضا", "محمد\u200c علی"],
+    "last_name": ["رضایی", "رضايي", "  کریمی", "كريمي"],
+    "gender": ["پسر", "مذکر", " دختر ", "مونث"],
+    "birth_date": ["1395/03/10", "1395-3-10", "۱۳۹۵/۰۳/۱۰", "13950310", 13950310, dt.datetime(2016, 5, 30)],
+    "guardianship": ["بی‌سرپرست", "بی سرپرست", "بدسرپرست"],
+    "court_order": ["ق-1", "ق-۲", "ك-3", 12345],
+    "admission_date": ["1400/05/01", "1400-5-1", "۱۴۰۰/۰۵/۰۱", None],
+    "county": ["تهران", "شهر ري", "ری ", None],
+}
+
+
+def _typed_as_stored(field: str, typed: object, stored: object) -> bool:
+    """Whether the table stores the value exactly as it was typed (outer spaces aside)."""
+    from atiyeh_reports.jalali import to_jalali_str
+
+    if field in ("birth_date", "admission_date"):
+        return isinstance(typed, str) and to_jalali_str(stored) == typed.strip()
+    return str(typed).strip() == str(stored)
+
+
+def test_every_rewritten_accepted_value_is_a_listed_correction(tmp_path: Path) -> None:
+    rng = random.Random(9)
+    rows = []
+    for n in range(1, 61):
+        values = {}
+        for field, variants in _VARIANTS.items():
+            pick = rng.choice(variants)
+            values[field] = pick(n) if callable(pick) else pick
+        rows.append(child(n, **values))
+    write_form(form_path(tmp_path), rows)
+    write_form(form_path(tmp_path, "IR-10_اصفهان.xlsx"), [child(100), child(101, gender="مذکر")],
+               province_title="اصفهان")
+    intake = ingest(make_params(tmp_path), tmp_path)
+    assert_balanced(intake)
+    corrected = intake.findings[intake.findings["action"] == CORRECTED]
+    listed = set(zip(corrected["file"], corrected["row"], corrected["column"], strict=True))
+    changed_rows: set[tuple[str, int]] = set()
+    for child_row in intake.children.itertuples():
+        typed = rows[child_row.source_row - layout.CHILDREN_HEADER_ROW - 1] if child_row.source_file.startswith("IR-23") else None
+        if typed is None:
+            continue
+        for field in _VARIANTS:
+            stored = getattr(child_row, field)
+            if typed[field] is None or pd.isna(stored):
+                continue
+            if not _typed_as_stored(field, typed[field], stored):
+                key = (child_row.source_file, child_row.source_row, FIELD_HEADER[field])
+                assert key in listed, f"{field}: {typed[field]!r} stored as {stored!r} with no correction"
+                changed_rows.add(key[:2])
+    # the summary's "corrected" is exactly the accepted rows with a correction, in every province
+    accepted_rows = set(zip(intake.children["source_file"], intake.children["source_row"], strict=True))
+    with_correction = {(f, r) for f, r, _ in listed} & accepted_rows
+    assert changed_rows <= with_correction
+    by_province = pd.Series([intake.children.set_index(["source_file", "source_row"]).loc[k, "province_code"]
+                             for k in with_correction], dtype="str").value_counts()
+    s = intake.summary.set_index("province_code")
+    for code in s.index:
+        assert s.loc[code, "corrected"] == by_province.get(code, 0), code
+        assert s.loc[code, "corrected"] <= s.loc[code, "accepted"], code
+    assert s.loc[TEHRAN, "corrected"] > 20 and s.loc[ISFAHAN, "corrected"] == 1

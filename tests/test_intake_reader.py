@@ -31,7 +31,7 @@ def both_readers(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Intak
     """The intake of ``data_dir`` read as shipped (calamine) and with openpyxl forced."""
     fast = ingest(make_params(data_dir), data_dir)
     with monkeypatch.context() as m:
-        m.setattr(intake, "_open", intake._OpenpyxlBook)
+        m.setattr(intake.reader, "_open", lambda path, checked=None: intake._OpenpyxlBook(path))
         slow = ingest(make_params(data_dir), data_dir)
     return fast, slow
 
@@ -101,15 +101,18 @@ def test_formulas_are_read_as_their_cached_values(tmp_path: Path, monkeypatch: p
     assert fast.children[["county", "court_order"]].values.tolist()[0] == ["شهر ری", "2"]
 
 
-def test_formula_errors_are_kept_as_openpyxl_shows_them(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    # calamine reads an error cell as empty; the intake then reads the file with openpyxl
+def test_formula_errors_are_read_as_empty_with_a_finding(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # calamine reads an error cell as empty; the intake then reads the file with openpyxl, which
+    # shows the error, so that it can be reported where it is
     path = write_form(form_path(tmp_path), [child(1, county="=VLOOKUP(1,A1:A2,2)"), child(2)])
     set_cached_values(path, {"K6": ("e", "#N/A")})
     assert intake._has_error_cells(path)
     fast, slow = both_readers(tmp_path, monkeypatch)
     assert_same(fast, slow)
-    assert fast.children["county"].tolist()[0] == "#N/A"
+    assert pd.isna(fast.children["county"].tolist()[0])
+    found = fast.findings[fast.findings["value"] == "#N/A"]
+    assert found[["row", "column", "action"]].values.tolist() == [[6, "شهرستان", "warning"]]
 
 
 def test_a_chart_sheet_is_passed_over(tmp_path: Path) -> None:

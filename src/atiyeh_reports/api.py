@@ -103,23 +103,39 @@ class YearData:
 
 def check_data_dir(data_dir: Path, year: int) -> None:
     """Fail early, saying what is expected, when a year's raw inputs are not there."""
+    from atiyeh_reports.intake.inventory import FORM_SUFFIXES, PROVINCES, inventory
+
     forms = layout.provinces_dir(data_dir, year)
     if not Path(data_dir).is_dir():
         raise InputError(
             f"data folder {data_dir} does not exist; pass --data DIR (or DATA_DIR=...) pointing at a "
             f"folder with <year>/provinces/*.xlsx, or run `make sample` for the sample data"
         )
-    if not forms.is_dir() or not any(forms.glob("*.xlsx")):
+    if not forms.is_dir():
         raise InputError(
-            f"no returned forms for {year}: expected {forms}/*.xlsx (one workbook per province)"
+            f"no returned forms for {year}: expected the folder {forms} with one workbook per province"
+        )
+    found = inventory(data_dir, year)
+    if not found.forms:
+        skipped = found.skipped_in(PROVINCES)
+        listed = "".join(f"\n  {e.line()}" for e in skipped[:20])
+        more = f"\n  ... and {len(skipped) - 20} more" if len(skipped) > 20 else ""
+        raise InputError(
+            f"no readable returned form for {year} in {forms} (read: {', '.join(FORM_SUFFIXES)}, any "
+            f"letter case); {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} not read{listed}{more}"
         )
 
 
 def _stamp(params: Params, data_dir: Path) -> dict[str, object]:
+    from atiyeh_reports.intake.inventory import inventory
+
+    found = inventory(data_dir, params.year)
     return {
         "year": params.year,
-        "inputs": file_hashes(raw_inputs(data_dir, params.year), data_dir),
-        "eligibility": digest_of(params.eligibility.model_dump_json(), params.service.model_dump_json()),
+        "inputs": file_hashes(found.files(), data_dir),
+        "skipped": found.stamp(),
+        "eligibility": digest_of(params.eligibility.model_dump_json(), params.service.model_dump_json(),
+                                 params.limits.model_dump_json()),
         "code": code_fingerprint(),
     }
 

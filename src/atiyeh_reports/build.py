@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from atiyeh_reports import __version__, layout, outdir
 from atiyeh_reports.engine import fresh
-from atiyeh_reports.errors import BuildError, InputError
+from atiyeh_reports.errors import BuildError, InputError, MissingDataError
 from atiyeh_reports.provenance import (
     build_time,
     code_fingerprint,
@@ -92,6 +92,7 @@ def build_year(
     accept_unreadable: bool = False,
     expected_year: int | None = None,
     workers: int | None = None,
+    accept_missing: bool = False,
 ) -> BuildResult:
     """Build a year's reports into ``out_dir`` (default ``outputs/<year>``).
 
@@ -101,12 +102,14 @@ def build_year(
     guessed = Path(out_dir) if out_dir else Path("outputs") / str(expected_year) if expected_year else None
     if guessed is not None:
         current = fresh.unchanged(params_path, guessed, notebook_dir, data_dir=data_dir,
-                                  expected_year=expected_year, accept_unreadable=accept_unreadable)
+                                  expected_year=expected_year, accept_unreadable=accept_unreadable,
+                                  accept_missing=accept_missing)
         if current is not None:
             return _unchanged(current, guessed, started, progress)
     return _full_build(params_path, data_dir=data_dir, out_dir=out_dir, notebook_dir=notebook_dir,
                        progress=progress, accept_unreadable=accept_unreadable,
-                       expected_year=expected_year, workers=workers, started=started)
+                       expected_year=expected_year, workers=workers, started=started,
+                       accept_missing=accept_missing)
 
 
 def _unchanged(manifest: dict, out_dir: Path, started: float, progress: Progress) -> BuildResult:
@@ -121,7 +124,7 @@ def _unchanged(manifest: dict, out_dir: Path, started: float, progress: Progress
 
 def _full_build(params_path: Path, *, data_dir: Path | None, out_dir: Path | None, notebook_dir: Path,
                 progress: Progress, accept_unreadable: bool, expected_year: int | None,
-                workers: int | None, started: float) -> BuildResult:
+                workers: int | None, started: float, accept_missing: bool = False) -> BuildResult:
     from atiyeh_reports.api import check_data_dir
     from atiyeh_reports.params import load_params
 
@@ -134,12 +137,12 @@ def _full_build(params_path: Path, *, data_dir: Path | None, out_dir: Path | Non
         check_data_dir(params.data_dir, params.year)
         return _build_claimed(claim, params, params_path, data_dir=data_dir, notebook_dir=notebook_dir,
                               progress=progress, accept_unreadable=accept_unreadable, workers=workers,
-                              started=started)
+                              started=started, accept_missing=accept_missing)
 
 
 def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, data_dir: Path | None,
                    notebook_dir: Path, progress: Progress, accept_unreadable: bool, workers: int | None,
-                   started: float) -> BuildResult:
+                   started: float, accept_missing: bool = False) -> BuildResult:
     from atiyeh_reports.api import load_year, write_snapshot
 
     out_dir = claim.out_dir
@@ -152,7 +155,12 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
     try:
         progress(f"ingesting {params.year} from {params.data_dir}")
         data = load_year(params_path, data_dir=params.data_dir)
+        from atiyeh_reports.intake.inventory import inventory
+
+        for line in inventory(params.data_dir, params.year).lines():
+            progress(line)
         _raise_for_unreadable(data, accept_unreadable)
+        _raise_for_missing(data, accept_missing, progress)
         if to_run:
             _reconcile_once(data)
             write_snapshot(data)  # every notebook's load_year reads this instead of recomputing
@@ -279,6 +287,31 @@ def _record_candidates(params: Params) -> list[Path]:
     return record_candidates(params)
 
 
+def _raise_for_missing(data: YearData, accept: bool, progress: Progress) -> None:
+    """Refuse (exit 5) to allocate zero to provinces without data, or to build on no policies,
+    unless ``accept``; then say it on the terminal (the reports say it too: no_data_note_fa)."""
+    from atiyeh_reports.intake.inventory import missing_lines
+
+    missing = missing_lines(data)
+    no_policies = len(data.policies) == 0
+    if not missing and not no_policies:
+        return
+    told = []
+    if missing:
+        told.append(f"{len(missing)} province(s) of {data.year} have no accepted child and would be "
+                    "allocated 0 Rials:\n  " + "\n  ".join(missing))
+    if no_policies:
+        told.append(f"the insurer's export of {data.year} has no policies (missing, unreadable or "
+                    "empty): the evaluation would reconcile nothing")
+    if not accept:
+        raise MissingDataError(
+            "\n".join(told) + "\nfix the inputs (see the quality report), or pass --accept-missing to "
+            "build anyway; every report then names what is missing"
+        )
+    for text in told:
+        progress(f"accepted (--accept-missing): {text}")
+
+
 def _input_hashes(params: Params) -> list[dict[str, object]]:
     return fresh.input_hashes(params.data_dir, params.year, params.history_years,
                               records=_record_candidates(params))
@@ -390,6 +423,8 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
                     record_candidates: list[Path]) -> None:
     from atiyeh_reports.params import params_json
 
+    from atiyeh_reports.intake.inventory import inventory, provinces_without_data
+
     outputs = file_hashes((p for p in staging.rglob("*") if p.is_file() and p.name != MANIFEST), staging)
     manifest = {
         "service_id": params.service.id,
@@ -409,6 +444,8 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
             "rows_read": int(data.summary["rows_read"].sum()) if len(data.summary) else 0,
             "rows_rejected": int(data.summary["rejected"].sum()) if len(data.summary) else 0,
             "unreadable": list(data.unreadable),
+            "provinces_without_data": provinces_without_data(data),
+            "not_read": inventory(params.data_dir, params.year).stamp(),
         },
         "reports": reports,
         "outputs": outputs,

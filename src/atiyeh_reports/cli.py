@@ -97,6 +97,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from atiyeh_reports.api import prepare_year, with_data_dir
+    from atiyeh_reports.intake.inventory import inventory, missing_lines
     from atiyeh_reports.layout import clean_dir
     from atiyeh_reports.params import load_params
 
@@ -112,10 +113,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"{len(data.policies)} insurer policies"
     )
     _say(f"clean tables and quality.xlsx in {clean_dir(params.data_dir, params.year)}")
+    not_read = inventory(params.data_dir, params.year).lines()
+    if not_read:
+        _say(f"{len(not_read)} entr{'y' if len(not_read) == 1 else 'ies'} of the input folders not read:\n  "
+             + "\n  ".join(not_read))
+    attention = False
     if data.unreadable:
         _say("needs attention: these forms could not be read:\n  " + "\n  ".join(data.unreadable))
-        return EXIT_ATTENTION
-    return 0
+        attention = True
+    missing = missing_lines(data)
+    if missing:
+        _say(f"needs attention: {len(missing)} province(s) have no accepted child:\n  " + "\n  ".join(missing))
+        attention = True
+    if len(data.policies) == 0:
+        _say("needs attention: the insurer's export has no policies (see insurer_findings)")
+        attention = True
+    return EXIT_ATTENTION if attention else 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -129,6 +142,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             out_dir=Path(args.out) if args.out else None,  # None: outputs/<year>
             progress=progress,
             accept_unreadable=args.accept_unreadable,
+            accept_missing=args.accept_missing,
             expected_year=args.year,
         )
     finally:
@@ -200,6 +214,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", help="output folder (default outputs/<year>); must be new, empty or an earlier build's")
     b.add_argument("--accept-unreadable", action="store_true",
                    help="build even when some returned forms could not be read")
+    b.add_argument("--accept-missing", action="store_true",
+                   help="build even when some provinces have no accepted child (they get 0 Rials) or the "
+                        "insurer's export has no policies; every report then names them")
     b.set_defaults(func=cmd_build)
 
     v = command("verify", "check a build's outputs against its manifest.json",

@@ -53,6 +53,13 @@ class InputError(AtiyehError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class MissingDataError(InputError):
+    """Provinces with no accepted child, or an insurer export with no policies: building would
+    allocate them zero without a word. Exit 5 (needs attention) unless the user accepts it."""
+
+    exit_code = 5
+
+
 class UnknownProvinceError(InputError):
     """A province name that matches none of the 31 provinces or their known spellings."""
 

@@ -59,7 +59,7 @@ from atiyeh_reports import layout, vocab
 from atiyeh_reports.errors import InputError
 from atiyeh_reports.jalali import parse_jalali
 from atiyeh_reports.national_id import clean_national_id, is_valid
-from atiyeh_reports.params import Params
+from atiyeh_reports.params import Limits, Params
 from atiyeh_reports.provinces import find_province, name_fa
 from atiyeh_reports.text import normalize_key, normalize_text, to_ascii_digits
 from atiyeh_reports.provenance import build_time
@@ -84,8 +84,11 @@ POLICY_COLUMNS = (
 )
 FINDING_COLUMNS = (
     "file", "sheet", "row", "column", "value", "problem", "action", "corrected_to",
-    "province_code", "national_id",
+    "province_code", "national_id", "detail",
 )
+_INT64_MAX = 2**63 - 1
+#: A premium more than this many times the per-capita premium is absurd (a warning).
+ABSURD_PREMIUM_FACTOR = 100
 
 CHILD_CATEGORIES = ("matched", "no_policy")
 #: In precedence order (see the module docstring).
@@ -134,31 +137,56 @@ def _header_index() -> dict[str, str]:
     return index
 
 
-def _read_rows(path: Path) -> tuple[str | None, list[list[Any]]]:
-    """Sheet name (None for CSV) and every row's cell values, as the file holds them."""
-    try:
-        if path.suffix.lower() == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                return None, [list(r) for r in csv.reader(fh)]
-        from openpyxl import load_workbook
+def _read_rows(path: Path, limits: Limits | None = None) -> tuple[str | None, list[list[Any]]]:
+    """Sheet name (None for CSV) and every row's cell values, as the file holds them.
 
-        wb = load_workbook(path, read_only=True, data_only=True)
+    Workbooks (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``, any letter case) are
+    checked against ``limits`` before they are opened, then read with the
+    intake's reader (calamine; openpyxl for what only it reads). A CSV is UTF-8
+    with or without a BOM, its delimiter ``,``, ``;`` or a tab (from the first line).
+    """
+    from atiyeh_reports.intake.common import _Unreadable
+    from atiyeh_reports.intake.reader import _check_file, _open
+
+    limits = limits or Limits()
+    try:
+        if path.stat().st_size > limits.max_file_bytes:
+            raise InputError(f"the file is {path.stat().st_size:,} bytes, over limits.max_file_bytes "
+                             f"({limits.max_file_bytes:,}); is it the insurer's export?", file=path.name)
+        if path.suffix.lower() == ".csv":
+            return None, _read_csv(path, limits)
+        checked = _check_file(path, limits)
+        wb = _open(path, checked)
         try:
-            ws = wb.worksheets[0]
-            return ws.title, [list(r) for r in ws.iter_rows(values_only=True)]
+            sheet = next((n for n in wb.sheetnames if wb.is_worksheet(n)), None)
+            if sheet is None:
+                raise InputError("the workbook has no worksheet", file=path.name)
+            return sheet, list(wb.rows(sheet, 0))
         finally:
             wb.close()
+    except _Unreadable as exc:
+        raise InputError(f"cannot read the insurer export: {exc.detail}", file=path.name) from None
     except (OSError, UnicodeDecodeError, ValueError, KeyError, csv.Error) as exc:
         raise InputError(
             f"cannot read the insurer export ({type(exc).__name__}: {exc}); "
             "save it again as .xlsx or UTF-8 .csv",
             file=path.name,
         ) from None
-    except Exception as exc:  # openpyxl raises zipfile/lxml errors on a damaged file
-        raise InputError(
-            f"cannot read the insurer export ({type(exc).__name__}); save it again as .xlsx",
-            file=path.name,
-        ) from None
+
+
+def _read_csv(path: Path, limits: Limits) -> list[list[Any]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+        delimiter = max((",", ";", "\t"), key=first.count) if first else ","
+        fh.seek(0)
+        if fh.read(1) != "\ufeff":
+            fh.seek(0)
+        rows = []
+        for row in csv.reader(fh, delimiter=delimiter):
+            rows.append(list(row))
+            if len(rows) > limits.max_rows:
+                raise InputError(f"more than limits.max_rows ({limits.max_rows:,}) rows", file=path.name)
+    return rows
 
 
 def _find_header(rows: list[list[Any]], path: Path, sheet: str | None) -> tuple[int, dict[int, str]]:
@@ -187,17 +215,23 @@ def _parse_premium(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("not an amount")
     if isinstance(value, int):
-        return value
+        return _fits(value)
     if isinstance(value, float):
         if value != value or not value.is_integer():
             raise ValueError("not a whole number of Rials")
-        return int(value)
+        return _fits(int(value))
     text = _MONEY_SEPARATORS.sub("", to_ascii_digits(normalize_text(value)))
     if text.endswith(".0"):
         text = text[:-2]
     if not re.fullmatch(r"-?\d+", text):
         raise ValueError("not a whole number of Rials")
-    return int(text)
+    return _fits(int(text))
+
+
+def _fits(number: int) -> int:
+    if abs(number) > _INT64_MAX:
+        raise OverflowError(f"{number} does not fit a 64-bit integer")
+    return number
 
 
 def _status_index() -> dict[str, str]:
@@ -250,39 +284,57 @@ def read_insurer_export(params: Params, data_dir: str | Path | None = None
     InputError
         A file cannot be read or has no header with the insurer's columns.
     """
+    from atiyeh_reports.intake.inventory import INSURER, inventory
+
     root = Path(data_dir) if data_dir else Path(params.data_dir)
     folder = layout.insurer_dir(root, params.year)
     if not folder.is_dir():
-        finding = _finding(str(folder), None, None, None, None,
-                           "پوشهٔ خروجی بیمه‌گر پیدا نشد؛ تطبیق انجام نمی‌شود (insurer folder missing)",
-                           "warning")
+        finding = _finding(str(folder), None, None, None, None, NO_FOLDER, "warning",
+                           detail="no policies this year: the reports say so, and the build needs "
+                                  "--accept-missing")
         return _empty_policies(), _findings_frame([finding])
-    files = sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in (".xlsx", ".csv")
-        and not p.name.startswith(("~$", "."))
-    )
+    found = inventory(root, params.year)
     policies: list[dict[str, Any]] = []
-    findings: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = [
+        _finding(e.name, None, None, None, None, e.problem or "", "warning", detail=e.detail)
+        for e in found.skipped_in(INSURER)
+    ]
     seen: dict[str, tuple[str, int]] = {}
-    for path in files:
-        _read_file(path, policies, findings, seen)
+    expected = params.service.per_capita_premium
+    for path in found.insurer:
+        _read_file(path, policies, findings, seen, params.limits, expected)
+    if not policies:
+        why = ("no file of it is read (see the findings above)" if not found.insurer
+               else "its files hold no policy that could be kept")
+        findings.append(_finding(f"{INSURER}/", None, None, None, None, NO_POLICIES, "warning",
+                                 detail=f"the insurer's export has no policies: {why}"))
     return _policies_frame(policies), _findings_frame(findings)
+
+
+NO_FOLDER = "پوشهٔ خروجی بیمه‌گر پیدا نشد؛ تطبیق انجام نمی‌شود (insurer folder missing)"
+NO_POLICIES = "هیچ بیمه‌نامه‌ای از خروجی بیمه‌گر خوانده نشد؛ تطبیق انجام نمی‌شود (no policies)"
+PREMIUM_TOO_LARGE = "حق بیمه بیش از حد بزرگ است (بیش از گنجایش int64)؛ ردیف رد شد"
+PREMIUM_NEGATIVE = "حق بیمه منفی است"
+PREMIUM_ZERO = "حق بیمه صفر است"
+PREMIUM_ABSURD = "حق بیمه بیش از صد برابر سرانه است"
 
 
 def _finding(file: str, sheet: str | None, row: int | None, column: str | None, value: Any,
              problem: str, action: str, corrected_to: str | None = None,
-             province_code: str | None = None, national_id: str | None = None) -> dict[str, Any]:
+             province_code: str | None = None, national_id: str | None = None,
+             detail: str | None = None) -> dict[str, Any]:
     return {
         "file": file, "sheet": sheet, "row": row, "column": column,
         "value": None if value is None else str(value), "problem": problem, "action": action,
         "corrected_to": corrected_to, "province_code": province_code, "national_id": national_id,
+        "detail": detail,
     }
 
 
 def _read_file(path: Path, policies: list[dict[str, Any]], findings: list[dict[str, Any]],
-               seen: dict[str, tuple[str, int]]) -> None:
-    sheet, rows = _read_rows(path)
+               seen: dict[str, tuple[str, int]], limits: Limits | None = None,
+               expected_premium: int | None = None) -> None:
+    sheet, rows = _read_rows(path, limits)
     header_at, mapping = _find_header(rows, path, sheet)
     header_of = {f: str(rows[header_at][j]) for j, f in mapping.items()}
     statuses = _status_index()
@@ -295,11 +347,11 @@ def _read_file(path: Path, policies: list[dict[str, Any]], findings: list[dict[s
 
         def note(field: str, problem: str, action: str, corrected: str | None = None,
                  *, _raw: dict[str, Any] = raw, _row: int = excel_row,
-                 _acc: list[dict[str, Any]] = row_findings) -> None:
+                 _acc: list[dict[str, Any]] = row_findings, detail: str | None = None) -> None:
             _acc.append(_finding(path.name, sheet, _row, header_of.get(field), _raw.get(field),
-                                 problem, action, corrected))
+                                 problem, action, corrected, detail=detail))
 
-        record, rejected = _clean_row(raw, note, statuses)
+        record, rejected = _clean_row(raw, note, statuses, expected_premium)
         if not rejected:
             policy_no = record["policy_no"]
             if policy_no in seen:
@@ -318,8 +370,8 @@ def _read_file(path: Path, policies: list[dict[str, Any]], findings: list[dict[s
             policies.append(record)
 
 
-def _clean_row(raw: dict[str, Any], note: Any, statuses: dict[str, str]
-               ) -> tuple[dict[str, Any], bool]:
+def _clean_row(raw: dict[str, Any], note: Any, statuses: dict[str, str],
+               expected_premium: int | None = None) -> tuple[dict[str, Any], bool]:
     record: dict[str, Any] = {c: None for c in POLICY_COLUMNS}
     rejected = False
 
@@ -363,10 +415,21 @@ def _clean_row(raw: dict[str, Any], note: Any, statuses: dict[str, str]
 
     value = raw.get("premium")
     try:
-        record["premium"] = _parse_premium(value)
+        premium = record["premium"] = _parse_premium(value)
+    except OverflowError as exc:
+        note("premium", PREMIUM_TOO_LARGE, "rejected", detail=str(exc))
+        rejected = True
     except ValueError:
         note("premium", "حق بیمه عدد صحیح ریال نیست (premium is not whole Rials)", "rejected")
         rejected = True
+    else:
+        if premium < 0:
+            note("premium", PREMIUM_NEGATIVE, "warning", detail="kept; counted as a premium mismatch")
+        elif premium == 0:
+            note("premium", PREMIUM_ZERO, "warning", detail="kept; counted as a premium mismatch")
+        elif expected_premium and premium > ABSURD_PREMIUM_FACTOR * expected_premium:
+            note("premium", PREMIUM_ABSURD, "warning",
+                 detail=f"per-capita premium {expected_premium:,}; kept; counted as a premium mismatch")
 
     value = raw.get("status")
     status = statuses.get(normalize_key(value)) if not _blank(value) else None

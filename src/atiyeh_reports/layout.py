@@ -85,10 +85,48 @@ def clean_dir(data_dir: Path, year: int) -> Path:
     return Path(data_dir) / "clean" / str(year)
 
 
+#: Workbook suffixes the intake reads (compared in lower case). calamine reads all four.
+FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+INSURER_SUFFIXES = (*FORM_SUFFIXES, ".csv")
+
+
+def is_read(path: Path, suffixes: tuple[str, ...]) -> bool:
+    """Whether the intake reads this folder entry, from its name and ``lstat`` alone.
+
+    The one rule behind :func:`atiyeh_reports.intake.inventory` (which also says
+    why an entry is skipped) and :func:`raw_inputs`; standard library only, so a
+    no-op build decides without importing pandas. Read: a regular file (not a
+    link, folder, FIFO or device), not a lock or hidden file, a known suffix in
+    any letter case, not empty.
+    """
+    import os
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    name = path.name
+    return (stat.S_ISREG(st.st_mode) and not name.startswith(("~$", ".~lock.", "."))
+            and path.suffix.lower() in suffixes and st.st_size > 0)
+
+
+def _read_entries(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    import os
+
+    try:
+        with os.scandir(folder) as it:
+            paths = sorted((Path(e.path) for e in it), key=lambda p: p.name)
+    except OSError:
+        return []
+    return [p for p in paths if is_read(p, suffixes)]
+
+
 def raw_inputs(data_dir: Path, year: int) -> list[Path]:
-    """The raw files of a year: returned forms and the insurer's export."""
-    files = sorted(provinces_dir(data_dir, year).glob("*.xlsx"))
-    insurer = insurer_dir(data_dir, year)
-    if insurer.is_dir():
-        files += sorted(p for p in insurer.iterdir() if p.suffix.lower() in {".xlsx", ".csv"})
-    return [p for p in files if not p.name.startswith(("~$", "."))]
+    """The raw files of a year that are read: returned forms, then the insurer's export.
+
+    The same list as ``intake.inventory(data_dir, year).files()`` (a test keeps
+    them equal); what it leaves out is reported by the inventory.
+    """
+    return [*_read_entries(provinces_dir(data_dir, year), FORM_SUFFIXES),
+            *_read_entries(insurer_dir(data_dir, year), INSURER_SUFFIXES)]

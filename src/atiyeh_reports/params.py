@@ -260,6 +260,18 @@ class Checks(_Strict):
         return self
 
 
+class Limits(_Strict):
+    """How big an input file may be before it is refused unread (a zip bomb, a stray cell at
+    XFD1048576). Generous for real forms; a file over a limit is reported and the others read."""
+
+    max_file_bytes: int = Field(200_000_000, gt=0, description="size of one input file on disk")
+    max_uncompressed_bytes: int = Field(
+        1_000_000_000, gt=0, description="what a workbook's zip members unpack to, all together"
+    )
+    max_rows: int = Field(500_000, gt=0, description="rows of one sheet (declared or real)")
+    max_columns: int = Field(200, gt=0, le=16384, description="columns of one sheet (declared or real)")
+
+
 class Params(_Strict):
     """Everything a year's run depends on. Build it with :func:`load_params`."""
 
@@ -274,6 +286,9 @@ class Params(_Strict):
     privacy: Privacy
     insurer: Insurer
     checks: Checks = Field(default_factory=Checks)
+
+
+    limits: Limits = Field(default_factory=Limits, description="input sizes refused unread")
     source: Path | None = Field(None, description="the file these were read from")
 
     def __repr__(self) -> str:  # one line; the whole set is params.model_dump()

@@ -11,24 +11,52 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import stat
 import subprocess
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from atiyeh_reports.errors import InputError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def sha256_file(path: Path) -> str:
+    """The SHA-256 of a regular file; anything else (a FIFO, a device) is refused, never read.
+
+    The file is opened without blocking and checked with ``fstat`` before a byte
+    is read, so a FIFO or ``/dev/zero`` swapped in for an input cannot hang the run.
+    """
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(path)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    finally:
+        os.close(fd)
     return digest.hexdigest()
 
 
+class NotRegularFile(InputError):
+    """An input that is not a regular file (a FIFO, a device, a socket): refused unread (exit 3)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("not a regular file (a FIFO, device or socket); it was not read: "
+                         "replace it with the file itself", file=path)
+        self.path = Path(path)
+
+
 def file_hashes(paths: Iterable[Path], root: Path) -> list[dict[str, object]]:
-    """``[{path, sha256, bytes}]`` sorted by path, paths relative to ``root``."""
+    """``[{path, sha256, bytes}]`` sorted by path, paths relative to ``root``.
+
+    For the raw inputs, ``paths`` is :meth:`atiyeh_reports.intake.Inventory.files`
+    (what the intake reads); a path that is not a regular file raises
+    :class:`NotRegularFile` instead of blocking on it.
+    """
     rows = []
     for path in sorted(Path(p) for p in paths):
         rel = path.relative_to(root) if path.is_relative_to(root) else path

@@ -78,7 +78,8 @@ def read_manifest(out_dir: Path) -> dict | None:
 
 
 def unchanged(params_path: Path, out_dir: Path, notebook_dir: Path, *, data_dir: Path | None = None,
-              expected_year: int | None = None, accept_unreadable: bool = False) -> dict | None:
+              expected_year: int | None = None, accept_unreadable: bool = False,
+              accept_missing: bool = False) -> dict | None:
     """The previous manifest when nothing a build depends on changed, else ``None``.
 
     Parameters
@@ -89,8 +90,9 @@ def unchanged(params_path: Path, out_dir: Path, notebook_dir: Path, *, data_dir:
         The output folder holding ``manifest.json``.
     expected_year
         The year the command asked for; a mismatch is left to the full build to report.
-    accept_unreadable
-        A previous build that skipped unreadable forms is current only with this flag.
+    accept_unreadable, accept_missing
+        A previous build that skipped unreadable forms, or accepted provinces without
+        data, is current only with the same flag.
     """
     manifest = read_manifest(out_dir)
     if not manifest:
@@ -105,6 +107,8 @@ def unchanged(params_path: Path, out_dir: Path, notebook_dir: Path, *, data_dir:
         if expected_year is not None and year != expected_year:
             return None
         if (manifest.get("intake") or {}).get("unreadable") and not accept_unreadable:
+            return None
+        if (manifest.get("intake") or {}).get("provinces_without_data") and not accept_missing:
             return None
         here = Path(params_path).resolve()
         if here.name != recorded["params_file"]:
