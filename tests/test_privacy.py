@@ -141,3 +141,17 @@ def test_visible_text_skips_styles_and_images_and_names_scan_fast() -> None:
     assert scan_for_personal_data(text, names=names) == ["علی رضایی"]
     assert scan_for_personal_data("علی‌رضایی", names=["علی رضایی"]) == ["علی رضایی"]
     assert scan_for_personal_data("علی رضاییان", names=["علی رضایی"]) == []
+
+
+def test_a_valid_id_inside_a_commit_hash_is_not_an_id_but_one_beside_text_is() -> None:
+    """A 10-digit run with a valid check digit inside a hex hash (the provenance box) is not a child's
+    ID; the same digits standing alone, or after Persian text, are."""
+    from atiyeh_reports.national_id import is_valid
+    from atiyeh_reports.privacy import scan_for_personal_data
+
+    digits = next(f"{n:09d}{c}" for n in range(123456789, 123456999) for c in range(10)
+                  if is_valid(f"{n:09d}{c}"))
+    assert scan_for_personal_data(f"commit 6c6f1b05de{digits}a6") == []
+    assert scan_for_personal_data(f"sha256:{digits}ffe") == []
+    assert scan_for_personal_data(f"کد ملی {digits}") == [digits]
+    assert scan_for_personal_data(f"{digits}") == [digits]

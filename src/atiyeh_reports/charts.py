@@ -186,13 +186,15 @@ def _show_with_alt_text(ip: Any, fmt: str) -> None:
     """Show figures in ``fmt`` with their :func:`alt_text` in the output's metadata."""
     from IPython.core.pylabtools import print_figure
 
-    mime = "image/svg+xml" if fmt == "svg" else "image/png"
-    options = {"bbox_inches": "tight"} if fmt == "svg" else {"bbox_inches": "tight", "dpi": PRINT_DPI}
+    formats = ("svg", "png") if fmt == "svg+png" else (fmt,)
+    for one in formats:  # "svg+png": both outputs carry the alt text (the PDF prints the PNG)
+        mime = "image/svg+xml" if one == "svg" else "image/png"
+        options = {"bbox_inches": "tight"} if one == "svg" else {"bbox_inches": "tight", "dpi": PRINT_DPI}
 
-    def show(fig: Figure) -> tuple[object, dict[str, str]]:
-        return print_figure(fig, fmt, **options), {"alt": alt_text(fig)}
+        def show(fig: Figure, one: str = one, options: dict = options) -> tuple[object, dict[str, str]]:
+            return print_figure(fig, one, **options), {"alt": alt_text(fig)}
 
-    ip.display_formatter.formatters[mime].for_type(Figure, show)
+        ip.display_formatter.formatters[mime].for_type(Figure, show)
 
 
 # --- numbers and labels -----------------------------------------------------------------

@@ -175,6 +175,19 @@ _DIGIT = r"[0-9۰-۹٠-٩]"
 _CANDIDATE = re.compile(rf"(?<![0-9۰-۹٠-٩])(?:{_DIGIT}[ \t\u00a0\-‐–/._\u200c,٬،]?){{9}}{_DIGIT}"
                         rf"(?![0-9۰-۹٠-٩])")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[,٬،]\d{3})+$")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _inside_hex_token(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is part of a longer hexadecimal token with letters in it
+    (a commit hash or a SHA-256 in a provenance box), not an ID standing on its own."""
+    left, right = start, end
+    while left > 0 and text[left - 1] in _HEX:
+        left -= 1
+    while right < len(text) and text[right] in _HEX:
+        right += 1
+    token = text[left:right]
+    return (right - left) >= 12 and (left < start or right > end) and any(c in "abcdefABCDEF" for c in token)
 
 
 def scan_for_personal_data(text: str, names: Iterable[str] = ()) -> list[str]:
@@ -196,6 +209,8 @@ def scan_for_personal_data(text: str, names: Iterable[str] = ()) -> list[str]:
         raw = match.group(0)
         ascii_raw = to_ascii_digits(raw)
         if _THOUSANDS.match(ascii_raw.strip()):
+            continue
+        if _inside_hex_token(text, match.start(), match.end()):
             continue
         digits = re.sub(r"\D", "", ascii_raw)
         if len(digits) == 10 and is_valid(digits):
