@@ -402,8 +402,11 @@ def _write_internal(data: YearData, staging: Path) -> None:
 
     internal = staging / "internal"
     internal.mkdir(exist_ok=True)
-    clean = layout.clean_dir(data.params.data_dir, data.year)
-    shutil.copy2(clean / "quality.xlsx", internal / "quality.xlsx")
+    from atiyeh_reports.quality import write_quality_workbook
+
+    # Written again, not copied from clean/: the clean copy carries the time of whichever run
+    # ingested last (an analyst's load_year too), this one the build's time (SOURCE_DATE_EPOCH).
+    write_quality_workbook(data.summary, data.findings, internal / "quality.xlsx")
     rec = insurer.reconcile_year(data)
     insurer.write_reconciliation_workbook(rec, internal / "reconciliation.xlsx")
     (internal / "README.txt").write_text(
