@@ -105,6 +105,9 @@ def build_year(
                                   expected_year=expected_year, accept_unreadable=accept_unreadable,
                                   accept_missing=accept_missing)
         if current is not None:
+            if any(guessed.parent.glob(f".{guessed.name}.building-*")):
+                with outdir.claim(guessed):  # locked: a killed build's staging folder is removed
+                    pass
             return _unchanged(current, guessed, started, progress)
     return _full_build(params_path, data_dir=data_dir, out_dir=out_dir, notebook_dir=notebook_dir,
                        progress=progress, accept_unreadable=accept_unreadable,
