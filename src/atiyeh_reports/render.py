@@ -194,6 +194,23 @@ def _prepare_body(body: str) -> str:
     return body
 
 
+def page_head(title: str, styles: str) -> str:
+    """The start of every page the package writes (reports, letters): RTL Persian, a viewport,
+    the title, then ``styles`` in a ``<style>`` element, up to and including ``<body dir="rtl">``."""
+    return f"""<!DOCTYPE html>
+<html lang="fa" dir="rtl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="atiyeh_reports">
+<title>{html.escape(title)}</title>
+<style>
+{styles}
+</style>
+</head>
+<body dir="rtl">"""
+
+
 def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None = None) -> str:
     """A complete, self-contained right-to-left HTML page for an executed notebook.
 
@@ -207,20 +224,9 @@ def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None =
     year_fa = to_persian_digits(meta.year)
     header = f"{meta.service_name} — {meta.title} — سال {year_fa}"
     body, entries = contents(_prepare_body(notebook_body(nb)))
-    return f"""<!DOCTYPE html>
-<html lang="fa" dir="rtl">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="atiyeh_reports">
-<title>{html.escape(header)}</title>
-<style>
-{font_faces(font)}
+    return page_head(header, f"""{font_faces(font)}
 {_stylesheet().replace('"ReportFont"', f'"{font.family}"')}
-@page {{ @top-center {{ content: "{_css_string(header)}"; }} }}
-</style>
-</head>
-<body dir="rtl">
+@page {{ @top-center {{ content: "{_css_string(header)}"; }} }}""") + f"""
 {_cover_html(meta, year_fa)}
 {_contents_html(entries + [(2, "provenance", "این گزارش از چه ساخته شده است")])}
 <main>

@@ -196,25 +196,15 @@ def _stylesheet() -> str:
 def letter_html(letter: Letter, *, embed_font: bool = False) -> str:
     """A one-page, right-to-left HTML letter for WeasyPrint (the PDF embeds the report font)."""
     from atiyeh_reports.fonts import report_font
-    from atiyeh_reports.render import font_faces
+    from atiyeh_reports.render import font_faces, page_head
 
     font = report_font()
     e = html.escape
     head = "".join(f"<tr><th>{e(k)}:</th><td>{e(v)}</td></tr>" for k, v in letter.head())
     conditions = "".join(f"<li>{e(c)}</li>" for c in letter.conditions)
-    return f"""<!DOCTYPE html>
-<html lang="fa" dir="rtl">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="atiyeh_reports">
-<title>{e(LETTER_TITLE)} — {e(letter.province_name)} — {to_persian_digits(letter.year)}</title>
-<style>
-{font_faces(font, embed=embed_font)}
-{_stylesheet().replace('"ReportFont"', f'"{font.family}"')}
-</style>
-</head>
-<body dir="rtl">
+    title = f"{LETTER_TITLE} — {letter.province_name} — {to_persian_digits(letter.year)}"
+    return page_head(title, f"""{font_faces(font, embed=embed_font)}
+{_stylesheet().replace('"ReportFont"', f'"{font.family}"')}""") + f"""
 <header class="letter-head">
 <div class="agency"><div class="emblem">{e(AGENCY)}</div><div class="parent">{e(PARENT_AGENCY)}</div></div>
 <table class="head-fields">{head}</table>
