@@ -251,6 +251,15 @@ def _read_snapshot(params: Params, key: str) -> YearData | None:
 
     path = layout.clean_dir(params.data_dir, params.year) / SNAPSHOT
     try:
+        stat = path.stat()
+    except OSError:
+        return None
+    # A warm kernel runs many documents on one snapshot (the 31 province cards): it is read once.
+    # Same file (size, mtime), same key, same parameter file: the very same YearData is returned.
+    memo = (str(path), stat.st_size, stat.st_mtime_ns, key, str(params.source))
+    if _SNAPSHOT_MEMO.get("key") == memo:
+        return _SNAPSHOT_MEMO["year"]
+    try:
         # Our own file, written by write_snapshot into the data folder it describes.
         payload = pickle.loads(path.read_bytes())  # noqa: S301
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
@@ -261,7 +270,14 @@ def _read_snapshot(params: Params, key: str) -> YearData | None:
         insurer.remember_reconciliation(rec_key, rec)
     year = payload["year"]
     # The parameter file may have moved or been copied: report the one actually read.
-    return YearData(**{**year.__dict__, "params": params})
+    year = YearData(**{**year.__dict__, "params": params})
+    _SNAPSHOT_MEMO.clear()
+    _SNAPSHOT_MEMO.update(key=memo, year=year)
+    return year
+
+
+#: The last snapshot read in this process (see :func:`_read_snapshot`).
+_SNAPSHOT_MEMO: dict[str, object] = {}
 
 
 def history_params(params: Params, year: int) -> Params:

@@ -24,7 +24,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,7 @@ from atiyeh_reports.provenance import (
     digest_of,
     file_hashes,
     git_commit,
+    relative_to,
     relative_to_params,
     sha256_file,
 )
@@ -71,6 +72,9 @@ REPORTS: tuple[Report, ...] = (
     Report("allocation", "جدول ابلاغ اعتبار به استان‌ها", (*_COMMON, "budget")),
     Report("evaluation", "گزارش ارزیابی عملکرد طرح", (*_COMMON, "thresholds", "insurer")),
 )
+#: The province pack (letters/, cards/ and the internal follow-up workbooks): it reads every section.
+PACK = Report("pack", "اسناد استان‌ها: ابلاغیه و کارنامه", (*_COMMON, "thresholds", "budget", "insurer"))
+CARD_TITLE = "کارنامهٔ استان"
 
 
 @dataclass
@@ -80,6 +84,9 @@ class BuildResult:
     reused: list[str] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: the internal tree (names and IDs; not for sharing) and its files
+    internal_dir: Path | None = None
+    internal: list[Path] = field(default_factory=list)
 
 
 def build_year(
@@ -93,17 +100,23 @@ def build_year(
     expected_year: int | None = None,
     workers: int | None = None,
     accept_missing: bool = False,
+    internal_dir: Path | None = None,
+    pack: bool = True,
 ) -> BuildResult:
     """Build a year's reports into ``out_dir`` (default ``outputs/<year>``).
 
-    ``workers``: how many reports run at once (default: one per core).
+    ``workers``: how many documents run at once (default: one per core).
+    ``internal_dir``: where the workbooks with names and IDs go (default
+    :func:`atiyeh_reports.layout.internal_dir` of ``out_dir``). ``pack``: also
+    the province pack (31 letters, 31 cards, 31 follow-up workbooks).
     """
     started = time.monotonic()
     guessed = Path(out_dir) if out_dir else Path("outputs") / str(expected_year) if expected_year else None
     if guessed is not None:
         current = fresh.unchanged(params_path, guessed, notebook_dir, data_dir=data_dir,
                                   expected_year=expected_year, accept_unreadable=accept_unreadable,
-                                  accept_missing=accept_missing)
+                                  accept_missing=accept_missing, pack=pack,
+                                  internal_dir=internal_dir or layout.internal_dir(guessed))
         if current is not None:
             if any(guessed.parent.glob(f".{guessed.name}.building-*")):
                 with outdir.claim(guessed):  # locked: a killed build's staging folder is removed
@@ -112,22 +125,27 @@ def build_year(
     return _full_build(params_path, data_dir=data_dir, out_dir=out_dir, notebook_dir=notebook_dir,
                        progress=progress, accept_unreadable=accept_unreadable,
                        expected_year=expected_year, workers=workers, started=started,
-                       accept_missing=accept_missing)
+                       accept_missing=accept_missing, internal_dir=internal_dir, pack=pack)
 
 
 def _unchanged(manifest: dict, out_dir: Path, started: float, progress: Progress) -> BuildResult:
-    names = [r.name for r in REPORTS if r.name in manifest.get("reports", {})]
+    names = [r.name for r in (*REPORTS, PACK) if r.name in manifest.get("reports", {})]
     for number, name in enumerate(names, 1):
         progress(f"[{number}/{len(names)}] {name}: unchanged, reused")
     result = BuildResult(out_dir=out_dir, reused=names)
     result.written = sorted(out_dir / o["path"] for o in manifest["outputs"]) + [out_dir / MANIFEST]
+    internal = manifest.get("internal") or {}
+    if internal.get("folder"):
+        result.internal_dir = out_dir / internal["folder"]
+        result.internal = sorted(result.internal_dir / o["path"] for o in internal.get("outputs", ()))
     result.seconds = time.monotonic() - started
     return result
 
 
 def _full_build(params_path: Path, *, data_dir: Path | None, out_dir: Path | None, notebook_dir: Path,
                 progress: Progress, accept_unreadable: bool, expected_year: int | None,
-                workers: int | None, started: float, accept_missing: bool = False) -> BuildResult:
+                workers: int | None, started: float, accept_missing: bool = False,
+                internal_dir: Path | None = None, pack: bool = True) -> BuildResult:
     from atiyeh_reports.api import check_data_dir
     from atiyeh_reports.params import load_params
 
@@ -138,14 +156,16 @@ def _full_build(params_path: Path, *, data_dir: Path | None, out_dir: Path | Non
     # Before any long work: the folder is ours and writable; lock it; clear a killed build's leftovers.
     with outdir.claim(out_dir) as claim:
         check_data_dir(params.data_dir, params.year)
+        internal = Path(internal_dir) if internal_dir else layout.internal_dir(claim.out_dir)
         return _build_claimed(claim, params, params_path, data_dir=data_dir, notebook_dir=notebook_dir,
                               progress=progress, accept_unreadable=accept_unreadable, workers=workers,
-                              started=started, accept_missing=accept_missing)
+                              started=started, accept_missing=accept_missing, internal=internal, pack=pack)
 
 
 def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, data_dir: Path | None,
                    notebook_dir: Path, progress: Progress, accept_unreadable: bool, workers: int | None,
-                   started: float, accept_missing: bool = False) -> BuildResult:
+                   started: float, accept_missing: bool = False, internal: Path, pack: bool = True
+                   ) -> BuildResult:
     from atiyeh_reports.api import load_year, write_snapshot
 
     out_dir = claim.out_dir
@@ -154,6 +174,10 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
     inputs = _input_hashes(params)
     keys = {r.name: _report_key(r, params, inputs, notebook_dir) for r in REPORTS}
     to_run = [r for r in REPORTS if not _reusable(previous, out_dir, r, keys[r.name])]
+    if pack:
+        keys[PACK.name] = _report_key(PACK, params, inputs, notebook_dir, notebook="card")
+        if not _reusable(previous, out_dir, PACK, keys[PACK.name]):
+            to_run.append(PACK)
     pool = _start_workers(notebook_dir, to_run, workers)  # kernels warm up while the year loads
     try:
         progress(f"ingesting {params.year} from {params.data_dir}")
@@ -168,17 +192,23 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
             _reconcile_once(data)
             write_snapshot(data)  # every notebook's load_year reads this instead of recomputing
         staging = claim.staging  # beside out_dir, umask permissions (not mkdtemp's 0700)
+        internal_staging = outdir.stage_beside(internal)
         try:
             result = _build_into(staging, out_dir, params, params_path, data, inputs, keys, previous,
-                                 to_run, pool, notebook_dir, progress, data_dir_given=data_dir is not None)
+                                 to_run, pool, notebook_dir, progress, data_dir_given=data_dir is not None,
+                                 internal=internal, internal_staging=internal_staging, pack=pack)
             claim.publish()
+            outdir.swap_into_place(internal_staging, internal)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(internal_staging, ignore_errors=True)
             raise
     finally:
         if pool is not None:
             pool.close()
-    result.written = sorted(p for p in out_dir.rglob("*") if p.is_file())
+    result.written = sorted(p for p in out_dir.rglob("*") if p.is_file() and p.name != outdir.MARKER)
+    result.internal_dir = internal
+    result.internal = sorted(p for p in internal.rglob("*") if p.is_file() and p.name != outdir.MARKER)
     result.seconds = time.monotonic() - started
     return result
 
@@ -186,32 +216,82 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
 def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path, data: YearData,
                 inputs: list[dict[str, object]], keys: dict[str, str], previous: dict | None,
                 to_run: list[Report], pool: Workers | None, notebook_dir: Path, progress: Progress,
-                *, data_dir_given: bool) -> BuildResult:
+                *, data_dir_given: bool, internal: Path, internal_staging: Path, pack: bool) -> BuildResult:
+    from atiyeh_reports.publish import pack as province_pack
+
     result = BuildResult(out_dir=out_dir)
     tags = {r.name: f"[{n}/{len(REPORTS)}] {r.name}" for n, r in enumerate(REPORTS, 1)}
-    # The longest report first, so the others fill the second core around it.
+    units = [*REPORTS, PACK] if pack else list(REPORTS)
+    # The longest report first, so the others fill the second core around it; the cards after them.
     if any(r.name == "allocation" for r in to_run):  # before its PDF, which carries it as an attachment
         _write_allocation_workbook(data, staging)
-    jobs = [_job(r, params, notebook_dir, staging, inputs, tags[r.name]) for r in _longest_first(to_run)]
+    reports_run = [r for r in to_run if r is not PACK]
+    jobs = [_job(r, params, notebook_dir, staging, inputs, tags[r.name]) for r in _longest_first(reports_run)]
+    if PACK in to_run:
+        jobs += province_pack.card_jobs(params, notebook_dir, staging / province_pack.CARDS,
+                                        lambda code: _card_meta(params, inputs, code))
     submitted = pool.submit(jobs) if pool is not None else []
-    for report in REPORTS:
-        if report not in to_run:
-            _copy_outputs(previous, out_dir, staging, report.name)
-            progress(f"{tags[report.name]}: unchanged, reused")
-            result.reused.append(report.name)
-    _write_internal(data, staging)
-    from atiyeh_reports import publish
-
-    progress(f"letters: {len(publish.write_year_letters(data, staging)) // 2} provinces, PDF and DOCX")
+    for unit in units:
+        if unit not in to_run:
+            _copy_outputs(previous, out_dir, staging, unit.name)
+            progress(f"{tags.get(unit.name, unit.name)}: unchanged, reused")
+            result.reused.append(unit.name)
+    province_pack.write_internal(data, internal_staging, shared=out_dir.name)
+    # The letters are printed here while the workers run the notebooks; a thread, so that the
+    # workers' progress is shown as it comes (WeasyPrint is used by this thread alone).
+    letters = _Letters(data, staging, progress) if PACK in to_run else None
     outcomes = pool.collect(submitted, progress) if pool is not None else []
+    if letters is not None:
+        letters.join()
     _raise_for_failures(outcomes, out_dir)
-    result.executed = [r.name for r in REPORTS if r in to_run]
-    reports = {r.name: {"key": keys[r.name], "outputs": _outputs_of(staging, r.name)} for r in REPORTS}
+    if PACK in to_run:
+        province_pack.drop_executed(staging / province_pack.CARDS)
+        progress(f"cards: {sum(1 for _ in (staging / province_pack.CARDS).glob('*.pdf'))} provinces, PDF and HTML")
+    result.executed = [r.name for r in units if r in to_run]
+    reports = {r.name: {"key": keys[r.name], "outputs": _outputs_of(staging, r.name)} for r in units}
+    _write_index(staging, params, inputs, pack)
     _write_manifest(staging, params, params_path, inputs, reports, data,
-                    fresh.freshness(params_path, params.data_dir, notebook_dir, [r.name for r in REPORTS],
-                                    params.history_years, data_dir_given=data_dir_given),
-                    _record_candidates(params))
+                    fresh.freshness(params_path, params.data_dir, notebook_dir,
+                                    [r.name for r in REPORTS] + (["card"] if pack else []),
+                                    params.history_years, data_dir_given=data_dir_given, pack=pack),
+                    _record_candidates(params),
+                    internal={"folder": relative_to(internal, out_dir),
+                              "outputs": file_hashes(sorted(p for p in internal_staging.rglob("*") if p.is_file()),
+                                                     internal_staging)})
     return result
+
+
+class _Letters:
+    """The 31 letters (PDF and DOCX), written in a thread of the build process."""
+
+    def __init__(self, data: YearData, staging: Path, progress: Progress) -> None:
+        import threading
+
+        self.error: BaseException | None = None
+        self._progress = progress
+        self._thread = threading.Thread(target=self._run, args=(data, staging), name="letters", daemon=True)
+        self._thread.start()
+
+    def _run(self, data: YearData, staging: Path) -> None:
+        from atiyeh_reports import publish
+
+        try:
+            written = publish.write_year_letters(data, staging)
+            self._progress(f"letters: {len(written) // 2} provinces, PDF and DOCX")
+        except BaseException as exc:  # noqa: BLE001 - raised again in the build's thread by join()
+            self.error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]], pack: bool) -> None:
+    """``index.html``: every shareable file linked, with the provenance (publish.index)."""
+    from atiyeh_reports.publish.index import write_index
+
+    write_index(staging, params=params, provenance=_provenance_rows(params, inputs))
 
 
 #: Rough relative cost of each report, for ordering (the evaluation reconciles and scores three years).
@@ -227,8 +307,12 @@ def _start_workers(notebook_dir: Path, to_run: list[Report], processes: int | No
         return None
     from atiyeh_reports.engine.workers import Workers, warm_imports
 
-    notebooks = [notebook_dir / f"{r.name}.ipynb" for r in to_run]
-    return Workers(notebook_dir, warm=warm_imports(notebooks), processes=processes, expected_jobs=len(to_run))
+    from atiyeh_reports.provinces import provinces
+
+    names = ["card" if r is PACK else r.name for r in to_run]
+    jobs = len(to_run) + (len(provinces()) - 1 if PACK in to_run else 0)
+    notebooks = [notebook_dir / f"{name}.ipynb" for name in names]
+    return Workers(notebook_dir, warm=warm_imports(notebooks), processes=processes, expected_jobs=jobs)
 
 
 def _reconcile_once(data: YearData) -> None:
@@ -320,12 +404,13 @@ def _input_hashes(params: Params) -> list[dict[str, object]]:
                               records=_record_candidates(params))
 
 
-def _report_key(report: Report, params: Params, inputs: list[dict[str, object]], notebook_dir: Path) -> str:
+def _report_key(report: Report, params: Params, inputs: list[dict[str, object]], notebook_dir: Path,
+                notebook: str | None = None) -> str:
     from atiyeh_reports.params import params_json
 
     dumped = json.loads(params_json(params))
     relevant = {k: dumped[k] for k in report.sections}
-    notebook = notebook_dir / f"{report.name}.ipynb"
+    notebook = notebook_dir / f"{notebook or report.name}.ipynb"
     return digest_of(
         __version__,
         code_fingerprint(),
@@ -356,6 +441,13 @@ def _copy_outputs(previous: dict, out_dir: Path, staging: Path, name: str) -> No
         target = staging / output["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(out_dir / output["path"], target)
+
+
+def _card_meta(params: Params, inputs: list[dict[str, object]], code: str):  # noqa: ANN202
+    from atiyeh_reports.provinces import name_fa
+
+    meta = _report_meta(PACK, params, inputs)
+    return replace(meta, title=f"{CARD_TITLE} {name_fa(code)}", compact=True)
 
 
 def _report_meta(report: Report, params: Params, inputs: list[dict[str, object]]):  # noqa: ANN202
@@ -399,34 +491,19 @@ def _write_allocation_workbook(data: YearData, staging: Path) -> None:
                                       staging / hq_record.RECORD_FILE)
 
 
-def _write_internal(data: YearData, staging: Path) -> None:
-    """Workbooks with names and IDs, for HQ only: under ``internal/``."""
-    from atiyeh_reports import insurer
-
-    internal = staging / "internal"
-    internal.mkdir(exist_ok=True)
-    from atiyeh_reports.quality import write_quality_workbook
-
-    # Written again, not copied from clean/: the clean copy carries the time of whichever run
-    # ingested last (an analyst's load_year too), this one the build's time (SOURCE_DATE_EPOCH).
-    write_quality_workbook(data.summary, data.findings, internal / "quality.xlsx")
-    rec = insurer.reconcile_year(data)
-    insurer.write_reconciliation_workbook(rec, internal / "reconciliation.xlsx")
-    (internal / "README.txt").write_text(
-        "These workbooks contain children's names and national IDs. They are for HQ staff only:\n"
-        "do not attach, send or publish them. The reports one folder up carry no names or IDs.\n",
-        encoding="utf-8",
-    )
-
-
 def _outputs_of(staging: Path, name: str) -> list[dict[str, object]]:
+    if name == PACK.name:
+        from atiyeh_reports.publish import pack as province_pack
+
+        folders = (staging / province_pack.LETTERS, staging / province_pack.CARDS)
+        return file_hashes(sorted(p for f in folders if f.is_dir() for p in f.iterdir() if p.is_file()), staging)
     paths = [p for p in staging.iterdir() if p.is_file() and p.stem == name and p.suffix in {".ipynb", ".html", ".pdf", ".xlsx", ".csv"}]
     return file_hashes(paths, staging)
 
 
 def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: list[dict[str, object]],
                     reports: dict[str, dict], data: YearData, freshness: dict[str, object],
-                    record_candidates: list[Path]) -> None:
+                    record_candidates: list[Path], internal: dict[str, object]) -> None:
     from atiyeh_reports.params import params_json
 
     from atiyeh_reports.intake.inventory import inventory, provinces_without_data
@@ -457,6 +534,8 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         "outputs": outputs,
         "freshness": freshness,
         "record_candidates": [relative_to_params(p, params_path) for p in record_candidates],
+        # Not shared: the internal tree (names and IDs), relative to this folder, and its files.
+        "internal": internal,
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 

@@ -46,12 +46,25 @@ class Progress:
     """Build progress on stderr: on a terminal, the cell counter rewrites one line; in a log, a line each."""
 
     def __init__(self, stream=None) -> None:  # noqa: ANN001 - any text stream
+        import threading
+
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._open = False
+        self._lock = threading.Lock()  # the letters report from a thread of their own
 
     def __call__(self, message: str) -> None:
-        if self.tty and ": cell " in message:
+        with self._lock:
+            self._write(message)
+
+    @staticmethod
+    def _transient(message: str) -> bool:
+        """A counter line (a cell of a report, a card done) that the next one may overwrite."""
+        return ": cell " in message or (message.startswith("[card ") and message.endswith(" s)")
+                                        and "FAILED" not in message)
+
+    def _write(self, message: str) -> None:
+        if self.tty and self._transient(message):
             self.stream.write(f"\r\033[K{message}")
             self._open = True
         else:
@@ -144,6 +157,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             accept_unreadable=args.accept_unreadable,
             accept_missing=args.accept_missing,
             expected_year=args.year,
+            internal_dir=Path(args.internal) if args.internal else None,
+            pack=not args.no_pack,
         )
     finally:
         progress.close()
@@ -151,9 +166,24 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"built {args.year} in {result.seconds:.1f} s: executed {', '.join(result.executed) or 'none'}; "
         f"reused {', '.join(result.reused) or 'none'}"
     )
-    for path in result.written:
-        _say(f"  {path}")
+    _say_files(result.out_dir, result.written, "to share")
+    if result.internal_dir is not None and result.internal:
+        _say_files(result.internal_dir, result.internal, "NOT to share: names and IDs")
     return 0
+
+
+def _say_files(folder: Path, paths: list[Path], what: str) -> None:
+    """A folder's files, one line each; a sub-folder (letters/, cards/) as one line with its count."""
+    _say(f"{folder} ({what}):")
+    groups: dict[str, int] = {}
+    for path in paths:
+        rel = Path(path).relative_to(folder)
+        if len(rel.parts) > 1:
+            groups[rel.parts[0]] = groups.get(rel.parts[0], 0) + 1
+        else:
+            _say(f"  {rel}")
+    for name, count in sorted(groups.items()):
+        _say(f"  {name}/ ({count} files)")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -212,6 +242,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--params", help="parameter file (default params/<year>.yaml)")
     b.add_argument("--data", help="data folder (default: data_dir of the parameter file)")
     b.add_argument("--out", help="output folder (default outputs/<year>); must be new, empty or an earlier build's")
+    b.add_argument("--internal", help="folder for the workbooks with names and IDs (default internal/<year> "
+                                      "beside outputs/, else <out>-internal); never shared")
+    b.add_argument("--no-pack", action="store_true",
+                   help="leave out the province pack (31 letters, 31 cards, 31 follow-up workbooks)")
     b.add_argument("--accept-unreadable", action="store_true",
                    help="build even when some returned forms could not be read")
     b.add_argument("--accept-missing", action="store_true",

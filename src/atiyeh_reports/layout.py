@@ -130,3 +130,16 @@ def raw_inputs(data_dir: Path, year: int) -> list[Path]:
     """
     return [*_read_entries(provinces_dir(data_dir, year), FORM_SUFFIXES),
             *_read_entries(insurer_dir(data_dir, year), INSURER_SUFFIXES)]
+
+
+def internal_dir(out_dir: Path) -> Path:
+    """Where a build writes what must not be shared (names, national IDs), beside ``out_dir``.
+
+    ``outputs/<year>`` → ``internal/<year>`` (the project's git-ignored tree); any other
+    output folder ``X`` → ``X-internal`` beside it, so a build never writes outside the
+    folder it was pointed at and its siblings.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.parent.name == "outputs":
+        return out_dir.parent.parent / "internal" / out_dir.name
+    return out_dir.with_name(f"{out_dir.name}-internal")

@@ -213,3 +213,36 @@ def remove_leftovers(out_dir: Path) -> list[Path]:
                 shutil.rmtree(leftover, ignore_errors=True)
                 removed.append(leftover)
     return removed
+
+
+def stage_beside(folder: Path) -> Path:
+    """A fresh staging folder beside ``folder`` (a second tree a build writes, e.g. the internal one);
+    a killed build's leftovers of it are removed first. Call holding the output folder's lock."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is a file, not a folder; move it away (the build writes its internal "
+                          "workbooks there) or pass --internal with another folder")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file():
+        raise OutputError(f"{folder} holds files this package did not write; nothing was changed. "
+                          "Pass --internal with an empty or new folder")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(folder)
+        staging = folder.with_name(f".{folder.name}.building-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+    except OSError as exc:
+        raise _unusable(folder, exc) from None
+    return staging
+
+
+def swap_into_place(staging: Path, folder: Path) -> None:
+    """Move ``staging`` to ``folder``, replacing what was there (as :meth:`Claim.publish`)."""
+    (staging / MARKER).write_text("written by atiyeh_reports\n", encoding="utf-8")
+    old = None
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old-{int(time.time() * 1000)}")
+        folder.rename(old)
+    staging.rename(folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -19,6 +19,7 @@ resolution, so a chart keeps its size on the page.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import logging
 import re
@@ -42,12 +43,15 @@ class ReportMeta:
     year: int
     built_jalali: str
     provenance: tuple[tuple[str, str], ...]
+    #: a one- or two-page document (the province card): smaller type, tighter spacing
+    compact: bool = False
 
 
 def _stylesheet() -> str:
     return (resources.files("atiyeh_reports") / "templates" / "report.css").read_text(encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=8)
 def font_faces(font: Font, *, embed: bool = True) -> str:
     """``@font-face`` rules for the font's regular and bold files.
 
@@ -70,8 +74,9 @@ def font_faces(font: Font, *, embed: bool = True) -> str:
     return "\n".join(faces)
 
 
-def notebook_body(nb: nbformat.NotebookNode) -> str:
-    """The notebook's markdown and outputs as an HTML fragment, without code or prompts."""
+@functools.lru_cache(maxsize=1)
+def _exporter() -> HTMLExporter:
+    """One exporter per process: building one (traitlets, the Jinja environment) costs more than using it."""
     exporter = HTMLExporter(
         template_name="basic",
         exclude_input=True,
@@ -79,7 +84,12 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
         exclude_output_prompt=True,
     )
     exporter.log.setLevel(logging.ERROR)
-    body, _ = exporter.from_notebook_node(nb)
+    return exporter
+
+
+def notebook_body(nb: nbformat.NotebookNode) -> str:
+    """The notebook's markdown and outputs as an HTML fragment, without code or prompts."""
+    body, _ = _exporter().from_notebook_node(nb)
     return _with_alt_text(body, nb)
 
 
@@ -226,7 +236,7 @@ def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None =
     body, entries = contents(_prepare_body(notebook_body(nb)))
     return page_head(header, f"""{font_faces(font)}
 {_stylesheet().replace('"ReportFont"', f'"{font.family}"')}
-@page {{ @top-center {{ content: "{_css_string(header)}"; }} }}""") + f"""
+@page {{ @top-center {{ content: "{_css_string(header)}"; }} }}{_COMPACT_CSS if meta.compact else ""}""") + f"""
 {_cover_html(meta, year_fa)}
 {_contents_html(entries + [(2, "provenance", "این گزارش از چه ساخته شده است")])}
 <main>
@@ -236,6 +246,27 @@ def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None =
 </body>
 </html>
 """
+
+
+#: Added for a compact document (:attr:`ReportMeta.compact`): the card fits two pages.
+_COMPACT_CSS = """
+body { font-size: 9.5pt; line-height: 1.55; }
+h2 { font-size: 12pt; margin-top: 0.8em; margin-bottom: 0.3em; }
+.report-title { margin-bottom: 0.6em; }
+.report-title .cover-title { font-size: 15pt; }
+.toc { margin-bottom: 0.6em; }
+.toc li { line-height: 1.45; }
+table { margin: 0.3em 0 0.6em; font-size: 8.5pt; }
+.table-scroll { margin: 0.3em 0 0.6em; }
+.card-row { display: flex; flex-wrap: wrap; gap: 0 1.2em; align-items: flex-start; }
+.card-row > .card-cell { flex: 1 1 13em; min-width: 0; }
+.card-row td, .card-row th { white-space: normal; }
+.provenance { margin-top: 0.6em; }
+@media print {
+  .card-row { display: table; width: 100%; table-layout: fixed; border-spacing: 0; }
+  .card-row > .card-cell { display: table-cell; vertical-align: top; padding-left: 0.8em; }
+  .card-row > .card-cell:last-child { padding-left: 0; }
+}"""
 
 
 def _css_string(text: str) -> str:
@@ -276,6 +307,17 @@ def print_images(page_html: str, nb: nbformat.NotebookNode | None) -> str:
 _PRINT_CSS = "<style>img.print-png { image-resolution: %ddpi; }</style>\n</head>"
 
 
+def _fonts_by_file(page: str) -> str:
+    """The page with the report font's data URIs pointing at the font files instead.
+
+    The HTML carries the font inline (it must stand alone); WeasyPrint embeds the same
+    file either way, but tokenizing a megabyte of base64 costs it about half a second a page.
+    """
+    font = report_font()
+    inline = font_faces(font, embed=True)
+    return page.replace(inline, font_faces(font, embed=False), 1) if inline else page
+
+
 def write_pdf(page_html: str, path: Path, *, attachments: tuple[Path, ...] = (),
               notebook: nbformat.NotebookNode | None = None) -> Path:
     """Print a page to an archival A4 PDF (PDF/A-3u, tagged) with WeasyPrint.
@@ -296,6 +338,7 @@ def write_pdf(page_html: str, path: Path, *, attachments: tuple[Path, ...] = (),
     page = print_images(page_html, notebook)
     if page != page_html:
         page = page.replace("</head>", _PRINT_CSS % PRINT_DPI, 1)
+    page = _fonts_by_file(page)
     stamp = build_time()
     document = HTML(string=page, base_url=str(path.parent)).render(pdf_tags=True)
     document.metadata.created = document.metadata.modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -27,7 +27,7 @@ MANIFEST = "manifest.json"
 
 
 def freshness(params_path: Path, data_dir: Path, notebook_dir: Path, reports: Iterable[str],
-              history_years: Iterable[int], *, data_dir_given: bool) -> dict[str, object]:
+              history_years: Iterable[int], *, data_dir_given: bool, pack: bool = True) -> dict[str, object]:
     """What a build's outputs depend on, as hashes (stored in the manifest as ``freshness``).
 
     ``data_dir_given``: the data folder came from ``--data`` rather than the parameter file.
@@ -52,6 +52,7 @@ def freshness(params_path: Path, data_dir: Path, notebook_dir: Path, reports: It
         "data_dir_given": bool(data_dir_given),
         "notebook_dir": relative_to_params(Path(notebook_dir).resolve(), params_path),
         "notebooks": notebooks,
+        "pack": bool(pack),
     }
 
 
@@ -79,7 +80,7 @@ def read_manifest(out_dir: Path) -> dict | None:
 
 def unchanged(params_path: Path, out_dir: Path, notebook_dir: Path, *, data_dir: Path | None = None,
               expected_year: int | None = None, accept_unreadable: bool = False,
-              accept_missing: bool = False) -> dict | None:
+              accept_missing: bool = False, pack: bool = True, internal_dir: Path | None = None) -> dict | None:
     """The previous manifest when nothing a build depends on changed, else ``None``.
 
     Parameters
@@ -115,14 +116,19 @@ def unchanged(params_path: Path, out_dir: Path, notebook_dir: Path, *, data_dir:
             return None
         data = Path(data_dir).resolve() if data_dir is not None else (here.parent / recorded["data_dir"]).resolve()
         now = freshness(params_path, data, notebook_dir, recorded["notebooks"], history,
-                        data_dir_given=data_dir is not None)
+                        data_dir_given=data_dir is not None, pack=pack)
         if now != recorded:
             return None
         records = [(here.parent / p).resolve() for p in manifest.get("record_candidates", ())]
         if input_hashes(data, year, history, records) != manifest.get("inputs"):
             return None
-        for output in manifest.get("outputs", ()):
-            path = Path(out_dir) / output["path"]
+        internal = manifest.get("internal") or {}
+        if internal_dir is not None and (Path(out_dir) / internal.get("folder", "")).resolve() != Path(internal_dir).resolve():
+            return None  # the internal tree is asked for somewhere else
+        checks = [(Path(out_dir), o) for o in manifest.get("outputs", ())]
+        checks += [(Path(out_dir) / internal["folder"], o) for o in internal.get("outputs", ())]
+        for folder, output in checks:
+            path = folder / output["path"]
             if not path.is_file() or path.stat().st_size != output.get("bytes", -1):
                 return None
             if sha256_file(path) != output["sha256"]:

@@ -99,6 +99,8 @@ class Job:
     tag: str = ""
     #: files embedded in the PDF (PDF/A-3 associated files), e.g. allocation.xlsx in the allocation report
     attachments: tuple[Path, ...] = ()
+    #: one progress line when done (a province card) instead of one per cell (a report)
+    quiet: bool = False
 
     @property
     def executed(self) -> Path:
@@ -261,15 +263,31 @@ def _warm_kernel() -> None:
     _worker["warmed"] = True
 
 
-def _kernel_run(code: str, timeout: float = 60) -> None:
-    kc = _worker["km"].blocking_client()
-    kc.start_channels()
-    try:
+def _client() -> Any:
+    """The worker's own client of its kernel, opened once (a handshake costs ~0.3 s per document)."""
+    kc = _worker.get("kc")
+    if kc is None:
+        kc = _worker["km"].blocking_client()
+        kc.start_channels()
         kc.wait_for_ready(timeout=120)
+        _worker["kc"] = kc
+    return kc
+
+
+def _close_client() -> None:
+    kc = _worker.pop("kc", None)
+    if kc is not None:
+        kc.stop_channels()
+
+
+def _kernel_run(code: str, timeout: float = 60) -> None:
+    kc = _client()
+    try:
         reply = kc.execute_interactive(code, store_history=False, silent=False, timeout=timeout,
                                        output_hook=lambda msg: None)
-    finally:
-        kc.stop_channels()
+    except Exception:
+        _close_client()  # a timed-out or broken channel is not reused
+        raise
     if reply["content"]["status"] != "ok":
         content = reply["content"]
         raise RuntimeError(f"warm-up code failed in the kernel: {content.get('ename')}: {content.get('evalue')}")
@@ -278,6 +296,7 @@ def _kernel_run(code: str, timeout: float = 60) -> None:
 def _stop_kernel() -> None:
     import asyncio
 
+    _close_client()
     km = _worker.get("km")
     if km is not None and km.has_kernel:
         try:
@@ -321,6 +340,8 @@ def _run_job(job: Job) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - reported with the job, the others go on
         outcome.error = f"{type(exc).__name__}: {exc}"
     outcome.seconds = time.monotonic() - started
+    if job.quiet:
+        _say(f"{job.tag or job.name}: {'done' if outcome.ok else 'FAILED'} ({outcome.seconds:.1f} s)")
     return outcome
 
 
@@ -354,10 +375,11 @@ def _execute(job: Job, outcome: Outcome) -> None:
     total = len(nbformat.read(source, as_version=4).cells) + 1  # papermill adds the injected parameters
     logger = logging.getLogger("papermill")
     cells = _CellProgress(job.tag or job.name, total)
-    logger.addHandler(cells.handler)
+    if not job.quiet:
+        logger.addHandler(cells.handler)
+        _say(f"{job.tag or job.name}: executing {source.name}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    _say(f"{job.tag or job.name}: executing {source.name}")
     try:
         papermill.execute_notebook(
             str(source), str(target), parameters=job.parameters, cwd=_worker["cwd"],

@@ -1,0 +1,93 @@
+"""What each province receives, as the build makes it: 31 letters, 31 cards, 31 follow-up lists.
+
+* **Letters** (PDF and DOCX, ``letters/``): :mod:`atiyeh_reports.publish.letters`.
+* **Cards** (PDF and HTML, ``cards/``): ``notebooks/card.ipynb`` run once per
+  province on the build's warm workers (:func:`card_jobs`), so they render in
+  parallel with each other and with the national reports; one failing card does
+  not stop the others and is reported at the end of the build.
+* **Follow-up workbooks** (internal, with names and IDs):
+  :mod:`atiyeh_reports.publish.followup`, written by :func:`write_internal`
+  into the internal tree (:func:`atiyeh_reports.layout.internal_dir`), never
+  into the folder that is shared.
+
+Every file is named ``<code>_<name>`` (``IR-23_تهران.pdf``), the same stem in
+each of the three folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from atiyeh_reports.provinces import name_fa, provinces
+
+if TYPE_CHECKING:
+    from atiyeh_reports.engine.workers import Job
+
+CARDS = "cards"
+LETTERS = "letters"
+FOLLOWUP = "followup"
+CARD_NOTEBOOK = "card"
+
+INTERNAL_README = """\
+این پوشه برای هم‌رسانی نیست.
+
+کارپوشه‌های این پوشه نام و کد ملی فرزندان را دارند و فقط برای کارکنان ستاد (و هر کارپوشهٔ
+پیگیری فقط برای همان استان) است. آن‌ها را پیوست نامه، رایانامه یا پیام نکنید و منتشر نکنید.
+آنچه هم‌رسانی‌شدنی است در پوشهٔ خروجی سال ({shared}) است و نام یا کد ملی ندارد.
+
+- quality.xlsx: یادداشت‌های کیفیت دادهٔ فرم‌های استان‌ها (ردیف‌های ردشده و اصلاح‌شده)
+- reconciliation.xlsx: تطبیق فهرست فرزندان با خروجی بیمه‌گر
+- followup/: کارپوشهٔ پیگیری هر استان، فقط موارد همان استان
+
+This folder is not for sharing: its workbooks carry children's names and national IDs.
+"""
+
+
+def stem(code: str) -> str:
+    """A province's file stem in the pack: ``IR-23_تهران``."""
+    return f"{code}_{name_fa(code).replace(' ', '_')}"
+
+
+def card_jobs(params: Any, notebook_dir: Path, folder: Path, meta: Any) -> list[Job]:
+    """One job per province: ``card.ipynb`` with ``province`` set, into ``folder`` (``cards/``).
+
+    ``meta(code)`` gives the card's :class:`~atiyeh_reports.render.ReportMeta`.
+    """
+    from atiyeh_reports.engine.workers import Job
+
+    notebook = Path(notebook_dir) / f"{CARD_NOTEBOOK}.ipynb"
+    codes = [p.code for p in provinces()]
+    return [
+        Job(name=stem(code), notebook=notebook,
+            parameters={"params_path": str(Path(params.source).resolve()), "data_dir": str(params.data_dir),
+                        "province": code},
+            out_dir=Path(folder), meta=meta(code), tag=f"[card {n}/{len(codes)}] {code}", quiet=True)
+        for n, code in enumerate(codes, 1)
+    ]
+
+
+def drop_executed(folder: Path) -> None:
+    """The cards' executed notebooks are not shipped (their HTML and PDF are)."""
+    for path in Path(folder).glob("*.ipynb"):
+        path.unlink()
+
+
+def write_internal(data: Any, folder: Path, shared: str) -> list[Path]:
+    """The workbooks with names and IDs, for HQ only, into ``folder`` (the internal tree)."""
+    from atiyeh_reports import insurer
+    from atiyeh_reports.publish.followup import write_followup_workbooks
+    from atiyeh_reports.quality import write_quality_workbook
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Written again, not copied from clean/: the clean copy carries the time of whichever run
+    # ingested last (an analyst's load_year too), this one the build's time (SOURCE_DATE_EPOCH).
+    written = [write_quality_workbook(data.summary, data.findings, folder / "quality.xlsx")]
+    rec = insurer.reconcile_year(data)
+    written.append(insurer.write_reconciliation_workbook(rec, folder / "reconciliation.xlsx"))
+    written += write_followup_workbooks(data, rec, folder / FOLLOWUP)
+    readme = folder / "README.txt"
+    readme.write_text(INTERNAL_README.format(shared=shared), encoding="utf-8")
+    written.append(readme)
+    return written
