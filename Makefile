@@ -133,7 +133,7 @@ bench: $(SETUP) $(SAMPLE_STAMP) ## measure the build engine, the ingest and the 
 	$(BIN)/python benchmarks/bench_workbook.py --rows 78000 --no-normal
 
 clean: ## remove rendered outputs, cleaned data and the sample (keeps .venv and the font)
-	rm -rf outputs/[0-9]* outputs/forms outputs/explore data/clean $(SAMPLE_DIR) .pytest_cache
+	rm -rf outputs/[0-9]* internal/[0-9]* outputs/forms outputs/explore data/clean $(SAMPLE_DIR) .pytest_cache
 	find . -name __pycache__ -prune -exec rm -rf {} + 2>/dev/null || true
 
 distclean: clean ## also remove .venv and the fetched font

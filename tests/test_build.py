@@ -65,13 +65,14 @@ def test_build_writes_reports_manifest_and_reuses_unchanged_reports(
 ) -> None:
     out = tmp_path / "out"
     messages: list[str] = []
-    first = build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=messages.append)
+    first = build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=messages.append, pack=False)
     assert first.executed == [r.name for r in REPORTS]
     for report in REPORTS:
         for suffix in (".ipynb", ".html", ".pdf"):
             assert (out / f"{report.name}{suffix}").stat().st_size > 0
     assert (out / "allocation.xlsx").is_file()
-    assert (out / "internal" / "quality.xlsx").is_file()
+    assert not (out / "internal").exists()  # names and IDs: beside the shared folder, not in it
+    assert (tmp_path / "out-internal" / "quality.xlsx").is_file()
     assert any("cell 2/" in m for m in messages), messages  # progress names notebook and cell
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -89,7 +90,7 @@ def test_build_writes_reports_manifest_and_reuses_unchanged_reports(
 
     # Nothing changed: every report is reused, byte for byte.
     before = _snapshot(out)
-    second = build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None)
+    second = build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None, pack=False)
     assert second.executed == [] and sorted(second.reused) == sorted(r.name for r in REPORTS)
     after = _snapshot(out)
     assert after == before  # nothing rewritten, not even the manifest
@@ -99,7 +100,7 @@ def test_build_writes_reports_manifest_and_reuses_unchanged_reports(
     code = (
         "import sys\nfrom pathlib import Path\nfrom atiyeh_reports.build import build_year\n"
         f"r = build_year(Path({str(params_file)!r}), out_dir=Path({str(out)!r}), "
-        f"notebook_dir=Path({str(notebooks)!r}), progress=lambda m: None)\n"
+        f"notebook_dir=Path({str(notebooks)!r}), progress=lambda m: None, pack=False)\n"
         "assert r.executed == [] and len(r.reused) == 3, r\n"
         "print(sorted({'pandas', 'nbformat', 'weasyprint', 'papermill'} & set(sys.modules)))\n"
     )
@@ -111,7 +112,7 @@ def test_build_writes_reports_manifest_and_reuses_unchanged_reports(
     raw = yaml.safe_load(params_file.read_text(encoding="utf-8"))
     raw["budget"]["released_share"] = 0.7
     params_file.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    third = build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None)
+    third = build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None, pack=False)
     assert third.executed == ["allocation"]
     assert sorted(third.reused) == ["analysis", "evaluation"]
 
@@ -120,13 +121,13 @@ def test_failing_cell_names_notebook_and_cell_and_keeps_earlier_outputs(
     tmp_path: Path, notebooks: Path, params_file: Path
 ) -> None:
     out = tmp_path / "out"
-    build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None)
+    build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None, pack=False)
     before = _snapshot(out)
     nbformat.write(
         _notebook([new_markdown_cell("# x"), new_code_cell("1 / 0")]), notebooks / "evaluation.ipynb"
     )
     with pytest.raises(BuildError) as info:
-        build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None)
+        build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None, pack=False)
     message = str(info.value)
     assert "evaluation.ipynb" in message and "cell 3" in message and "ZeroDivisionError" in message
     assert "1 of 1 report(s) failed" in message  # only the changed report ran again
@@ -177,7 +178,7 @@ def test_every_failing_report_is_named_and_the_others_run_to_the_end(
                        notebooks / f"{name}.ipynb")
     messages: list[str] = []
     with pytest.raises(BuildError) as info:
-        build_year(params_file, out_dir=tmp_path / "out", notebook_dir=notebooks, progress=messages.append)
+        build_year(params_file, out_dir=tmp_path / "out", notebook_dir=notebooks, progress=messages.append, pack=False)
     message = str(info.value)
     assert "2 of 3 report(s) failed" in message
     assert "analysis is broken" in message and "evaluation is broken" in message

@@ -71,7 +71,9 @@ def test_every_report_in_every_format(built: Path) -> None:
             assert (built / f"{report.name}{suffix}").stat().st_size > 1000
     assert (built / "allocation.xlsx").is_file()
     assert (built / "manifest.json").is_file()
-    assert {p.name for p in (built / "internal").iterdir()} >= {"quality.xlsx", "reconciliation.xlsx"}
+    from atiyeh_reports.layout import internal_dir
+
+    assert {p.name for p in internal_dir(built).iterdir()} >= {"quality.xlsx", "reconciliation.xlsx"}
 
 
 @pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
@@ -284,3 +286,119 @@ def test_charts_carry_persian_alt_text_naming_what_they_show(built: Path, report
     assert alts, "no chart found"
     assert all(alt.startswith("نمودار: ") and len(alt) > 20 for alt in alts), alts
     assert len(set(alts)) == len(alts)
+
+
+# --- the province pack (issue 11) ---------------------------------------------------------------
+def _stems() -> list[str]:
+    from atiyeh_reports.provinces import provinces
+    from atiyeh_reports.publish.pack import stem
+
+    return [stem(p.code) for p in provinces()]
+
+
+def test_every_province_gets_its_letter_card_and_followup_workbook(built: Path) -> None:
+    from atiyeh_reports.layout import internal_dir
+
+    stems = _stems()
+    assert len(stems) == 31
+    assert sorted(p.name for p in (built / "cards").iterdir()) == sorted(
+        f"{s}{suffix}" for s in stems for suffix in (".html", ".pdf"))
+    assert sorted(p.name for p in (built / "letters").iterdir()) == sorted(
+        f"{s}{suffix}" for s in stems for suffix in (".docx", ".pdf"))
+    for s in stems:
+        assert 1 <= len(pypdf.PdfReader(built / "cards" / f"{s}.pdf").pages) <= 2, s
+    # Names and IDs live in the internal tree beside outputs/, never in the shared folder.
+    internal = internal_dir(built)
+    assert internal == built.parent.parent / "internal" / built.name
+    assert not (built / "internal").exists()
+    assert {"quality.xlsx", "reconciliation.xlsx", "README.txt"} <= {p.name for p in internal.iterdir()}
+    assert "برای هم‌رسانی نیست" in (internal / "README.txt").read_text(encoding="utf-8")
+    assert sorted(p.stem for p in (internal / "followup").glob("*.xlsx")) == sorted(stems)
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["internal"]["folder"] == "../../internal/1404"
+    assert {o["path"] for o in manifest["internal"]["outputs"]} >= {"quality.xlsx", "reconciliation.xlsx"}
+    assert not any(o["path"].startswith("internal") for o in manifest["outputs"])
+
+
+def _card_value(page: str, label: str) -> str:
+    from atiyeh_reports.privacy import visible_text
+
+    text = visible_text(page)
+    match = re.search(re.escape(label) + r"\s+([۰-۹٬]+)", text)
+    assert match, label
+    return match.group(1)
+
+
+def test_each_card_shows_the_amount_of_allocation_xlsx(built: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_letters import _workbook_amounts
+
+    from atiyeh_reports.text import to_ascii_digits
+
+    expected = _workbook_amounts(built / "allocation.xlsx")
+    for s in _stems():
+        page = (built / "cards" / f"{s}.html").read_text(encoding="utf-8")
+        shown = int(to_ascii_digits(_card_value(page, "اعتبار ابلاغی (ریال)")).replace("٬", ""))
+        assert shown == expected[s.split("_")[0]], s
+        assert f"کارنامهٔ استان {s.split('_', 1)[1].replace('_', ' ')}" in page
+
+
+def test_nothing_in_the_shared_folder_carries_a_name_or_national_id(built: Path, year: object) -> None:
+    """Every file of outputs/<year>/, whatever its format, scanned for the year's names and IDs."""
+    import sys
+    import zipfile
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_letters import _docx_text
+
+    from atiyeh_reports.privacy import notebook_text, scan_for_personal_data, visible_text
+
+    children = year.children
+    names = tuple(sorted({f"{f} {l}" for f, l in zip(children["first_name"], children["last_name"], strict=True)}))
+    scanned = 0
+    for path in sorted(p for p in built.rglob("*") if p.is_file()):
+        if path.suffix == ".pdf":
+            text = pdf_text(path)
+        elif path.suffix == ".html":
+            text = visible_text(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".ipynb":
+            text = notebook_text(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".docx":
+            text = _docx_text(path)
+        elif path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                text = " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+        else:
+            text = path.read_text(encoding="utf-8")
+        assert scan_for_personal_data(text, names=names) == [], path.relative_to(built)
+        scanned += 1
+    assert scanned >= 3 * 3 + 62 + 62 + 3
+
+
+def test_no_heading_ends_a_page_of_any_card(built: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from pagecheck import render, stranded_headings, table_starts
+
+    for s in _stems():
+        document = render((built / "cards" / f"{s}.html").read_text(encoding="utf-8"))
+        assert len(document.pages) == len(pypdf.PdfReader(built / "cards" / f"{s}.pdf").pages), s
+        assert stranded_headings(document) == [], s
+        assert [t for t in table_starts(document) if t[1] < min(3, t[2])] == [], s
+
+
+def test_every_card_reads_on_a_390px_phone(built: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from browsercheck import CHROMIUM, check_page
+
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (make chromium installs it when run as root)")
+    for s in _stems():
+        result = check_page(built / "cards" / f"{s}.html", width=390)
+        assert result["viewport"] and result["scrollWidth"] <= 390, s
+        assert [link["text"] for link in result["links"] if not (link["found"] and link["lands"])] == [], s

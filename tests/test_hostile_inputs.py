@@ -643,7 +643,7 @@ def test_build_with_accept_missing_says_what_is_missing_and_builds(tmp_path, par
     params_copy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     said: list[str] = []
     result = build_year(params_copy, out_dir=tmp_path / "out" / "1404", notebook_dir=notebooks,
-                        progress=said.append, accept_missing=True)
+                        progress=said.append, accept_missing=True, pack=False)
     assert any(s.startswith("provinces/IR-23_تهران.pdf: not read") for s in said)
     assert any("accepted (--accept-missing): 30 province(s)" in s for s in said)
     executed = nbformat.read(result.out_dir / "analysis.ipynb", as_version=4)

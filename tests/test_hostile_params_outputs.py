@@ -369,6 +369,7 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) ->
     text = text.replace("name_fa: حمایت بیمه تأمین آتیه فرزندان", f"name_fa: '{HOSTILE[0]}'")
     params = write_params(root / "params", text)
     notebooks = _notebooks(root / "notebooks")
+    shutil.copy(ROOT / "notebooks" / "card.ipynb", notebooks / "card.ipynb")  # the real pack: follow-ups too
     out = root / "outputs" / "1404"
     build_year(params, out_dir=out, notebook_dir=notebooks, progress=lambda m: None)
     return {"root": root, "params": params, "notebooks": notebooks, "out": out, "data": data,
@@ -383,9 +384,14 @@ def _texts(path: Path) -> set[str]:
 @pytest.mark.e2e
 def test_no_workbook_a_build_writes_holds_a_formula(hostile_build: dict) -> None:
     out = hostile_build["out"]
-    books = sorted(out.rglob("*.xlsx")) + sorted(layout.clean_dir(hostile_build["data"], 1404).glob("*.xlsx"))
-    names = {p.relative_to(out).as_posix() if p.is_relative_to(out) else p.name for p in books}
+    internal = layout.internal_dir(out)
+    books = (sorted(out.rglob("*.xlsx")) + sorted(internal.rglob("*.xlsx"))
+             + sorted(layout.clean_dir(hostile_build["data"], 1404).glob("*.xlsx")))
+    names = {p.relative_to(out).as_posix() if p.is_relative_to(out)
+             else "internal/" + p.relative_to(internal).as_posix() if p.is_relative_to(internal) else p.name
+             for p in books}
     assert {"allocation.xlsx", "internal/quality.xlsx", "internal/reconciliation.xlsx"} <= names
+    assert len([n for n in names if n.startswith("internal/followup/")]) == 31
     seen: set[str] = set()
     for book in books:
         with zipfile.ZipFile(book) as z:
@@ -410,10 +416,10 @@ def test_verify_names_changed_missing_and_extra_files(hostile_build: dict, tmp_p
     assert run("verify", str(out)) == (0, f"{out}: every output matches manifest.json\n")
     (out / "analysis.html").write_text("<p>edited</p>", encoding="utf-8")
     (out / "allocation.pdf").unlink()
-    (out / "internal" / "notes.txt").write_text("extra", encoding="utf-8")
+    (out / "letters" / "notes.txt").write_text("extra", encoding="utf-8")
     code, err = run("verify", str(out))
     assert (code, err) == (8, f"error: {out}: the outputs differ from manifest.json (1 changed, 1 missing, 1 extra):\n"
-                              "  changed: analysis.html\n  missing: allocation.pdf\n  extra: internal/notes.txt\n"
+                              "  changed: analysis.html\n  missing: allocation.pdf\n  extra: letters/notes.txt\n"
                               "rebuild the year (atiyeh build) to get outputs that match their manifest\n")
 
 
@@ -432,7 +438,7 @@ def _subprocess_build(params: Path, out: Path, notebooks: Path) -> subprocess.Po
     code = (
         "import sys; from pathlib import Path; from atiyeh_reports.build import build_year; "
         "build_year(Path(sys.argv[1]), out_dir=Path(sys.argv[2]), notebook_dir=Path(sys.argv[3]), "
-        "progress=lambda m: print(m, flush=True))"
+        "progress=lambda m: print(m, flush=True), pack=False)"
     )
     return subprocess.Popen([sys.executable, "-c", code, str(params), str(out), str(notebooks)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -474,7 +480,7 @@ def test_a_killed_build_leaves_earlier_outputs_and_the_next_build_cleans_up(host
     assert run("verify", str(out))[0] == 0
 
     result = build_year(hostile_build["params"], out_dir=out, notebook_dir=hostile_build["notebooks"],
-                        progress=lambda m: None)
+                        progress=lambda m: None, pack=False)
     assert not staging.exists() and not list(out.parent.glob(f".{out.name}.building-*"))
     assert result.out_dir == out and run("verify", str(out))[0] == 0
 
