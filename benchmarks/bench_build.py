@@ -17,8 +17,13 @@ Figures (each ``--runs`` times; min and median reported):
   reconciles the year once itself).
 * **no-op** ``atiyeh build`` (nothing changed), process start included.
 * **one changed parameter section** (``budget``): which reports ran, and the time.
-* **throughput**: 31 documents of ``benchmarks/card.ipynb`` (one page, a table and
-  a chart, one province each) on the warm workers; the same on one worker (serial).
+* **throughput**: the 31 province cards of ``notebooks/card.ipynb`` on the warm
+  workers; the same on one worker (serial).
+* **province pack**: a build where only the pack runs (the reports reused): 31
+  letters and 31 cards; the same with ``--workers 1``; and the whole build
+  (three reports and the pack) from clean tables.
+* The engine's own figures (full, no-op, changed section) build the three
+  reports without the pack (``--no-pack``).
 * **ingest**: ``benchmarks/bench_ingest.py`` at 10,000 and 1,000,000 rows (reported as it prints).
 
 Ratios are taken between medians of the same run, so a loaded machine slows
@@ -47,6 +52,7 @@ NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ("analysis", "allocation", "evaluation")
 YEAR = 1404
 EPOCH = "1764000000"
+NO_PACK = "--no-pack"  # the engine's figures are the three reports; the pack is measured on its own
 
 
 def _env() -> dict[str, str]:
@@ -62,9 +68,9 @@ def _timed(cmd: list[str], **kwargs: object) -> tuple[float, subprocess.Complete
     return seconds, done
 
 
-def _build(params: Path, data: Path, out: Path) -> tuple[float, str]:
+def _build(params: Path, data: Path, out: Path, *extra: str) -> tuple[float, str]:
     seconds, done = _timed([str(BIN / "atiyeh"), "build", "--year", str(YEAR), "--params", str(params),
-                            "--data", str(data), "--out", str(out)])
+                            "--data", str(data), "--out", str(out), *extra])
     summary = next((line for line in done.stderr.splitlines() if line.startswith("built ")), "")
     return seconds, summary
 
@@ -143,14 +149,16 @@ from atiyeh_reports.engine.workers import Job, Workers, warm_imports
 from atiyeh_reports.provinces import provinces
 from atiyeh_reports.render import ReportMeta
 card, params, data, out, n = Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4]), sys.argv[5]
+from atiyeh_reports.publish.pack import stem
 start = time.perf_counter()
 jobs = []
 for p in provinces():
-    meta = ReportMeta(title=f"کارت استان {p.name_fa}", service_name="حمایت بیمه تأمین آتیه فرزندان",
-                      service_id="19041060106", year=1404, built_jalali="۱۴۰۴", provenance=(("استان", p.code),))
-    jobs.append(Job(name=f"card-{p.code}", notebook=card,
+    meta = ReportMeta(title=f"کارنامهٔ استان {p.name_fa}", service_name="حمایت بیمه تأمین آتیه فرزندان",
+                      service_id="19041060106", year=1404, built_jalali="۱۴۰۴", provenance=(("استان", p.code),),
+                      compact=True)
+    jobs.append(Job(name=stem(p.code), notebook=card,
                     parameters={"params_path": params, "data_dir": data, "province": p.code},
-                    out_dir=out, meta=meta))
+                    out_dir=out, meta=meta, quiet=True))
 with Workers(card.parent, warm=warm_imports([card]), processes=int(n) or None, expected_jobs=len(jobs)) as pool:
     outcomes = pool.run(jobs)
 bad = [o.error for o in outcomes if not o.ok]
@@ -158,7 +166,7 @@ assert not bad and len(list(out.glob("*.pdf"))) == 31, bad
 print(time.perf_counter() - start)
 '''
     out.mkdir(parents=True, exist_ok=True)
-    seconds, done = _timed([sys.executable, "-c", code, str(ROOT / "benchmarks" / "card.ipynb"), str(params),
+    seconds, done = _timed([sys.executable, "-c", code, str(NOTEBOOKS / "card.ipynb"), str(params),
                             str(data), str(out), str(processes or 0)])
     return seconds
 
@@ -210,19 +218,20 @@ def main() -> None:
         print("warming up (first build: ingest if needed) ...", flush=True)
         _build(params, data, work / "warm" / "1404")
         figures: dict[str, list[float]] = {k: [] for k in ("floor", "naive", "full", "noop", "changed",
-                                                             "cards", "cards_serial")}
+                                                             "cards", "cards_serial", "pack", "pack_serial",
+                                                             "whole")}
         floor_parts: list[dict[str, float]] = []
         changed_ran: set[str] = set()
         for run in range(args.runs):
             print(f"run {run + 1}/{args.runs} (load {_load()})", flush=True)
             _drop_snapshot(data)
             out = work / f"full{run}" / "1404"
-            seconds, summary = _build(params, data, out)
+            seconds, summary = _build(params, data, out, NO_PACK)
             assert "reused none" in summary, summary
             figures["full"].append(seconds)
             before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
             for _ in range(2):
-                seconds, summary = _build(params, data, out)
+                seconds, summary = _build(params, data, out, NO_PACK)
                 assert "executed none" in summary, summary
                 figures["noop"].append(seconds)
             assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before, "the no-op rewrote a file"
@@ -234,11 +243,27 @@ def main() -> None:
             share = f"{own - 0.05 * (run + 1):.2f}"
             params.write_text(re.sub(r"(released_share:\s*)[0-9.]+", rf"\g<1>{share}", text, count=1),
                               encoding="utf-8")
-            seconds, summary = _build(params, data, out)
+            seconds, summary = _build(params, data, out, NO_PACK)
             assert "reused none" not in summary and "executed none" not in summary, summary
             figures["changed"].append(seconds)
             changed_ran.add(summary.split("executed ", 1)[1].split(";", 1)[0])
             params.write_text(text, encoding="utf-8")
+            # The province pack alone: the reports are reused, the 31 letters and 31 cards are made.
+            _build(params, data, out, NO_PACK)
+            serial = work / f"serial{run}" / "1404"
+            shutil.copytree(out, serial)
+            seconds, summary = _build(params, data, out)
+            assert "executed pack;" in summary, summary
+            figures["pack"].append(seconds)
+            if run == 0 and not args.skip_serial:
+                seconds, summary = _build(params, data, serial, "--workers", "1")
+                assert "executed pack;" in summary, summary
+                figures["pack_serial"].append(seconds)
+            # What `make report` does from clean tables: the three reports and the pack.
+            _drop_snapshot(data)
+            seconds, summary = _build(params, data, work / f"whole{run}" / "1404")
+            assert "reused none" in summary, summary
+            figures["whole"].append(seconds)
             total, parts = floor(work / f"full{run}" / "1404")
             figures["floor"].append(total)
             floor_parts.append(parts)
@@ -281,11 +306,17 @@ def write_report(path: Path, args: argparse.Namespace, f: dict[str, list[float]]
          verdict(max(f["noop"]) < 1.0)),
         ("**one changed section** (`budget`)", f["changed"], f"{med['changed'] / med['floor']:.2f}",
          "only the reports that read it", verdict(changed_ran == {"allocation"})),
-        ("**31 documents** (one-page card), warm workers", f["cards"], "", "< 30 s",
+        ("**31 documents** (the province card, `notebooks/card.ipynb`), warm workers", f["cards"], "", "< 30 s",
          verdict(med["cards"] < 30)),
     ]
     if f["cards_serial"]:
-        rows.append(("31 documents on one worker (serial), 1 run", f["cards_serial"], "", "", ""))
+        rows.append(("31 cards on one worker (serial), 1 run", f["cards_serial"], "", "", ""))
+    rows.append(("**province pack**: 31 letters (PDF + DOCX) and 31 cards (PDF + HTML), reports reused",
+                 f["pack"], "", "< 45 s", verdict(med["pack"] < 45)))
+    if f["pack_serial"]:
+        rows.append(("province pack on one worker (`--workers 1`), 1 run", f["pack_serial"], "", "", ""))
+    rows.append(("whole build (`make report` from clean tables: three reports + pack)", f["whole"],
+                 f"{med['whole'] / med['floor']:.2f}", "", ""))
     table = "\n".join(
         f"| {name} | {_stats(values)} | {ratio} | {target} | {result} |" for name, values, ratio, target, result in rows
     )

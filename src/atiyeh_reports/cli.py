@@ -159,6 +159,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             expected_year=args.year,
             internal_dir=Path(args.internal) if args.internal else None,
             pack=not args.no_pack,
+            workers=args.workers,
         )
     finally:
         progress.close()
@@ -244,6 +245,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", help="output folder (default outputs/<year>); must be new, empty or an earlier build's")
     b.add_argument("--internal", help="folder for the workbooks with names and IDs (default internal/<year> "
                                       "beside outputs/, else <out>-internal); never shared")
+    b.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="documents rendered at once (default: one per core)")
     b.add_argument("--no-pack", action="store_true",
                    help="leave out the province pack (31 letters, 31 cards, 31 follow-up workbooks)")
     b.add_argument("--accept-unreadable", action="store_true",

@@ -56,7 +56,12 @@ def card_jobs(params: Any, notebook_dir: Path, folder: Path, meta: Any) -> list[
     """
     from atiyeh_reports.engine.workers import Job
 
+    from atiyeh_reports.errors import BuildError
+
     notebook = Path(notebook_dir) / f"{CARD_NOTEBOOK}.ipynb"
+    if not notebook.is_file():
+        raise BuildError(f"notebook {notebook} not found (it makes the province cards); restore it, "
+                         "or pass --no-pack to build without the province pack")
     codes = [p.code for p in provinces()]
     return [
         Job(name=stem(code), notebook=notebook,
