@@ -116,3 +116,15 @@ def test_valid_mask_on_known_ids() -> None:
     good = "001234567" + str(check_digit("001234567"))
     assert valid_mask([good, "1111111111", good[:9] + str((int(good[9]) + 1) % 10), None]).tolist() == [
         True, False, False, False]
+
+
+def test_ids_in_is_membership_with_missing_never_in() -> None:
+    import pandas as pd
+
+    from atiyeh_reports.national_id import ids_in
+
+    ids = pd.Series(["0012345679", None, "1234567891", "0012345679"], dtype="str")
+    assert ids_in(ids, {"0012345679"}).tolist() == [True, False, False, True]
+    assert ids_in(ids, ["1234567891"]).tolist() == [False, False, True, False]
+    assert ids_in(ids, set()).tolist() == [False] * 4
+    assert ids_in(ids, {"0012345679"}).tolist() == ids.isin({"0012345679"}).tolist()

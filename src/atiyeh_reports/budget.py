@@ -45,6 +45,7 @@ import pandas as pd
 from atiyeh_reports import vocab
 from atiyeh_reports.errors import AtiyehError
 from atiyeh_reports.hq_record import find_notified_record, with_hq_notified
+from atiyeh_reports.national_id import ids_in
 from atiyeh_reports.params import Params
 from atiyeh_reports.provinces import by_code, provinces
 from atiyeh_reports.text import to_persian_digits
@@ -870,7 +871,7 @@ def admissions_by_province(
     totals: dict[str, int] = dict.fromkeys(by_code(), 0)
     for t in pairs:
         before = set(tables[t - 1]["national_id"])
-        new = tables[t][~tables[t]["national_id"].isin(before)]
+        new = tables[t][~ids_in(tables[t]["national_id"], before)]
         for code, n in new["province_code"].value_counts().items():
             totals[code] = totals.get(code, 0) + int(n)
     return {code: Fraction(n, len(pairs)) for code, n in totals.items()}
@@ -893,9 +894,10 @@ def exit_rates_by_province(
     for t in _pairs(tables, year):
         before, after = tables[t - 1], set(tables[t]["national_id"])
         stay_young = before[before["age"].astype("int64") + 1 < age_limit]
+        stay_young = stay_young.assign(_gone=~ids_in(stay_young["national_id"], after))
         for code, group in stay_young.groupby("province_code"):
             at_risk[code] = at_risk.get(code, 0) + len(group)
-            exits[code] = exits.get(code, 0) + int((~group["national_id"].isin(after)).sum())
+            exits[code] = exits.get(code, 0) + int(group["_gone"].sum())
     return {c: Fraction(exits[c], at_risk[c]) if at_risk[c] else Fraction(0) for c in at_risk}
 
 

@@ -58,7 +58,7 @@ import pandas as pd
 from atiyeh_reports import layout, vocab
 from atiyeh_reports.errors import InputError
 from atiyeh_reports.jalali import parse_jalali
-from atiyeh_reports.national_id import clean_national_id, is_valid
+from atiyeh_reports.national_id import clean_national_id, ids_in, is_valid
 from atiyeh_reports.params import Limits, Params
 from atiyeh_reports.provinces import find_province, name_fa
 from atiyeh_reports.text import normalize_key, normalize_text, to_ascii_digits
@@ -563,7 +563,7 @@ def _reconcile(children: pd.DataFrame, policies: pd.DataFrame, params: Params,
     pol = policies.copy().reset_index(drop=True)
     pol["policy_province"] = pol["province_code"]
     pol["child_province"] = pol["national_id"].map(child_province)
-    on_list = pol["national_id"].notna() & pol["national_id"].isin(child_province.index)
+    on_list = pol["national_id"].notna() & ids_in(pol["national_id"], set(child_province.index))
     active = pol["status"] == vocab.POLICY_ACTIVE
     premium_ok = pol["premium"] == params.service.per_capita_premium
     province_ok = pol["policy_province"].notna() & (pol["policy_province"] == pol["child_province"])
@@ -604,7 +604,7 @@ def _reconcile(children: pd.DataFrame, policies: pd.DataFrame, params: Params,
 
     insured_ids = set(pol.loc[live, "national_id"])
     kids = children.copy()
-    kids["category"] = np.where(kids["national_id"].isin(insured_ids), "matched", "no_policy")
+    kids["category"] = np.where(ids_in(kids["national_id"], insured_ids), "matched", "no_policy")
     max_delay = params.thresholds.max_issue_delay_days
     return Reconciliation(
         children=kids,

@@ -94,3 +94,13 @@ def clean_national_id(value: object) -> str | None:
     if len(text) < 8:
         return None
     return text.zfill(10)
+
+
+def ids_in(ids: Iterable[object], pool: Iterable[object]) -> np.ndarray:
+    """Whether each of ``ids`` is in ``pool``, as a boolean array (a missing ID never is).
+
+    A set lookup per ID: pandas' ``Series.isin`` on Arrow strings builds a pyarrow
+    scalar for every value of the pool, ~0.15 s for 10,000 IDs each time.
+    """
+    members = pool if isinstance(pool, (set, frozenset)) else set(pool)
+    return np.fromiter((i in members for i in ids), dtype=bool)
