@@ -206,6 +206,13 @@ def test_sample_each_workbook_holds_only_its_own_children(sample_year, tmp_path:
     _assert_consistent_with_reconciliation(counts, rec)
 
 
+def _other_reasons(joined: str) -> str:
+    """The reasons left when the over-age and duplicate sentences are taken out (they hold a «؛» too)."""
+    for sentence in _NOT_LIST_CHILDREN:
+        joined = joined.replace(sentence, "")
+    return joined.replace("؛", "").strip()
+
+
 def test_sample_rejected_rows_agree_with_the_triangulation(sample_year) -> None:
     """The rows the triangulation explains differences with are this workbook's rejected rows
     whose reasons are not only over-age or duplicates (those rows were not children of the list)."""
@@ -213,17 +220,18 @@ def test_sample_rejected_rows_agree_with_the_triangulation(sample_year) -> None:
     expected = list_rejections(data.findings)
     for p in provinces():
         rows = followup.followup_cases(data, rec, p.code)[S["rejected_rows"]]
-        on_list = [r for r in rows.itertuples(index=False)
-                   if not pd.isna(r[2]) and set(r[5].split("؛ ")) - set(_NOT_LIST_CHILDREN)]
+        on_list = [r for r in rows.itertuples(index=False) if not pd.isna(r[2]) and _other_reasons(r[5])]
         assert len(on_list) == expected[p.code], p.code
     assert expected.sum() > 0
 
 
 def test_sample_31_workbooks_in_well_under_two_seconds(sample_year, tmp_path: Path) -> None:
+    """CPU time (the machine is shared: wall time also counts the neighbours' work), best of two."""
     data, rec = sample_year
-    best = float("inf")
-    for attempt in range(2):  # the best of two: the machine is shared
-        started = time.perf_counter()
+    best = wall = float("inf")
+    for attempt in range(2):
+        started, cpu = time.perf_counter(), time.process_time()
         followup.write_followup_workbooks(data, rec, tmp_path / str(attempt))
-        best = min(best, time.perf_counter() - started)
-    assert best < 2.0, f"{best:.2f} s"
+        best, wall = min(best, time.process_time() - cpu), min(wall, time.perf_counter() - started)
+    print(f"31 follow-up workbooks: {best:.2f} s CPU, {wall:.2f} s wall")
+    assert best < 1.5, f"{best:.2f} s CPU"
