@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,6 +21,7 @@ from atiyeh_reports.publish import followup
 from atiyeh_reports.publish.letters import file_stem
 from atiyeh_reports.quality import Problem
 from atiyeh_reports.triangulation import _NOT_LIST_CHILDREN, list_rejections
+from atiyeh_reports.workbook import sheet_formulas
 
 ROOT = Path(__file__).resolve().parents[1]
 S = followup.SHEET_FA
@@ -40,7 +42,7 @@ def year(params):
     premium = params.service.per_capita_premium
     kids = children_frame([("IR-23", A), ("IR-23", B), ("IR-10", C), ("IR-10", D), ("IR-10", E),
                            ("IR-23", OTHER)])
-    kids["first_name"] = ["آ", "ب", "پ", "ت", "ث", "ج"]
+    kids["first_name"] = ["آ", "ب", "پ", "=HYPERLINK(\"http://x\")", "ث", "ج"]  # D: a name typed as a formula
     kids["birth_date"] = dt.date(2015, 3, 21)  # 1394/01/01
     day = LIST + dt.timedelta(days=10)
     pols = policies_frame([
@@ -162,10 +164,14 @@ def test_workbooks_one_per_province_guide_first(year, tmp_path: Path, monkeypatc
     guide = isfahan[followup.GUIDE_SHEET]
     assert "محرمانه" in {r[0] for r in guide}
     counted = {r[0]: r[1] for r in guide}
-    assert counted["جمع موارد"] == 8 and counted[f"برگه «{S['no_policy']}»"] == 2
-    assert counted[f"برگه «{S['duplicate']}»"] == 0
+    assert counted["جمع موارد"] == 8 and counted[f"برگه {S['no_policy']}"] == 2
+    assert counted[f"برگه {S['duplicate']}"] == 0
     wb = openpyxl.load_workbook(written[0])
     assert all(ws.sheet_view.rightToLeft for ws in wb.worksheets)
+    # input text stays text: no formula anywhere (D's name is typed as one)
+    assert isfahan[S["no_policy"]][1][isfahan[S["no_policy"]][0].index("نام")] == '=HYPERLINK("http://x")'
+    with zipfile.ZipFile(tmp_path / "a" / f"{file_stem('IR-10', 'اصفهان')}.xlsx") as z:
+        assert not [n for n in z.namelist() if n.startswith("xl/worksheets/") and sheet_formulas(z.read(n))]
     # a province with no case gets its workbook, and the guide says so
     quiet = _cells(tmp_path / "a" / f"{file_stem('IR-02', 'مازندران')}.xlsx")
     assert list(quiet) == [followup.GUIDE_SHEET]

@@ -290,7 +290,7 @@ def _guide(province: str, year: int, tables: Mapping[str, pd.DataFrame], built: 
     for category in CATEGORIES:
         title = SHEET_FA[category]
         n = len(tables[title])
-        rows.append((f"برگه «{title}»", n, WHAT_TO_DO[category] if n else "موردی نیست (این برگه در کارپوشه نیامده است)."))
+        rows.append((f"برگه {title}", n, WHAT_TO_DO[category] if n else "موردی نیست (این برگه در کارپوشه نیامده است)."))
     rows.append(("پس از پیگیری", None, "نتیجه را در فرم سال بعد (برگه عملکرد) گزارش کنید؛ ستاد پس از "
                                        "دریافت فرم و خروجی تازه بیمه‌گر دوباره تطبیق می‌دهد."))
     return pd.DataFrame(rows, columns=["موضوع", "شمار موارد", "شرح و اقدام"], dtype=object)
