@@ -77,7 +77,7 @@ class Letter:
 
     @property
     def file_stem(self) -> str:
-        return f"{self.province_code}_{self.province_name.replace(' ', '_')}"
+        return file_stem(self.province_code, self.province_name)
 
     def head(self) -> tuple[tuple[str, str], ...]:
         """The letter head's fields for the secretariat: office, number, date, enclosure."""
@@ -87,6 +87,11 @@ class Letter:
             ("تاریخ", PLACEHOLDER),
             ("پیوست", "جدول ابلاغ اعتبار (allocation.xlsx)"),
         )
+
+
+def file_stem(province_code: str, province_name: str) -> str:
+    """``IR-23_تهران``: the stem every per-province file shares (letters, cards, follow-up workbooks)."""
+    return f"{province_code}_{province_name.replace(' ', '_')}"
 
 
 def _fa_share(value: Fraction) -> str:
