@@ -249,7 +249,7 @@ def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path,
         progress(f"cards: {sum(1 for _ in (staging / province_pack.CARDS).glob('*.pdf'))} provinces, PDF and HTML")
     result.executed = [r.name for r in units if r in to_run]
     reports = {r.name: {"key": keys[r.name], "outputs": _outputs_of(staging, r.name)} for r in units}
-    _write_index(staging, params, inputs, pack)
+    _write_index(staging, params, inputs, relative_to(internal, out_dir))
     _write_manifest(staging, params, params_path, inputs, reports, data,
                     fresh.freshness(params_path, params.data_dir, notebook_dir,
                                     [r.name for r in REPORTS] + (["card"] if pack else []),
@@ -287,11 +287,11 @@ class _Letters:
             raise self.error
 
 
-def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]], pack: bool) -> None:
+def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]], internal: str) -> None:
     """``index.html``: every shareable file linked, with the provenance (publish.index)."""
     from atiyeh_reports.publish.index import write_index
 
-    write_index(staging, params=params, provenance=_provenance_rows(params, inputs))
+    write_index(staging, params=params, provenance=_provenance_rows(params, inputs), internal_dir=internal)
 
 
 #: Rough relative cost of each report, for ordering (the evaluation reconciles and scores three years).

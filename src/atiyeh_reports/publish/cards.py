@@ -207,10 +207,10 @@ def _allocation(p: Pack, code: str) -> tuple[pd.DataFrame, str]:
 
 
 def _followup(p: Pack, code: str) -> pd.DataFrame:
-    from atiyeh_reports.publish.followup import CATEGORIES_FA
+    from atiyeh_reports.publish.followup import CATEGORIES, SHEET_FA
 
     row = p.followup[p.followup["province_code"] == code]
-    rows = [(label, int(row[key].iloc[0]) if len(row) else 0) for key, label in CATEGORIES_FA.items()]
+    rows = [(SHEET_FA[key], int(row[key].iloc[0]) if len(row) else 0) for key in CATEGORIES]
     rows.append(("جمع", sum(n for _, n in rows)))
     return pd.DataFrame(rows, columns=["مورد", "شمار"])
 

@@ -173,9 +173,19 @@ def _provenance(rows: Sequence[tuple[str, str]]) -> str:
             f'<span class="ltr">{MANIFEST}</span></a></p></section>')
 
 
+def _internal_note(internal: int, internal_dir: str | None) -> str:
+    """Where the workbooks with names and IDs are: a separate tree (the build's), or an ``internal/`` here."""
+    if internal:
+        return (f'پوشه <span class="ltr">{INTERNAL}/</span> ({to_persian_digits(internal)} پرونده) نام و کد ملی '
+                "فرزندان را دارد، ویژه ستاد است و در این فهرست پیوند ندارد.")
+    where = f' (<span class="ltr">{html.escape(internal_dir)}</span>)' if internal_dir else ""
+    return ("کارپوشه‌های دارای نام و کد ملی فرزندان (کیفیت داده، تطبیق با بیمه‌گر و پیگیری هر استان) در "
+            f"پوشه‌ای جداگانه{where} و ویژه ستادند و در این فهرست پیوند ندارند.")
+
+
 def index_html(entries: Sequence[Entry], internal: int, *, year: int, service_name: str, service_id: str,
                built_jalali: str, provenance: Sequence[tuple[str, str]], font_css: str = "",
-               font_family: str = "Vazirmatn") -> str:
+               font_family: str = "Vazirmatn", internal_dir: str | None = None) -> str:
     """The page: cover, contents, national documents, a section per province, other files, provenance."""
     from atiyeh_reports.render import AGENCY, PARENT_AGENCY, _stylesheet, page_head
 
@@ -200,8 +210,7 @@ def index_html(entries: Sequence[Entry], internal: int, *, year: int, service_na
 </ol></nav>
 <main>
 <p class="index-note">همه پرونده‌های این فهرست بدون نام و کد ملی فرزندان‌اند و می‌توان آنها را فرستاد.
-پوشه <span class="ltr">{INTERNAL}/</span> ({to_persian_digits(internal)} پرونده) نام و کد ملی فرزندان را دارد،
-ویژه ستاد است و در این فهرست پیوند ندارد.</p>
+{_internal_note(internal, internal_dir)}</p>
 <section id="national"><h2>گزارش‌ها و جدول‌های کشوری</h2>
 {_rows(national) if national else '<p class="none">پرونده‌ای نیست.</p>'}
 </section>
@@ -241,7 +250,7 @@ def _refuse_personal_names(entries: Sequence[Entry], out_dir: Path) -> None:
 
 
 def write_index(out_dir: str | Path, *, params, provenance: Sequence[tuple[str, str]],  # noqa: ANN001
-                embed_font: bool = True) -> Path:
+                embed_font: bool = True, internal_dir: str | None = None) -> Path:
     """Write ``<out_dir>/index.html`` linking every shareable file there (see the module docstring).
 
     Parameters
@@ -275,7 +284,8 @@ def write_index(out_dir: str | Path, *, params, provenance: Sequence[tuple[str, 
     font_css = font_faces(font) if embed_font else ""
     page = index_html(entries, internal, year=params.year, service_name=params.service.name_fa,
                       service_id=params.service.id, built_jalali=format_jalali_fa(build_time().date()),
-                      provenance=provenance, font_css=font_css, font_family=font.family)
+                      provenance=provenance, font_css=font_css, font_family=font.family,
+                      internal_dir=internal_dir)
     path = out_dir / INDEX
     partial = out_dir / f".{INDEX}.partial"
     partial.write_text(page, encoding="utf-8")

@@ -45,8 +45,10 @@ This folder is not for sharing: its workbooks carry children's names and nationa
 
 
 def stem(code: str) -> str:
-    """A province's file stem in the pack: ``IR-23_تهران``."""
-    return f"{code}_{name_fa(code).replace(' ', '_')}"
+    """A province's file stem in the pack: ``IR-23_تهران`` (:func:`publish.letters.file_stem`)."""
+    from atiyeh_reports.publish.letters import file_stem
+
+    return file_stem(code, name_fa(code))
 
 
 def card_jobs(params: Any, notebook_dir: Path, folder: Path, meta: Any) -> list[Job]:
