@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from atiyeh_reports.quality import SUMMARY_COLUMNS, UNREADABLE, write_quality_workbook
+from atiyeh_reports.quality import SUMMARY_COLUMNS, UNREADABLE, clean_stamp, write_quality_workbook
 from atiyeh_reports.intake.common import CHILDREN_COLUMNS, PERFORMANCE_COLUMNS, PERFORMANCE_FIELDS
 from atiyeh_reports.intake.rules import _FileResult
 
@@ -95,7 +95,9 @@ def write_clean(intake: Intake, out_dir: Path) -> list[Path]:
         path = out_dir / f"{name}.parquet"
         getattr(intake, name).to_parquet(path, index=False)
         paths.append(path)
-    paths.append(write_quality_workbook(intake.summary, intake.findings, out_dir / "quality.xlsx"))
+    # stamped from the inputs (not the time of this run): same findings, same bytes
+    paths.append(write_quality_workbook(intake.summary, intake.findings, out_dir / "quality.xlsx",
+                                        stamp=clean_stamp(intake.year)))
     return paths
 
 
