@@ -132,14 +132,14 @@ def test_a_large_dirty_sheet_matches_the_reference_and_mostly_takes_the_fast_pat
     from atiyeh_reports.intake.columns import clean_records
 
     records, _kept = clean_records(raw, _form(raw).judged, year=1404, code=CODE, file="f", sheet="s",
-                                   county_header="شهرستان", first_row=6, start=rules.start, end=rules.end,
+                                   written=_form(raw).header.written, first_row=6, start=rules.start, end=rules.end,
                                    age_limit=18, guardianships=rules.guardianships, require_court_order=True)
     taken = sum(r is not None for r in records)
-    county_only = {Problem.COUNTY_UNKNOWN, Problem.TEXT_NORMALIZED}
-    simple = [r for r in slow.rows
-              if all(f.column == "شهرستان" and f.problem in county_only for f in r.findings)]
+    known = {("شهرستان", Problem.COUNTY_UNKNOWN), ("شهرستان", Problem.TEXT_NORMALIZED),
+             ("تاریخ پذیرش", Problem.ADMISSION_BEFORE_BIRTH)}
+    simple = [r for r in slow.rows if all((f.column, f.problem) in known for f in r.findings)]
     assert len(simple) > 100
-    # the rows clean but for their county are taken column-wise, less the few the fast path leaves to
+    # the rows clean but for their county or admission date are taken column-wise, less the few the fast path leaves to
     # the reference although it accepts them as they are (a number or a bool typed for a name, a court order)
     assert 0.7 * len(simple) < taken <= len(simple)
 

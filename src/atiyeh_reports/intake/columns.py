@@ -22,7 +22,7 @@ import datetime as dt
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -291,15 +291,18 @@ def _national_ids(column: Sequence[object]) -> list[object]:
 
 # --- a whole sheet --------------------------------------------------------------------------
 def clean_records(raw: Sequence[Sequence[object]], columns: Sequence[tuple[str, int | None]], *,
-                  year: int, code: str, file: str, sheet: str, county_header: str | None, first_row: int,
+                  year: int, code: str, file: str, sheet: str, written: Mapping[str, str], first_row: int,
                   start: dt.date, end: dt.date, age_limit: int, guardianships: frozenset[str],
                   require_court_order: bool, skip: frozenset[int] = frozenset(), memos: dict | None = None,
                   ) -> tuple[list[tuple | None], dict[int, tuple[tuple[Finding, ...], bool]]]:
     """The children record of each row of ``raw`` (calamine's cells) that needs no row-wise judging.
 
     Returns the records (None for a row to judge row by row) and, by 0-based
-    offset, the findings of the accepted rows whose county was kept with a
-    finding, and whether one is a correction (every other record has none).
+    offset, the findings of the accepted rows kept with a warning or a
+    correction the fast path knows (an admission date before the birth date,
+    left empty; a county re-spelt or not in the province's list), and whether
+    one is a correction (every other record has none). ``written`` is each
+    field's header as written (the findings' column).
     ``memos`` keeps the verdict of each distinct value from one call to the
     next (the forms of a year repeat their names, words and dates). ``columns`` are the judged fields
     and their 0-based column (None when the form has no such column), in
@@ -340,23 +343,33 @@ def clean_records(raw: Sequence[Sequence[object]], columns: Sequence[tuple[str, 
     admission = _by_value(cells["admission_date"], memos, ("admission_date", span),
                           lambda: _date_judge("admission_date", end, optional=True))
     county = _by_value(cells["county"], memos, ("county", code), lambda: _county_judge(code))
-    del cells
 
     out: list[tuple | None] = [None] * count
     kept: dict[int, tuple[tuple[Finding, ...], bool]] = {}
+    typed_admission = cells["admission_date"]
+    del cells
+    county_header, admission_header = written.get("county"), written.get("admission_date")
     for offset, values in enumerate(zip(ids, first, last, gender, birth, guardianship, care, order,
                                         admission, county)):
         if BAD in values:
             continue
         nid, f, la, g, b, gu, c, o, a, cy = values
-        if a is not None and a < b[0]:  # admitted before birth: a warning
-            continue
         number = first_row + offset
+        found: tuple[Finding, ...] = ()
+        if a is not None and a < b[0]:  # admitted before birth: a warning, the date left empty
+            if number in skip:
+                continue
+            found = (Finding(file, sheet, number, admission_header, as_text(_to_openpyxl(typed_admission[offset])),
+                             Problem.ADMISSION_BEFORE_BIRTH, WARNING, None, code, nid, f"birth date {b[0]}"),)
+            a = None
         if cy.__class__ is _Kept:
             if number in skip:
                 continue
-            kept[offset] = _county_findings(cy, (file, sheet, number, county_header), code, nid), cy.respelt
+            found += _county_findings(cy, (file, sheet, number, county_header), code, nid)
+            kept[offset] = found, cy.respelt
             cy = cy.county
+        elif found:
+            kept[offset] = found, False
         out[offset] = (year, code, nid, f, la, g, b[0], b[1], gu, c, o, a, cy, file, number)
     for row in skip:
         if 0 <= row - first_row < count:

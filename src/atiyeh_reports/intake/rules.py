@@ -328,7 +328,7 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
     if form.raw is not None and not errors:
         records, kept = clean_records(
             form.raw, form.judged, year=rules.year, code=code, file=file, sheet=sheet,
-            county_header=form.header.written.get("county"), first_row=first_row, start=rules.start,
+            written=form.header.written, first_row=first_row, start=rules.start,
             end=rules.end, age_limit=rules.age_limit, guardianships=rules.guardianships,
             require_court_order=rules.require_court_order, skip=hidden, memos=rules.memos)
         rows = _rows_of(form.raw, records)
