@@ -25,6 +25,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 
 from atiyeh_reports.jalali import MAX_YEAR, MIN_YEAR, fiscal_year_start
 from atiyeh_reports.national_id import valid_mask
@@ -317,7 +318,7 @@ def clean_records(raw: Sequence[Sequence[object]], columns: Sequence[tuple[str, 
         if index is None:
             return [None] * count
         if index < width:
-            return [row[index] for row in raw]
+            return list(map(itemgetter(index), raw))
         return [row[index] if index < len(row) else None for row in raw]
 
     cells = {name: column(index) for name, index in columns}

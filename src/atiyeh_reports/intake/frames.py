@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +42,10 @@ def _children_frame(results: list[_FileResult]) -> pd.DataFrame:
     and file name and are in row order, so ordering the files orders the rows.
     """
     ordered = sorted(results, key=lambda r: (r.code, r.file))
+    records = [row.record for result in ordered for row in result.rows]
     columns: dict[str, object] = {}
     for i, name in enumerate(CHILDREN_COLUMNS):
-        values = [row.record[i] for result in ordered for row in result.rows]
+        values = list(map(itemgetter(i), records))
         if name in _INT_COLUMNS:
             columns[name] = np.array(values, dtype="int64")
         elif name in _DATE_COLUMNS:
