@@ -201,7 +201,8 @@ def _rows_xml(columns: Sequence[Sequence[object]], formats: Sequence[str], first
 
     A text cell's element after its reference depends only on the text and the
     style, so it is built once per distinct text of a column (per block of
-    rows); empty cells share one; other values go through :func:`cell_xml`.
+    rows); empty cells (None, NA, NaN) share one, as do plain integers; other
+    values go through :func:`cell_xml`.
     """
     letters = [get_column_letter(c) for c in range(1, len(columns) + 1)]
     for block in range(first_row, first_row + count, _ROWS_AT_ONCE):
@@ -224,9 +225,12 @@ def _column_xml(values: Sequence[object], start: int, numbers: Sequence[str], le
     stop = len(values)
     for offset, number in enumerate(numbers, start=start):
         value = values[offset] if offset < stop else None
-        if value is None:
+        cls = value.__class__
+        if value is None or value is pd.NA or (cls is float and value != value):  # empty, NA, NaN
             append(f'<c r="{letter}{number}{empty}')
-        elif value.__class__ is str:
+        elif cls is int and -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
+            append(f'<c r="{letter}{number}" s="{style}"><v>{value}</v></c>')
+        elif cls is str:
             tail = texts.get(value)
             if tail is None:
                 text = xml_escape(_text(value)).replace("\r", "&#13;")
