@@ -2,9 +2,12 @@
 
 Writes N children spread over the 31 provinces (one write-only workbook per
 province, with the form's titles, header and performance sheet) into a
-temporary folder, then times ``ingest`` on them. About 1% of the rows carry
-dirt (IDs with Persian digits, a bad check digit, a gender variant) so the
-findings path is exercised too.
+temporary folder, then times ``ingest`` on them, and then ``write_clean`` (the
+four parquet tables and ``quality.xlsx``, as ``atiyeh ingest`` writes them).
+About 1% of the rows carry dirt (IDs with Persian digits, a bad check digit, a
+gender variant) so the findings path is exercised too; about 7% more have an
+admission date before the birth date (a warning). Each row's county is one of
+its province's counties, as the form's drop-down offers them.
 
 Usage::
 
@@ -35,7 +38,8 @@ from xml.sax.saxutils import escape
 from openpyxl import Workbook
 
 from atiyeh_reports import layout
-from atiyeh_reports.intake import ingest
+from atiyeh_reports.forms import counties
+from atiyeh_reports.intake import ingest, write_clean
 from atiyeh_reports.jalali import to_jalali_str
 from atiyeh_reports.national_id import check_digit
 from atiyeh_reports.params import load_params
@@ -70,7 +74,7 @@ def write_forms(data_dir: Path, rows: int, seed: int = 1404) -> float:
     for province, count in zip(all_provinces, per, strict=True):
         path = folder / f"{province.code}_{province.name_fa.replace(' ', '_')}.xlsx"
         _write_frame(path, province.name_fa, count)
-        data = _data_rows(rng, first, count)
+        data = _data_rows(rng, first, count, counties(province.code))
         _fill(path, data, {"sheet1": f"A1:K{count + 5}", "sheet2": "A1:E3"})
         first += count
     return time.perf_counter() - start
@@ -101,8 +105,12 @@ def _jalali(birth: dt.date) -> str:
     return to_jalali_str(birth)
 
 
-def _data_rows(rng: random.Random, first: int, count: int) -> Iterator[str]:
-    """The ``<row>`` elements of ``count`` children, numbered from ``first + 1`` (about 1% dirty)."""
+def _data_rows(rng: random.Random, first: int, count: int, county_names: list[str]) -> Iterator[str]:
+    """The ``<row>`` elements of ``count`` children, numbered from ``first + 1`` (about 1% dirty).
+
+    (Before 2026-12-01 every row's county was the word "شهرستان", which since the county
+    check of issue 8 made every row a finding: 1,077,952 findings at 1,000,000 rows.)
+    """
     for r in range(count):
         n = first + r + 1
         nid = _nid(n)
@@ -116,7 +124,7 @@ def _data_rows(rng: random.Random, first: int, count: int) -> Iterator[str]:
             gender = "مذکر" if n % 2 else "مونث"
         birth = dt.date(2008, 4, 1) + dt.timedelta(days=rng.randrange(0, 6000))
         texts = (nid, "نام", "نام خانوادگی", gender, _jalali(birth), "بی‌سرپرست" if n % 3 else "بدسرپرست",
-                 "مرکز شبانه‌روزی", f"د-{n}", "1402/05/01", "شهرستان")
+                 "مرکز شبانه‌روزی", f"د-{n}", "1402/05/01", county_names[n % len(county_names)])
         x = r + 6  # the header is on row 5
         yield (f'<row r="{x}"><c r="A{x}" t="n"><v>{r + 1}</v></c>'
                + "".join(f'<c r="{c}{x}" t="inlineStr"><is><t>{escape(t)}</t></is></c>'
@@ -179,9 +187,18 @@ def main() -> None:
         intake = ingest(params, data_dir)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with tempfile.TemporaryDirectory(prefix="bench_clean_") as clean:
+            start, cpu_start = time.perf_counter(), time.process_time()
+            write_clean(intake, Path(clean))
+            write_seconds, write_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+            quality_kb = (Path(clean) / "quality.xlsx").stat().st_size / 1024
+        total_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"python {platform.python_version()} on {platform.machine()}")
         print(f"rows written: {args.rows:,} in 31 workbooks ({written:.1f} s to write)")
         print(f"ingest: {seconds:.2f} s, {args.rows / seconds:,.0f} rows/s (CPU time {cpu:.2f} s)")
+        print(f"write_clean (4 parquet tables + quality.xlsx, {quality_kb:,.0f} KB): {write_seconds:.2f} s "
+              f"(CPU time {write_cpu:.2f} s); ingest + write_clean: {seconds + write_seconds:.2f} s "
+              f"(CPU time {cpu + write_cpu:.2f} s), peak RSS {total_peak_mb:,.0f} MB")
         print(f"accepted {len(intake.children):,}, rejected {int(intake.summary['rejected'].sum()):,}, "
               f"findings {len(intake.findings):,}")
         print(f"peak RSS: {peak_mb:,.0f} MB")

@@ -107,3 +107,40 @@ def test_write_then_read_clean_gives_the_same_tables(tmp_path: Path) -> None:
     assert back.children["birth_date"].iloc[0] == intake.children["birth_date"].iloc[0]
     assert isinstance(back.children["birth_date"].iloc[0], dt.date)
     assert back.needs_attention
+
+
+def _core_times(path: Path) -> set[str]:
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    return set(re.findall(r"<dcterms:(?:created|modified)[^>]*>([^<]+)<", core))
+
+
+def test_the_clean_quality_workbook_is_stamped_from_its_inputs_not_the_clock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atiyeh_reports import provenance
+    from atiyeh_reports.quality import clean_stamp, copy_clean_workbook
+
+    write_form(form_path(tmp_path), [child(1), child(2, national_id="123"), child(3, gender="مذکر")])
+    intake = ingest(make_params(tmp_path), tmp_path)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = write_clean(intake, tmp_path / "a")[-1]
+    later = dt.datetime(2031, 5, 6, 7, 8, 9, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(provenance.dt, "datetime", type("Later", (dt.datetime,), {"now": staticmethod(lambda tz=None: later)}))
+    assert provenance.build_time() == later  # the clock did move
+    second = write_clean(intake, tmp_path / "b")[-1]
+    assert first.read_bytes() == second.read_bytes()
+    assert _core_times(first) == {"2025-03-21T00:00:00Z"}  # 1 Farvardin 1404
+    assert clean_stamp(1404) == dt.datetime(2025, 3, 21, tzinfo=dt.timezone.utc)
+
+    # the build's copy is those bytes; without a clean copy it writes the same bytes itself
+    copied = copy_clean_workbook(tmp_path / "a", intake.summary, intake.findings, 1404, tmp_path / "copy.xlsx")
+    assert copied.read_bytes() == first.read_bytes()
+    written = copy_clean_workbook(tmp_path / "none", intake.summary, intake.findings, 1404, tmp_path / "w.xlsx")
+    assert written.read_bytes() == first.read_bytes()
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    reproducible = write_clean(intake, tmp_path / "c")[-1]
+    assert _core_times(reproducible) == {"2023-11-14T22:13:20Z"}

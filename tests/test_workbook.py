@@ -275,3 +275,39 @@ def test_the_reconciliation_workbook_with_hostile_policy_numbers_names_and_files
     assert formula_cells(path) == []
     got = texts(path)
     assert set(HOSTILE) <= got  # the policy numbers, and the names of the children without a policy
+
+
+# --- the column-wise row builder (issue 10) ------------------------------------------------
+def _rows_xml_cell_by_cell(columns, formats, first_row, count, styles):  # noqa: ANN001, ANN202
+    """The row builder as it was before issue 10: one :func:`workbook.cell_xml` call per cell."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(c) for c in range(1, len(columns) + 1)]
+    for offset in range(count):
+        r = first_row + offset
+        yield (f'<row r="{r}">'
+               + "".join(workbook.cell_xml(f"{letters[c]}{r}", formats[c],
+                                           values[offset] if offset < len(values) else None, styles)
+                         for c, values in enumerate(columns))
+               + "</row>")
+
+
+def test_rows_xml_builds_the_cells_cell_xml_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import math
+    import random
+
+    import numpy as np
+
+    rng = random.Random(10)
+    pool: list[object] = ["متن", "=SUM(A1)", "a\rb", "x & <y>", "", " ", "\x01bad", "ی" * 40_000, None, pd.NA,
+                          float("nan"), np.nan, 1, -5, 2**60, np.int64(7), 1.5, math.inf, np.float64(2.25), True,
+                          np.bool_(False), dt.date(2024, 3, 20), dt.datetime(2024, 3, 20, 5, 6), pd.Timestamp(2024, 1, 2),
+                          Decimal("1.10"), ("a", 1), "تهران"]
+    columns = [[rng.choice(pool) for _ in range(rng.randrange(0, 40))] for _ in range(7)]
+    formats = ["General", "#,##0", "@", "General", "General", "#,##0", "@"]
+    styles = {"General": 0, "#,##0": 3, "@": 4, "date": 5}
+    monkeypatch.setattr(workbook, "_ROWS_AT_ONCE", 7)  # several blocks, and a last short one
+    count = max(map(len, columns))
+    fast = list(workbook._rows_xml(columns, formats, 2, count, styles))
+    assert fast == list(_rows_xml_cell_by_cell(columns, formats, 2, count, styles))
+    assert len(fast) == count

@@ -50,20 +50,21 @@ _WEIGHTS = np.arange(10, 1, -1)
 def valid_mask(ids: Iterable[object]) -> np.ndarray:
     """:func:`is_valid` over many IDs at once (a boolean array), for whole-column checks.
 
-    Ten-character ASCII-digit strings are checked with array arithmetic; anything
-    else is invalid, as :func:`is_valid` says.
+    The IDs are laid side by side as one byte string, ten bytes each (anything
+    that is not a ten-character string takes ten ``?``; a non-ASCII character
+    becomes ``?`` too), then checked with array arithmetic: shape, check digit,
+    not ten equal digits. Anything else is invalid, as :func:`is_valid` says.
     """
-    values = list(ids)
-    out = np.zeros(len(values), dtype=bool)
-    shaped = [i for i, v in enumerate(values) if isinstance(v, str) and len(v) == 10 and v.isascii() and v.isdigit()]
-    if not shaped:
-        return out
-    digits = np.frombuffer("".join(values[i] for i in shaped).encode("ascii"), dtype=np.uint8).reshape(-1, 10) - 48
+    values = ids if isinstance(ids, list) else list(ids)
+    if not values:
+        return np.zeros(0, dtype=bool)
+    filler = "?" * 10
+    joined = "".join([v if isinstance(v, str) and len(v) == 10 else filler for v in values])
+    digits = np.frombuffer(joined.encode("ascii", errors="replace"), dtype=np.uint8).reshape(-1, 10) - 48
+    shaped = (digits <= 9).all(axis=1)  # a byte below "0" wraps round to a large number
     r = (digits[:, :9].astype(np.int64) @ _WEIGHTS) % 11
     expected = np.where(r < 2, r, 11 - r)
-    ok = (expected == digits[:, 9]) & (digits != digits[:, :1]).any(axis=1)
-    out[shaped] = ok
-    return out
+    return shaped & (expected == digits[:, 9]) & (digits != digits[:, :1]).any(axis=1)
 
 
 def clean_national_id(value: object) -> str | None:

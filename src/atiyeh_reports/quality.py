@@ -187,14 +187,59 @@ ACTIONS_FA = {CORRECTED: "اصلاح شد", REJECTED: "رد شد", WARNING: "ه�
 
 
 
-def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: Path) -> Path:
+def clean_stamp(year: int) -> dt.datetime:
+    """The document time of a year's clean ``quality.xlsx``: derived from its inputs, never "now".
+
+    ``SOURCE_DATE_EPOCH`` when set (UTC), else midnight of 1 Farvardin of
+    ``year`` (as :func:`atiyeh_reports.forms.fixed_timestamp` stamps the
+    forms). So the same findings give the same bytes whoever ingests, and when,
+    and the build can copy the clean workbook instead of writing it again.
+    """
+    import os
+
+    from atiyeh_reports.jalali import fiscal_year_start
+
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return build_time()
+    return dt.datetime.combine(fiscal_year_start(year), dt.time(), tzinfo=dt.timezone.utc)
+
+
+def copy_clean_workbook(clean_dir: Path, summary: pd.DataFrame, findings: pd.DataFrame, year: int,
+                        path: Path) -> Path:
+    """``quality.xlsx`` at ``path``: a byte copy of ``<clean_dir>/quality.xlsx`` when it is there.
+
+    For the build's ``internal/`` folder: the clean copy was written by
+    :func:`atiyeh_reports.intake.write_clean` with the tables the build read
+    (``summary``, ``findings``), stamped with :func:`clean_stamp`, so copying it
+    gives the bytes writing it again would. Without one (an older clean folder),
+    it is written from the tables with the same stamp.
+    """
+    import shutil
+
+    source = Path(clean_dir) / "quality.xlsx"
+    path = Path(path)
+    if source.is_file():
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            shutil.copyfile(source, partial)
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
+        return path
+    return write_quality_workbook(summary, findings, path, stamp=clean_stamp(year))
+
+
+def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: Path, *,
+                           stamp: dt.datetime | None = None) -> Path:
     """Write ``quality.xlsx``: a summary sheet and a findings sheet, right to left.
 
     Through the package's one writer (:func:`atiyeh_reports.workbook.write_tables`):
     values, never formulas (text that starts with ``=`` is stored as text),
     streamed as sheet XML so that tens of thousands of findings stay fast.
     Headers are Persian and frozen; columns are sized to their content.
-    Contains national IDs: HQ only.
+    ``stamp`` is the document time (default: the build's time,
+    :func:`atiyeh_reports.provenance.build_time`; the clean copy uses
+    :func:`clean_stamp`). Contains national IDs: HQ only.
     """
     from atiyeh_reports.workbook import Table, write_tables
 
@@ -206,7 +251,7 @@ def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: 
     return write_tables(
         Path(path),
         [Table("خلاصه", _headed(table, SUMMARY_HEADERS_FA)), Table("یافته‌ها", _headed(shown, FINDING_HEADERS_FA))],
-        stamp=build_time(),
+        stamp=build_time() if stamp is None else stamp,
     )
 
 

@@ -191,19 +191,54 @@ def cell_xml(ref: str, number_format: str, value: object, styles: Mapping[str, i
     return cell_xml(ref, number_format, str(value), styles)
 
 
+#: Rows built at a time by :func:`_rows_xml` (bounded memory for a table of any length).
+_ROWS_AT_ONCE = 4096
+
+
 def _rows_xml(columns: Sequence[Sequence[object]], formats: Sequence[str], first_row: int,
               count: int, styles: Mapping[str, int]) -> Iterator[str]:
+    """The ``<row>`` elements, each cell as :func:`cell_xml` writes it, built a column at a time.
+
+    A text cell's element after its reference depends only on the text and the
+    style, so it is built once per distinct text of a column (per block of
+    rows); empty cells (None, NA, NaN) share one, as do plain integers; other
+    values go through :func:`cell_xml`.
+    """
     letters = [get_column_letter(c) for c in range(1, len(columns) + 1)]
-    for offset in range(count):
-        r = first_row + offset
-        yield (
-            f'<row r="{r}">'
-            + "".join(
-                cell_xml(f"{letters[c]}{r}", formats[c], values[offset] if offset < len(values) else None, styles)
-                for c, values in enumerate(columns)
-            )
-            + "</row>"
-        )
+    for block in range(first_row, first_row + count, _ROWS_AT_ONCE):
+        numbers = [str(r) for r in range(block, min(block + _ROWS_AT_ONCE, first_row + count))]
+        start = block - first_row
+        cells = [_column_xml(values, start, numbers, letter, fmt, styles)
+                 for values, letter, fmt in zip(columns, letters, formats, strict=True)]
+        for number, *row in zip(numbers, *cells, strict=True):
+            yield f'<row r="{number}">{"".join(row)}</row>'
+
+
+def _column_xml(values: Sequence[object], start: int, numbers: Sequence[str], letter: str,
+                number_format: str, styles: Mapping[str, int]) -> list[str]:
+    """The ``<c>`` elements of one column for the rows ``numbers`` (``values[start]`` on)."""
+    style = styles[number_format]
+    empty = f'" s="{style}"/>'
+    texts: dict[str, str] = {}
+    out: list[str] = []
+    append = out.append
+    stop = len(values)
+    for offset, number in enumerate(numbers, start=start):
+        value = values[offset] if offset < stop else None
+        cls = value.__class__
+        if value is None or value is pd.NA or (cls is float and value != value):  # empty, NA, NaN
+            append(f'<c r="{letter}{number}{empty}')
+        elif cls is int and -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
+            append(f'<c r="{letter}{number}" s="{style}"><v>{value}</v></c>')
+        elif cls is str:
+            tail = texts.get(value)
+            if tail is None:
+                text = xml_escape(_text(value)).replace("\r", "&#13;")
+                tail = texts[value] = f'" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+            append(f'<c r="{letter}{number}{tail}')
+        else:
+            append(cell_xml(f"{letter}{number}", number_format, value, styles))
+    return out
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,19 @@ def _header_field(text: object, table: dict[str, str]) -> str | None:
         return None
     if key in table:
         return table[key]
-    starts = [k for k in table if len(k) >= 5 and key.startswith(k)]
-    return table[max(starts, key=len)] if starts else None
+    found = _STARTING.get((key, id(table)), _STARTING)
+    if found is _STARTING:
+        # Remembered: the titles and rows above a header repeat in every form, and each one that
+        # is not a header would otherwise be compared with every key of the table.
+        starts = [k for k in table if len(k) >= 5 and key.startswith(k)]
+        found = table[max(starts, key=len)] if starts else None
+        if len(_STARTING) < 65536:
+            _STARTING[(key, id(table))] = found
+    return found
+
+
+#: (cell key, id of one of the module's fixed header tables) → the field it starts with, or None.
+_STARTING: dict[tuple[str, int], object] = {}
 
 
 class _Unreadable(Exception):

@@ -29,7 +29,7 @@ def _deduplicate(results: list[_FileResult]) -> None:
         seen = first_seen.setdefault(result.code, {})
         kept: list[_Row] = []
         for row in result.rows:
-            original = seen.setdefault(row.national_id, row)
+            original = seen.setdefault(row.record[_NATIONAL_ID], row)
             if original is row:
                 kept.append(row)
                 continue
@@ -44,15 +44,17 @@ def _deduplicate(results: list[_FileResult]) -> None:
     province_of: dict[str, str] = {}
     shared: set[str] = set()
     for result in results:
+        code = result.code
         for row in result.rows:
-            if province_of.setdefault(row.national_id, result.code) != result.code:
-                shared.add(row.national_id)
+            nid = row.record[_NATIONAL_ID]
+            if province_of.setdefault(nid, code) != code:
+                shared.add(nid)
     del province_of
     by_id: dict[str, list[tuple[_FileResult, _Row]]] = {}
-    for result in results:
+    for result in results if shared else ():
         for row in result.rows:
-            if row.national_id in shared:
-                by_id.setdefault(row.national_id, []).append((result, row))
+            if row.record[_NATIONAL_ID] in shared:
+                by_id.setdefault(row.record[_NATIONAL_ID], []).append((result, row))
     dropped: set[int] = set()
     for entries in by_id.values():
         winner_result, winner = min(entries, key=_counting_order)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from atiyeh_reports.quality import SUMMARY_COLUMNS, UNREADABLE, write_quality_workbook
+from atiyeh_reports.quality import SUMMARY_COLUMNS, UNREADABLE, clean_stamp, write_quality_workbook
 from atiyeh_reports.intake.common import CHILDREN_COLUMNS, PERFORMANCE_COLUMNS, PERFORMANCE_FIELDS
 from atiyeh_reports.intake.rules import _FileResult
 
@@ -41,9 +42,10 @@ def _children_frame(results: list[_FileResult]) -> pd.DataFrame:
     and file name and are in row order, so ordering the files orders the rows.
     """
     ordered = sorted(results, key=lambda r: (r.code, r.file))
+    records = [row.record for result in ordered for row in result.rows]
     columns: dict[str, object] = {}
     for i, name in enumerate(CHILDREN_COLUMNS):
-        values = [row.record[i] for result in ordered for row in result.rows]
+        values = list(map(itemgetter(i), records))
         if name in _INT_COLUMNS:
             columns[name] = np.array(values, dtype="int64")
         elif name in _DATE_COLUMNS:
@@ -95,7 +97,9 @@ def write_clean(intake: Intake, out_dir: Path) -> list[Path]:
         path = out_dir / f"{name}.parquet"
         getattr(intake, name).to_parquet(path, index=False)
         paths.append(path)
-    paths.append(write_quality_workbook(intake.summary, intake.findings, out_dir / "quality.xlsx"))
+    # stamped from the inputs (not the time of this run): same findings, same bytes
+    paths.append(write_quality_workbook(intake.summary, intake.findings, out_dir / "quality.xlsx",
+                                        stamp=clean_stamp(intake.year)))
     return paths
 
 

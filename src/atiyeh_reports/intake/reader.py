@@ -50,6 +50,7 @@ class _Form:
     file: str = ""  # the file's name, asked for on every row
     hidden_rows: frozenset[int] = frozenset()  # Excel rows of the children sheet that are hidden
     error_cells: bool = False  # whether a cell may hold an Excel error value (#N/A, #REF!, ...)
+    raw: list[list] | None = None  # calamine's own cells of ``rows`` (for :mod:`intake.columns`)
 
     def __post_init__(self) -> None:
         self.judged = tuple((name, self.header.columns.get(name)) for name in _JUDGED)
@@ -109,9 +110,13 @@ class _CalamineBook:
                 for row in self._sheet(name).to_python(skip_empty_area=False, nrows=count)]
 
     def rows(self, name: str, start: int) -> Iterator[list]:
+        return map(_openpyxl_values, self.raw_rows(name, start))
+
+    def raw_rows(self, name: str, start: int) -> list[list]:
+        """The rows from 0-based ``start`` on, as calamine gives them ('' for empty, floats, dates)."""
         # skip_empty_area=False: rows and columns counted from A1, as in the form
         grid = self._sheet(name).to_python(skip_empty_area=False)
-        return map(_openpyxl_values, islice(grid, start, None))
+        return grid[start:] if isinstance(grid, list) else list(islice(grid, start, None))
 
     def close(self) -> None:
         self._sheets.clear()
@@ -422,9 +427,10 @@ def _read_form(wb: _Book, path: Path) -> _Form:
             + ", ".join(f"'{_FIELD_HEADER[f]}'" for f in missing)
             + "; add them with the form's headers",
         )
-    rows = wb.rows(name, header.row)
+    raw = wb.raw_rows(name, header.row) if isinstance(wb, _CalamineBook) else None
+    rows = map(_openpyxl_values, raw) if raw is not None else wb.rows(name, header.row)
     perf_name = next((n for n, k in sheets.items() if k == performance_key), None)
-    form = _Form(path, name, header, top[: header.row - 1], rows, None, perf_name)
+    form = _Form(path, name, header, top[: header.row - 1], rows, None, perf_name, raw=raw)
     if perf_name is not None and wb.is_worksheet(perf_name):
         _read_performance(wb.top(perf_name, HEADER_SEARCH_ROWS), form)
     return form

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -29,6 +29,7 @@ from atiyeh_reports.intake.common import (
     PERFORMANCE_FIELDS,
     _province_counties,
 )
+from atiyeh_reports.intake.columns import clean_records
 from atiyeh_reports.intake.reader import _Form
 
 # --- judging rows ---------------------------------------------------------------------------
@@ -40,6 +41,8 @@ class _Rules:
     age_limit: int
     guardianships: frozenset[str]
     require_court_order: bool
+    #: What each distinct typed value means, shared by the forms of one year (:mod:`intake.columns`).
+    memos: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 
@@ -316,11 +319,32 @@ class _FileResult:
 
 
 def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
+    """Judge every row below the header: the clean ones column-wise, the others one by one."""
     result = _FileResult(code, form.path.name)
     pending_blank = 0
     file, sheet = form.path.name, form.sheet
     hidden, errors = form.hidden_rows, form.error_cells
-    for number, cells in enumerate(form.rows, start=form.header.row + 1):
+    first_row = form.header.row + 1
+    if form.raw is not None and not errors:
+        records, kept = clean_records(
+            form.raw, form.judged, year=rules.year, code=code, file=file, sheet=sheet,
+            written=form.header.written, first_row=first_row, start=rules.start,
+            end=rules.end, age_limit=rules.age_limit, guardianships=rules.guardianships,
+            require_court_order=rules.require_court_order, skip=hidden, memos=rules.memos)
+        rows = _rows_of(form.raw, records)
+    else:
+        rows, kept = ((cells, None) for cells in form.rows), {}
+    for number, (cells, record) in enumerate(rows, start=first_row):
+        if record is not None:  # accepted column-wise: as typed, or with its county's findings
+            result.blank_rows += pending_blank
+            pending_blank = 0
+            result.rows_read += 1
+            if kept and number - first_row in kept:
+                found, corrected = kept[number - first_row]
+                result.rows.append(_Row(record, corrected, found, sheet))
+            else:
+                result.rows.append(_Row(record, False, (), sheet))
+            continue
         if errors:
             cells = _without_errors(cells, number, form, code, result.findings)
         if _blank(cells):
@@ -352,6 +376,14 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
         result.findings.append(Finding(file, sheet, None, None, str(result.blank_rows), Problem.BLANK_ROWS,
                                        WARNING, None, code, detail=f"{result.blank_rows} blank row(s)"))
     return result
+
+
+def _rows_of(raw: list[list], records: list[tuple | None]) -> Iterator[tuple[list | None, tuple | None]]:
+    """(the row's cells in openpyxl's terms, None) for a row to judge; (None, its record) for a clean one."""
+    from atiyeh_reports.intake.reader import _openpyxl_values
+
+    for cells, record in zip(raw, records, strict=True):
+        yield (None, record) if record is not None else (_openpyxl_values(cells), None)
 
 
 def _performance_values(form: _Form, code: str) -> tuple[dict[str, int | None], list[Finding]]:
