@@ -82,15 +82,16 @@ def drop_executed(folder: Path) -> None:
 
 def write_internal(data: Any, folder: Path, shared: str) -> list[Path]:
     """The workbooks with names and IDs, for HQ only, into ``folder`` (the internal tree)."""
-    from atiyeh_reports import insurer
+    from atiyeh_reports import insurer, layout
     from atiyeh_reports.publish.followup import write_followup_workbooks
-    from atiyeh_reports.quality import write_quality_workbook
+    from atiyeh_reports.quality import copy_clean_workbook
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    # Written again, not copied from clean/: the clean copy carries the time of whichever run
-    # ingested last (an analyst's load_year too), this one the build's time (SOURCE_DATE_EPOCH).
-    written = [write_quality_workbook(data.summary, data.findings, folder / "quality.xlsx")]
+    # The intake's own quality.xlsx, copied: its stamp comes from its inputs (quality.clean_stamp),
+    # so the copy is the same bytes whoever ingested last (written again only if it is missing).
+    written = [copy_clean_workbook(layout.clean_dir(data.params.data_dir, data.params.year), data.summary,
+                                   data.findings, data.params.year, folder / "quality.xlsx")]
     rec = insurer.reconcile_year(data)
     written.append(insurer.write_reconciliation_workbook(rec, folder / "reconciliation.xlsx"))
     written += write_followup_workbooks(data, rec, folder / FOLLOWUP)
