@@ -402,3 +402,25 @@ def test_every_card_reads_on_a_390px_phone(built: Path) -> None:
         result = check_page(built / "cards" / f"{s}.html", width=390)
         assert result["viewport"] and result["scrollWidth"] <= 390, s
         assert [link["text"] for link in result["links"] if not (link["found"] and link["lands"])] == [], s
+
+
+def test_the_index_links_every_shared_file_and_reads_on_a_phone(built: Path) -> None:
+    import sys
+    from urllib.parse import unquote
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from browsercheck import CHROMIUM, check_page
+
+    page = (built / "index.html").read_text(encoding="utf-8")
+    hrefs = {unquote(h) for h in re.findall(r'href="([^"#][^"]*)"', page)}
+    shared = {p.relative_to(built).as_posix() for p in built.rglob("*")
+              if p.is_file() and not p.name.startswith(".") and p.name != "index.html"}
+    assert shared - hrefs == set()  # every file of the shareable tree is linked
+    assert {h for h in hrefs if not (built / h).is_file()} == set()  # and every link resolves
+    assert all(f"cards/{s}.pdf" in hrefs and f"letters/{s}.docx" in hrefs for s in _stems())
+    assert "../../internal/1404" in page and not any(h.startswith("..") for h in hrefs)
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (make chromium installs it when run as root)")
+    result = check_page(built / "index.html", width=390)
+    assert result["viewport"] and result["scrollWidth"] <= 390
+    assert [link["text"] for link in result["links"] if not (link["found"] and link["lands"])] == []
