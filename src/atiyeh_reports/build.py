@@ -249,7 +249,10 @@ def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path,
         progress(f"cards: {sum(1 for _ in (staging / province_pack.CARDS).glob('*.pdf'))} provinces, PDF and HTML")
     result.executed = [r.name for r in units if r in to_run]
     reports = {r.name: {"key": keys[r.name], "outputs": _outputs_of(staging, r.name)} for r in units}
-    _write_index(staging, params, inputs, relative_to(internal, out_dir))
+    # Named as a reader finds it: internal/1404 beside outputs/, else relative to this folder.
+    shown = (f"internal/{out_dir.name}" if internal == layout.internal_dir(out_dir) and out_dir.parent.name == "outputs"
+             else relative_to(internal, out_dir))
+    _write_index(staging, params, inputs, shown)
     _write_manifest(staging, params, params_path, inputs, reports, data,
                     fresh.freshness(params_path, params.data_dir, notebook_dir,
                                     [r.name for r in REPORTS] + (["card"] if pack else []),

@@ -178,7 +178,7 @@ def _internal_note(internal: int, internal_dir: str | None) -> str:
     if internal:
         return (f'پوشه <span class="ltr">{INTERNAL}/</span> ({to_persian_digits(internal)} پرونده) نام و کد ملی '
                 "فرزندان را دارد، ویژه ستاد است و در این فهرست پیوند ندارد.")
-    where = f' (<span class="ltr">{html.escape(internal_dir)}</span>)' if internal_dir else ""
+    where = f' (<bdi dir="ltr">{html.escape(internal_dir)}</bdi>)' if internal_dir else ""
     return ("کارپوشه‌های دارای نام و کد ملی فرزندان (کیفیت داده، تطبیق با بیمه‌گر و پیگیری هر استان) در "
             f"پوشه‌ای جداگانه{where} و ویژه ستادند و در این فهرست پیوند ندارند.")
 
