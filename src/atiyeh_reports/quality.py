@@ -187,13 +187,20 @@ ACTIONS_FA = {CORRECTED: "اصلاح شد", REJECTED: "رد شد", WARNING: "ه�
 
 
 
-def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: Path) -> Path:
+#: The quality workbook's title (document properties and every printed page's header).
+WORKBOOK_TITLE_FA = "گزارش کیفیت داده‌های فرم‌های استان‌ها (ویژهٔ ستاد)"
+
+
+def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: Path,
+                           *, year: int | None = None) -> Path:
     """Write ``quality.xlsx``: a summary sheet and a findings sheet, right to left.
 
     Through the package's one writer (:func:`atiyeh_reports.workbook.write_tables`):
     values, never formulas (text that starts with ``=`` is stored as text),
     streamed as sheet XML so that tens of thousands of findings stay fast.
-    Headers are Persian and frozen; columns are sized to their content.
+    Headers are Persian and frozen; columns are sized to their content. Every
+    sheet prints one page wide, headed with the title and ``year`` (default:
+    the year folder the workbook is written in, :func:`~atiyeh_reports.workbook.path_year`).
     Contains national IDs: HQ only.
     """
     from atiyeh_reports.workbook import Table, write_tables
@@ -206,7 +213,7 @@ def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: 
     return write_tables(
         Path(path),
         [Table("خلاصه", _headed(table, SUMMARY_HEADERS_FA)), Table("یافته‌ها", _headed(shown, FINDING_HEADERS_FA))],
-        stamp=build_time(),
+        stamp=build_time(), title=WORKBOOK_TITLE_FA, year=year,
     )
 
 

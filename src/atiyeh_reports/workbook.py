@@ -18,6 +18,13 @@ Three promises, kept here for the forms, the sample's insurer export,
 
 Sheets are right to left; headers are bold on a tinted fill and frozen;
 columns are sized to their content; number formats are per column.
+
+Every sheet prints (:func:`print_setup`, applied by :func:`save_workbook` to each
+sheet, so a new workbook gets it for free): one page wide and as many tall as
+needed, landscape when the columns are wide, the header rows repeated on every
+page, a page header with the workbook's title and year, and the footer
+«صفحهٔ n از N». A sheet may set its own orientation or print titles first; those
+are kept.
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ __all__ = [
     "Rows",
     "Table",
     "cell_xml",
+    "path_year",
+    "print_setup",
     "put",
     "register_styles",
     "save_workbook",
@@ -56,6 +65,7 @@ __all__ = [
     "sheet_formulas",
     "write_table",
     "write_tables",
+    "year_of",
 ]
 
 #: Excel's limit on the characters of one cell; longer text is cut and ends in "…".
@@ -74,6 +84,14 @@ _ROW_NUMBER = re.compile(r'<row r="(\d+)"')
 #: A formula element in sheet XML (``<f>``, ``<f t="shared" .../>``); not ``<filterColumn>`` etc.
 _FORMULA = re.compile(rb"<f[\s>/]")
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+#: A Jalali year (1300–1499) in a title or a path, in Persian, Arabic-Indic or ASCII digits.
+_YEAR = re.compile(r"(?<![0-9۰-۹٠-٩])([1۱١][3۳٣4۴٤][0-9۰-۹٠-٩]{2})(?![0-9۰-۹٠-٩])")
+#: Columns wider than this in all (Excel width units) print landscape: about what A4 portrait
+#: holds at 100 % between the default margins.
+PORTRAIT_WIDTH = 95
+#: The footer: page n of N (``&P`` and ``&N`` are Excel's page fields).
+FOOTER_FA = "صفحهٔ &P از &N"
+_DEFAULT_WIDTH = 8.43
 
 
 # --- single cells (openpyxl) ---------------------------------------------------------------
@@ -243,8 +261,12 @@ def _header(ws, headers: Sequence[str], widths: Sequence[float]) -> None:  # noq
 
 
 def write_tables(path: str | Path, tables: Sequence[Table], *, stamp: dt.datetime,
-                 title: str | None = None, creator: str = "atiyeh_reports") -> Path:
+                 title: str | None = None, creator: str = "atiyeh_reports",
+                 year: int | None = None) -> Path:
     """Write one right-to-left sheet per :class:`Table`, header on row 1, values below.
+
+    ``title`` and ``year`` head every printed page (see :func:`save_workbook` for
+    their defaults); the header row repeats on each page.
 
     The rows are streamed as sheet XML (see the module docstring): fast, and
     every text cell is an inline string, so nothing can become a formula.
@@ -269,7 +291,7 @@ def write_tables(path: str | Path, tables: Sequence[Table], *, stamp: dt.datetim
     if title:
         wb.properties.title = title
     wb.properties.creator = creator
-    return save_workbook(wb, path, stamp, rows=parts)
+    return save_workbook(wb, path, stamp, rows=parts, year=year)
 
 
 def write_table(
@@ -290,6 +312,114 @@ def write_table(
                         stamp=stamp, creator="openpyxl")
 
 
+# --- printing ----------------------------------------------------------------------------
+def year_of(text: object) -> int | None:
+    """The first Jalali year (1300–1499) written in ``text`` (a title), or None.
+
+    >>> year_of("فرم آتیه تهران ۱۴۰۴"), year_of("سال 1403 — x"), year_of("جدول ۱۲۳۴۵")
+    (1404, 1403, None)
+    """
+    from atiyeh_reports.text import to_ascii_digits
+
+    match = _YEAR.search(str(text)) if text is not None else None
+    return int(to_ascii_digits(match.group(1))) if match else None
+
+
+def path_year(path: str | Path) -> int | None:
+    """The year of the nearest folder of ``path`` named after one (``1404``, or a build's
+    staging folder ``.1404.building-…``), or None: only whole names, so a temporary
+    folder's random letters never decide a page header.
+
+    >>> path_year("outputs/1404/internal/quality.xlsx"), path_year("/tmp/pytest-1403/x.xlsx")
+    (1404, None)
+    """
+    for part in reversed(Path(path).parent.parts):
+        match = _YEAR_FOLDER.match(part)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+_YEAR_FOLDER = re.compile(r"^\.?(1[34]\d\d)(?:\..*)?$")
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header or footer: ``&`` doubled (it starts a field code), one line."""
+    return " ".join(str(text).split()).replace("&", "&&")
+
+
+def _title_rows(ws) -> str:  # noqa: ANN001 - an openpyxl worksheet
+    """The rows to repeat on each printed page: those above the frozen pane, else row 1."""
+    frozen = ws.freeze_panes
+    row = int(_ROW_NUMBER_OF.match(frozen).group(1)) if frozen and _ROW_NUMBER_OF.match(frozen) else 1
+    return f"1:{row - 1}" if row > 1 else "1:1"
+
+
+_ROW_NUMBER_OF = re.compile(r"^[A-Z]+(\d+)$")
+
+
+def _sheet_width(ws) -> float:  # noqa: ANN001
+    """The printed width of ``ws``'s used columns, in Excel width units."""
+    from openpyxl.utils import column_index_from_string
+
+    last = ws.max_column
+    for letter, dim in ws.column_dimensions.items():
+        if dim.width:
+            last = max(last, column_index_from_string(letter))
+    total = 0.0
+    for col in range(1, last + 1):
+        dim = ws.column_dimensions.get(get_column_letter(col))
+        if dim is not None and dim.hidden:
+            continue
+        total += dim.width if dim is not None and dim.width else _DEFAULT_WIDTH
+    return total
+
+
+def print_setup(ws, *, title: str, year: int | None = None, width: float | None = None) -> None:  # noqa: ANN001
+    """Set ``ws`` up to print: one A4 page wide, its header rows on every page, headed and footed.
+
+    * Fit to 1 page wide and as many tall as needed (``fitToWidth=1``, ``fitToHeight=0``,
+      ``fitToPage`` in the sheet's properties).
+    * Landscape when the columns are wider than :data:`PORTRAIT_WIDTH` (``width``, or the
+      sheet's column widths), else portrait; an orientation already set is kept.
+    * The rows above the frozen pane (else row 1) repeat at the top of each page, unless the
+      sheet names its own print titles.
+    * Page header: ``title`` in the middle, «سال ۱۴۰۴» at the right (when ``year`` is known);
+      footer: «صفحهٔ n از N» in the middle, the sheet's name at the right.
+    * The sheet stays right to left.
+    """
+    from atiyeh_reports.text import to_persian_digits
+
+    ws.sheet_view.rightToLeft = True
+    setup = ws.page_setup
+    if setup.orientation is None:
+        wide = (width if width is not None else _sheet_width(ws)) > PORTRAIT_WIDTH
+        setup.orientation = "landscape" if wide else "portrait"
+    if setup.paperSize is None:
+        setup.paperSize = ws.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0  # as many pages tall as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if not ws.print_title_rows:
+        ws.print_title_rows = _title_rows(ws)
+    header, footer = ws.oddHeader, ws.oddFooter
+    header.center.text = _header_text(title)
+    header.center.size = 11
+    if year is not None:
+        header.right.text = _header_text(f"سال {to_persian_digits(int(year))}")
+    footer.center.text = FOOTER_FA
+    footer.right.text = "&A"  # the sheet's name
+
+
+def _print_all(wb: Workbook, path: Path, title: str | None, year: int | None) -> None:
+    """:func:`print_setup` on every sheet; title and year default from the workbook and its path."""
+    title = title or wb.properties.title
+    if year is None:
+        year = year_of(title) or year_of(wb.properties.title) or path_year(path)
+    for ws in wb.worksheets:
+        print_setup(ws, title=title or ws.title, year=year)
+
+
 # --- saving ------------------------------------------------------------------------------
 def _defuse(wb: Workbook) -> None:
     """Turn every formula cell openpyxl holds into text (a last guard behind :func:`put`)."""
@@ -305,7 +435,8 @@ def sheet_formulas(data: bytes) -> int:
 
 
 def save_workbook(wb: Workbook, path: str | Path, stamp: dt.datetime, *,
-                  rows: Mapping[str, Rows] | None = None) -> Path:
+                  rows: Mapping[str, Rows] | None = None, title: str | None = None,
+                  year: int | None = None) -> Path:
     """Save ``wb`` so that the same workbook always gives the same bytes, with no formula in it.
 
     openpyxl stamps the current time into ``docProps/core.xml`` (at save
@@ -315,8 +446,13 @@ def save_workbook(wb: Workbook, path: str | Path, stamp: dt.datetime, *,
     title) are streamed into their sheets. The file is written beside
     ``path`` and renamed into place, so a reader never sees half a workbook;
     it gets the user's usual permissions (umask).
+
+    Every sheet is set up to print (:func:`print_setup`) with ``title`` (default: the
+    workbook's title, else the sheet's name) and ``year`` (default: the Jalali year in
+    that title, else :func:`path_year`; none shown when neither has one) in its page header.
     """
     path = Path(path)
+    _print_all(wb, path, title, year)
     stamp = stamp.replace(tzinfo=None)
     wb.properties.created = stamp
     wb.properties.modified = stamp
