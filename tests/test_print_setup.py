@@ -105,7 +105,8 @@ def test_every_sheet_prints_one_page_wide_headed_and_footed(written: tuple[str, 
         assert ws.sheet_view.rightToLeft, where
         assert ws.oddHeader.center.text, where
         assert "سال ۱۴۰۴" in ws.oddHeader.right.text, where
-        assert ws.oddFooter.center.text == "صفحهٔ &P از &N", where
+        footer = ws.oddFooter.center.text
+        assert footer == workbook.FOOTER_FA and "صفحهٔ &P از &N" in footer, where
 
 
 def test_the_sheet_xml_keeps_the_schema_order_after_the_rows_are_streamed_in(written: tuple[str, Path]) -> None:
@@ -129,7 +130,7 @@ def test_wide_sheets_print_landscape_narrow_ones_portrait(tmp_path: Path) -> Non
     wb = openpyxl.load_workbook(path)
     assert wb["پهن"].page_setup.orientation == "landscape"
     assert wb["باریک"].page_setup.orientation == "portrait"
-    assert wb["پهن"].oddHeader.center.text == "آزمون"
+    assert wb["پهن"].oddHeader.center.text == "\u200fآزمون\u200f"
 
 
 def test_the_header_says_the_title_and_year_given_and_defaults_visibly(tmp_path: Path) -> None:
@@ -137,16 +138,16 @@ def test_the_header_says_the_title_and_year_given_and_defaults_visibly(tmp_path:
     stamp = dt.datetime(2025, 3, 21)
     given = openpyxl.load_workbook(workbook.write_tables(tmp_path / "g.xlsx", table, stamp=stamp,
                                                          title="پیگیری A&B", year=1403)).active
-    assert given.oddHeader.center.text == "پیگیری A&&B"  # '&' starts a field code: doubled
-    assert given.oddHeader.right.text == "سال ۱۴۰۳"
+    assert given.oddHeader.center.text == "\u200fپیگیری A&&B\u200f"  # '&' starts a field code: doubled
+    assert given.oddHeader.right.text == "\u200fسال ۱۴۰۳\u200f"  # between right-to-left marks
     # no title, no year anywhere: the sheet's name heads the page, and no year is made up
     bare = openpyxl.load_workbook(workbook.write_tables(tmp_path / "b.xlsx", table, stamp=stamp)).active
-    assert bare.oddHeader.center.text == "برگه" and not bare.oddHeader.right.text
+    assert bare.oddHeader.center.text == "\u200fبرگه\u200f" and not bare.oddHeader.right.text
     # the year folder the workbook is written in (a build's staging folder too)
     staged = tmp_path / ".1402.building-a1450b" / "internal" / "s.xlsx"
     staged.parent.mkdir(parents=True)
     assert openpyxl.load_workbook(workbook.write_tables(staged, table, stamp=stamp)).active \
-        .oddHeader.right.text == "سال ۱۴۰۲"
+        .oddHeader.right.text == "\u200fسال ۱۴۰۲\u200f"
 
 
 def test_print_setup_keeps_what_a_sheet_set_itself(tmp_path: Path) -> None:
@@ -218,7 +219,9 @@ def test_the_parameters_sheet_has_typed_values(tmp_path: Path) -> None:
     assert rows["budget.floor_last_year"][1].value == notify.NO
     assert rows["insurer.list_date"][1].value == "1404/02/15" and rows["insurer.list_date"][1].data_type == "s"
     assert rows["budget.method"][1].value == budget.METHOD_FA["per_capita"]
-    assert rows["budget.sensitivity_shares"][1].value.startswith("60%")
+    assert rows["budget.sensitivity_shares"][1].value.startswith("60%، 70%")
+    assert rows["budget.performance_weights.cap"][1].number_format == "0.00"  # a factor, not a share
+    assert rows["budget.province_floors"][1].value == notify.NONE_FA
     assert len(rows["params_sha256"][1].value) == 64
 
 

@@ -398,6 +398,7 @@ def _write_children_sheet(
         if validation is not None:
             validation.add(f"{letter}{first}:{letter}{last}")
             ws.add_data_validation(validation)
+    ws.row_dimensions[header_row].height = 32  # two lines: «وضعیت سرپرستی» wraps
     # A coordinate, not ws.cell(...): a cell made here would put an empty <row> element for the
     # first data row into the sheet, and the data rows appended below would repeat it.
     ws.freeze_panes = f"A{first}"

@@ -154,9 +154,12 @@ def flatten_params(params: Params) -> list[tuple[str, Any]]:
 
 
 #: Kinds of parameter value, and how the parameters sheet writes each.
-YEAR, SHARE, RIALS, COUNT, FLAG, DATE, TEXT, YEARS, SHARES, METHOD = (
-    "year", "share", "rials", "count", "flag", "date", "text", "years", "shares", "method")
+YEAR, SHARE, RATIO, RIALS, COUNT, FLAG, DATE, TEXT, LIST, YEARS, SHARES, METHOD = (
+    "year", "share", "ratio", "rials", "count", "flag", "date", "text", "list", "years", "shares", "method")
 YEAR_FORMAT = "0"  # 1404, never 1,404
+RATIO_FORMAT = "0.00"
+#: What an empty mapping (no province floors) shows.
+NONE_FA = "ندارد"
 COUNT_FORMAT = "#,##0"
 YES, NO = "بله", "خیر"
 #: What a key without a label shows, before the key itself: visible, never silent.
@@ -178,8 +181,8 @@ PARAM_LABELS_FA: dict[str, tuple[str, str]] = {
     "budget.method": ("روش توزیع", METHOD),
     "budget.performance_weights.absorption": ("وزن جذب اعتبار در روش وزنی", SHARE),
     "budget.performance_weights.coverage": ("وزن پوشش بیمه در روش وزنی", SHARE),
-    "budget.performance_weights.floor": ("کمینهٔ ضریب وزنی هر استان", SHARE),
-    "budget.performance_weights.cap": ("بیشینهٔ ضریب وزنی هر استان", SHARE),
+    "budget.performance_weights.floor": ("کمینهٔ ضریب وزنی هر استان", RATIO),
+    "budget.performance_weights.cap": ("بیشینهٔ ضریب وزنی هر استان", RATIO),
     "budget.floor_last_year": ("ابلاغ هر استان دست‌کم به اندازهٔ سال قبل", FLAG),
     "budget.province_floors": ("کف اعتبار استان‌ها (ریال)", RIALS),
     "budget.province_caps": ("سقف اعتبار استان‌ها (ریال)", RIALS),
@@ -187,7 +190,7 @@ PARAM_LABELS_FA: dict[str, tuple[str, str]] = {
     "budget.projection_years": ("سال‌های پیش‌بینی", COUNT),
     "budget.premium_growth": ("رشد سالانهٔ سرانه", SHARE),
     "eligibility.age_limit": ("سن مشمولیت: کمتر از (سال) در ۱ فروردین", COUNT),
-    "eligibility.guardianship": ("وضعیت‌های سرپرستی مشمول", TEXT),
+    "eligibility.guardianship": ("وضعیت‌های سرپرستی مشمول", LIST),
     "eligibility.require_court_order": ("دستور قضایی لازم است", FLAG),
     "thresholds.coverage_target": ("هدف پوشش بیمه", SHARE),
     "thresholds.absorption_target": ("هدف جذب اعتبار", SHARE),
@@ -231,17 +234,21 @@ def param_label(key: str) -> tuple[str, str]:
 def _typed(value: Any, kind: str) -> tuple[Any, str | None]:
     """A parameter's value as the sheet holds it, and its number format (None: text as it is)."""
     if value is None or value == "":
-        return "", None
+        return (NONE_FA if kind == RIALS else ""), None  # an empty mapping: no province floors
     if kind == FLAG and isinstance(value, bool):
         return (YES if value else NO), None
     if kind == YEAR:
         return int(value), YEAR_FORMAT
     if kind == SHARE:
         return float(Decimal(str(value))), PERCENT_FORMAT
+    if kind == RATIO:
+        return float(Decimal(str(value))), RATIO_FORMAT
     if kind in (RIALS, COUNT) and not isinstance(value, bool):
         return int(value), MONEY_FORMAT if kind == RIALS else COUNT_FORMAT
     if kind == METHOD:
         return budget.METHOD_FA.get(str(value), str(value)), None
+    if kind == LIST:
+        return "، ".join(v.strip() for v in str(value).split(",")), None
     if kind == YEARS:
         return "، ".join(str(v).strip() for v in str(value).split(",")), None
     if kind == SHARES:

@@ -89,8 +89,11 @@ _YEAR = re.compile(r"(?<![0-9۰-۹٠-٩])([1۱١][3۳٣4۴٤][0-9۰-۹٠-٩]{2})
 #: Columns wider than this in all (Excel width units) print landscape: about what A4 portrait
 #: holds at 100 % between the default margins.
 PORTRAIT_WIDTH = 95
+#: Right-to-left marks around a header's or footer's text: without them LibreOffice lays
+#: «صفحهٔ &P از &N» out left to right around the page numbers ("36  از1صفحهٔ").
+_RLM = "\u200f"
 #: The footer: page n of N (``&P`` and ``&N`` are Excel's page fields).
-FOOTER_FA = "صفحهٔ &P از &N"
+FOOTER_FA = f"{_RLM}صفحهٔ &P از &N{_RLM}"
 _DEFAULT_WIDTH = 8.43
 
 
@@ -344,8 +347,9 @@ _YEAR_FOLDER = re.compile(r"^\.?(1[34]\d\d)(?:\..*)?$")
 
 
 def _header_text(text: str) -> str:
-    """Text for a page header or footer: ``&`` doubled (it starts a field code), one line."""
-    return " ".join(str(text).split()).replace("&", "&&")
+    """Text for a page header or footer: one line, ``&`` doubled (it starts a field code),
+    between right-to-left marks."""
+    return _RLM + " ".join(str(text).split()).replace("&", "&&") + _RLM
 
 
 def _title_rows(ws) -> str:  # noqa: ANN001 - an openpyxl worksheet
