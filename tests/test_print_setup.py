@@ -123,7 +123,7 @@ def test_the_sheet_xml_keeps_the_schema_order_after_the_rows_are_streamed_in(wri
 
 
 def test_wide_sheets_print_landscape_narrow_ones_portrait(tmp_path: Path) -> None:
-    wide = pd.DataFrame({f"ستون {i}": ["x" * 20] for i in range(8)})
+    wide = pd.DataFrame({f"ستون {i}": ["x" * 20] for i in range(6)})  # 6 × 22 > PORTRAIT_WIDTH
     narrow = pd.DataFrame({"الف": [1], "ب": [2]})
     path = workbook.write_tables(tmp_path / "w.xlsx", [workbook.Table("پهن", wide), workbook.Table("باریک", narrow)],
                                  stamp=dt.datetime(2025, 3, 21), title="آزمون", year=1404)

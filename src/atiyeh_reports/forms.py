@@ -77,7 +77,8 @@ _TITLE = Font(bold=True, size=13)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 _OPEN = Protection(locked=False)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+#: Right-to-left reading order: a sentence ending in "." keeps its full stop at its left end.
+_WRAP = Alignment(wrap_text=True, vertical="top", readingOrder=2)
 
 
 @dataclass(frozen=True)

@@ -268,16 +268,19 @@ def _write_params_sheet(ws: Worksheet, params: Params) -> None:
         _put(ws, i, 1, label).font = _PLAIN
         cell = _put(ws, i, 2, shown)
         cell.font = _PLAIN
-        cell.alignment = Alignment(horizontal="right")
+        # A long text (the 64-digit hash) shrinks to its cell rather than spilling over the key.
+        cell.alignment = Alignment(horizontal="right", shrink_to_fit=len(str(shown)) > _VALUE_WIDTH)
         if number_format:
             cell.number_format = number_format
         _put(ws, i, 3, key).font = _PLAIN
-    ws.column_dimensions["A"].width = 52
-    ws.column_dimensions["B"].width = 34
-    ws.column_dimensions["C"].width = 40
+    ws.column_dimensions["A"].width = 48
+    ws.column_dimensions["B"].width = _VALUE_WIDTH
+    ws.column_dimensions["C"].width = 32
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "portrait"  # a list of one page: scaled to the page's width
 
 
+_VALUE_WIDTH = 30
 #: The parameters sheet's columns: the label, the value, the key in the parameter file.
 PARAMS_HEADERS = ("عنوان", "مقدار", "کلید در پروندهٔ پارامترها")
 

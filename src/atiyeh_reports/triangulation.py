@@ -175,16 +175,6 @@ def difference_fa(diff: int, unit: str) -> str:
     return f"منبع اول {_amount(abs(int(diff)), unit)} {'بیشتر' if diff > 0 else 'کمتر'}"
 
 
-def difference_amount_fa(diff: int, unit: str) -> str:
-    """The size of a difference with its unit, no sign and no word: the direction is its own column."""
-    return _amount(abs(int(diff)), unit)
-
-
-def direction_fa(diff: int) -> str:
-    """Which source says more, in words (a minus beside Persian digits reorders in RTL text)."""
-    return "برابر" if not diff else "منبع اول بیشتر" if diff > 0 else "منبع اول کمتر"
-
-
 #: A national row's status, shown as a badge beside its values (display.BADGE_CLASSES).
 STATUS_EQUAL, STATUS_EXPLAINED, STATUS_UNEXPLAINED = "منطبق", "توضیح‌دار", "بی‌توضیح"
 
@@ -227,8 +217,9 @@ def explanation_fa(key: str, row: pd.Series | dict) -> str:
 
 
 def triangulation_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
-    """The national rows for the report: quantity, each source with its value, the difference's size,
-    its direction and the row's status (:func:`status_fa`) each in its own column, the explanation."""
+    """The national rows for the report: quantity, each source with its value, the difference, the
+    row's status (:func:`status_fa`, a badge in its own column, not a word in the sentence), the
+    explanation."""
     rows = []
     for _, r in summary.iterrows():
         name, a_src, b_src, unit = QUANTITIES[r["quantity"]]
@@ -240,8 +231,7 @@ def triangulation_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
             "کمیت": name,
             "منبع اول": f"{a_src}: {_amount(r['value_a'], unit)}",
             "منبع دوم": f"{b_src}: {_amount(r['value_b'], unit)}",
-            "اختلاف": difference_amount_fa(r["difference"], unit),
-            "جهت اختلاف": direction_fa(r["difference"]),
+            "اختلاف": difference_fa(r["difference"], unit),
             "وضعیت": status_fa(r["difference"], flagged),
             "توضیح": note,
         })
@@ -249,7 +239,7 @@ def triangulation_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 #: The national rows' columns: the status word has its own column, never glued to a value.
-SUMMARY_COLUMNS_FA = ["کمیت", "منبع اول", "منبع دوم", "اختلاف", "جهت اختلاف", "وضعیت", "توضیح"]
+SUMMARY_COLUMNS_FA = ["کمیت", "منبع اول", "منبع دوم", "اختلاف", "وضعیت", "توضیح"]
 
 
 def triangulation_fa(table: pd.DataFrame, quantities: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -266,8 +256,7 @@ def triangulation_fa(table: pd.DataFrame, quantities: tuple[str, ...] | None = N
             "کمیت": name, "استان": r["province"],
             "مقدار اول": _amount(r["value_a"], unit),
             "مقدار دوم": _amount(r["value_b"], unit),
-            "اختلاف": difference_amount_fa(r["difference"], unit),
-            "جهت اختلاف": direction_fa(r["difference"]),
+            "اختلاف": difference_fa(r["difference"], unit),
             "توضیح": explanation_fa(r["quantity"], r),
         })
-    return pd.DataFrame(rows, columns=["کمیت", "استان", "مقدار اول", "مقدار دوم", "اختلاف", "جهت اختلاف", "توضیح"])
+    return pd.DataFrame(rows, columns=["کمیت", "استان", "مقدار اول", "مقدار دوم", "اختلاف", "توضیح"])
