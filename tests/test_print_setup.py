@@ -150,6 +150,14 @@ def test_the_header_says_the_title_and_year_given_and_defaults_visibly(tmp_path:
         .oddHeader.right.text == "\u200fسال ۱۴۰۲\u200f"
 
 
+def test_a_long_title_is_cut_to_what_excel_takes(tmp_path: Path) -> None:
+    table = [workbook.Table("برگه", pd.DataFrame({"a": [1]}))]
+    ws = openpyxl.load_workbook(workbook.write_tables(tmp_path / "l.xlsx", table, stamp=dt.datetime(2025, 3, 21),
+                                                      title="عنوان " * 100, year=1404)).active
+    header = ws.oddHeader
+    assert len(header.center.text) + len(header.right.text) + 20 <= 255 and header.center.text.endswith("…\u200f")
+
+
 def test_print_setup_keeps_what_a_sheet_set_itself(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active

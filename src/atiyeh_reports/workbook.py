@@ -96,6 +96,8 @@ _RLM = "\u200f"
 #: The footer: page n of N (``&P`` and ``&N`` are Excel's page fields).
 FOOTER_FA = f"{_RLM}صفحهٔ &P از &N{_RLM}"
 _DEFAULT_WIDTH = 8.43
+#: The most characters of a title a page header shows (Excel's limit is 255 for the whole header).
+_HEADER_TITLE = 150
 
 
 # --- single cells (openpyxl) ---------------------------------------------------------------
@@ -408,7 +410,9 @@ def print_setup(ws, *, title: str, year: int | None = None, width: float | None 
     if not ws.print_title_rows:
         ws.print_title_rows = _title_rows(ws)
     header, footer = ws.oddHeader, ws.oddFooter
-    header.center.text = _header_text(title)
+    # Excel refuses a header longer than 255 characters, codes included: a long title is cut.
+    title = " ".join(str(title).split())
+    header.center.text = _header_text(title if len(title) <= _HEADER_TITLE else title[: _HEADER_TITLE - 1] + "…")
     header.center.size = 11
     if year is not None:
         header.right.text = _header_text(f"سال {to_persian_digits(int(year))}")
