@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -92,3 +94,17 @@ def test_table_classes_cannot_collide_with_icon_fonts() -> None:
     assert "atiyeh-table" in classes
     icon_prefixes = ("fa", "fa-", "fas", "far", "glyphicon", "bi-", "icon-", "material-icons", "jp-")
     assert not [c for c in classes if c in icon_prefixes or c.startswith(icon_prefixes[1:])]
+
+
+def test_status_columns_are_coloured_badges_in_their_own_cells() -> None:
+    import pandas as pd
+
+    from atiyeh_reports.display import table_html
+
+    html = table_html(pd.DataFrame({"پوشش": [0.95, 0.5], "وضعیت": ["سبز", "واژهٔ تازه"]}),
+                      percent=["پوشش"], status=["وضعیت"])
+    assert '<td class="num">۹۵٫۰٪</td><td class="status"><span class="badge badge-green">سبز</span></td>' in html
+    assert '<span class="badge badge-none">واژهٔ تازه</span>' in html  # a word without a colour: still shown
+    assert 'dir="rtl"' in html
+    css = (Path(__file__).resolve().parents[1] / "src/atiyeh_reports/templates/report.css").read_text("utf-8")
+    assert all(f".{c}" in css for c in ("badge-green", "badge-amber", "badge-red", "badge-none"))

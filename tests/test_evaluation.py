@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from types import SimpleNamespace
 
 import pandas as pd
@@ -179,7 +180,9 @@ def test_notebook_pieces_render_without_ids(params):
     pieces = [f(ev) for f in (e.headline_html, e.reconciliation_html, e.delays_html,
                               e.scorecard_html, e.yoy_html, e.findings_html, e.follow_up_html)]
     html = "".join(p.data for p in pieces) + e.top_findings_md(ev).data
-    assert 'style="background:#f4c7c3">قرمز' in html
+    # a light is a badge in its own cell, beside (never glued to) its value
+    assert '<td class="status"><span class="badge badge-red">قرمز</span></td>' in html
+    assert not re.search(r"<td[^>]*>[^<]*[۰-۹][^<]*(سبز|زرد|قرمز)", html)
     assert scan_for_personal_data(html, names=["سارا کریمی"]) == []
 
 

@@ -76,17 +76,23 @@ def test_no_formulas_anywhere(workbook: Path) -> None:
             if name.startswith("xl/worksheets/"):
                 assert b"<f>" not in zf.read(name) and b"<f " not in zf.read(name)
     # the '=' value survived as text on the parameters sheet
-    values = dict(pd.read_excel(workbook, sheet_name=notify.SHEET_PARAMS, engine="openpyxl").itertuples(index=False))
+    values = _params_sheet(workbook)
     assert values["service.name_fa"] == EVIL
 
 
 def test_parameters_sheet_lists_the_budget(workbook: Path, params: Params) -> None:
-    values = dict(pd.read_excel(workbook, sheet_name=notify.SHEET_PARAMS, dtype=str, engine="openpyxl").itertuples(
-        index=False))
-    assert values["budget.method"] == "per_capita"
+    values = _params_sheet(workbook, dtype=str)
+    assert values["budget.method"] == budget.METHOD_FA["per_capita"]
     assert values["budget.approved_credit"] == str(25 * MILLION)
-    assert values["budget.released_share"] == "1"
+    assert values["budget.released_share"] == "1"  # 100 %: a share, shown as a percentage
     assert len(values["params_sha256"]) == 64
+
+
+def _params_sheet(workbook: Path, **kwargs: object) -> dict[str, object]:
+    """The parameters sheet as key → value (its columns: label, value, key)."""
+    frame = pd.read_excel(workbook, sheet_name=notify.SHEET_PARAMS, engine="openpyxl", **kwargs)
+    assert list(frame.columns) == list(notify.PARAMS_HEADERS)
+    return dict(zip(frame.iloc[:, 2], frame.iloc[:, 1], strict=True))
 
 
 def test_performance_weighted_shows_weights(tmp_path: Path) -> None:

@@ -82,4 +82,14 @@ def test_money_rows_add_the_insurer_the_credit_and_the_requirement(params, tmp_p
         assert summary.loc[key, "value_a"] == rows["value_a"].sum()
         assert summary.loc[key, "difference"] == rows["difference"].sum()
     fa = triangulation_summary_fa(triangulation_summary(t))
-    assert list(fa.columns) == ["کمیت", "منبع اول", "منبع دوم", "اختلاف", "توضیح"]
+    assert list(fa.columns) == ["کمیت", "منبع اول", "منبع دوم", "اختلاف", "وضعیت", "توضیح"]
+    # the status is a word of its own column, beside the difference, not inside a value
+    assert set(fa["وضعیت"]) <= {"منطبق", "توضیح‌دار", "بی‌توضیح"}
+    assert not fa["اختلاف"].str.contains("بی‌توضیح|منطبق").any()
+
+
+def test_a_national_rows_status() -> None:
+    from atiyeh_reports.triangulation import status_fa
+
+    assert status_fa(0, 0) == "منطبق" and status_fa(5, 0) == "توضیح‌دار" and status_fa(5, 2) == "بی‌توضیح"
+    assert status_fa(0, 1) == "بی‌توضیح"  # a national zero can hide provinces that differ both ways

@@ -148,6 +148,7 @@ def table_html(
     percent: Iterable[str] = (),
     integers: Iterable[str] = (),
     years: Iterable[str] = (),
+    status: Iterable[str] = (),
     caption: str | None = None,
     total_row: bool = False,
     index: bool = False,
@@ -162,7 +163,9 @@ def table_html(
     Other columns: numbers get Persian digits, with the same number of
     decimals down a column; text is escaped as it is. Headers get Persian
     digits too (``پس از 45 روز`` → ``پس از ۴۵ روز``).
-    ``total_row`` styles the last row as a total.
+    ``total_row`` styles the last row as a total. ``status``: columns of status
+    words (سبز، زرد، قرمز، منطبق، بی‌توضیح ...), each shown as a coloured badge in
+    its own cell (:data:`BADGE_CLASSES`; the word stays, colour is never the only sign).
 
     Layout classes for the stylesheet: ``wide`` (7 columns or more) and
     ``xwide`` (10 or more) print in a smaller type so that the table fits the
@@ -187,6 +190,9 @@ def table_html(
     for col in frame.columns:
         if col not in formatters and _is_year_column(col, frame[col]):
             formatters[col] = fmt_year
+    badged = set(status)
+    if badged - set(frame.columns):
+        raise KeyError(f"show_table: no column(s) {sorted(badged - set(frame.columns))} in {list(frame.columns)}")
     head = "".join(f"<th>{html.escape(to_persian_digits(str(c)))}</th>" for c in frame.columns)
     numeric = {c for c in frame.columns if c in formatters or _numeric_column(frame[c])}
     decimals = {c: _column_decimals(frame[c]) for c in numeric if c not in formatters}
@@ -196,6 +202,9 @@ def table_html(
         cells = []
         for col, value in zip(frame.columns, record, strict=True):
             text = formatters[col](value) if col in formatters else _cell(value, decimals.get(col))
+            if col in badged:
+                cells.append(badge_html(text))
+                continue
             if col in numeric:
                 cls = ' class="num"'
             elif len(text) > WRAP_CHARS:
@@ -213,6 +222,19 @@ def table_html(
         f'<table class="{cls}" dir="rtl">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+#: Status words and the CSS class (templates/report.css) of their badge's colour.
+BADGE_CLASSES: dict[str, str] = {
+    "سبز": "badge-green", "زرد": "badge-amber", "قرمز": "badge-red", "نامعلوم": "badge-none",
+    "منطبق": "badge-green", "توضیح‌دار": "badge-amber", "بی‌توضیح": "badge-red",
+}
+
+
+def badge_html(word: str) -> str:
+    """One status cell: the word in a coloured badge (``badge-none`` for a word without a colour)."""
+    kind = BADGE_CLASSES.get(word, "badge-none")
+    return f'<td class="status"><span class="badge {kind}">{html.escape(word)}</span></td>'
 
 
 def show_table(df: pd.DataFrame, **kwargs: object) -> HTML:

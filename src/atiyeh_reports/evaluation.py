@@ -691,9 +691,6 @@ def _alphabetical(table: pd.DataFrame, column: str = "استان", total: bool =
     return pd.concat([body.drop(columns="_k"), tail], ignore_index=True)
 
 
-_LIGHT_STYLE = {"سبز": "#c8e6c9", "زرد": "#fff3b0", "قرمز": "#f4c7c3"}
-
-
 def headline_html(ev: Evaluation) -> Any:
     """The summary page's key numbers as a two-column table."""
     from atiyeh_reports.display import show_table
@@ -721,18 +718,16 @@ def delays_html(ev: Evaluation) -> Any:
 
 
 def scorecard_html(ev: Evaluation) -> Any:
-    """The scorecard with coloured light cells (green / amber / red) and the rank."""
+    """The scorecard with the rank, each value and, in its own column, its light as a coloured badge."""
     from IPython.display import HTML
 
     from atiyeh_reports.display import table_html
 
     table = _alphabetical(ind.scorecard_fa(ev.card))
-    percent = [c for c in table.columns if c not in ("رتبه", "استان") and not c.startswith("وضعیت")]
-    html = table_html(table, percent=percent, integers=["رتبه"],
-                      caption="کارنامهٔ استان‌ها (سبز: در حد هدف، زرد: نزدیک هدف، قرمز: دور از هدف)")
-    for word, colour in _LIGHT_STYLE.items():
-        html = html.replace(f"<td>{word}</td>", f'<td style="background:{colour}">{word}</td>')
-    return HTML(html)
+    lights = [c for c in table.columns if c.startswith("وضعیت")]
+    percent = [c for c in table.columns if c not in ("رتبه", "استان", *lights)]
+    return HTML(table_html(table, percent=percent, integers=["رتبه"], status=lights,
+                           caption="کارنامهٔ استان‌ها (سبز: در حد هدف، زرد: نزدیک هدف، قرمز: دور از هدف)"))
 
 
 def yoy_html(ev: Evaluation) -> Any:
@@ -778,7 +773,7 @@ def triangulation_html(ev: Evaluation) -> Any:
     from atiyeh_reports.display import show_table
     from atiyeh_reports.triangulation import triangulation_summary, triangulation_summary_fa
 
-    return show_table(triangulation_summary_fa(triangulation_summary(ev.triangulation)),
+    return show_table(triangulation_summary_fa(triangulation_summary(ev.triangulation)), status=["وضعیت"],
                       caption="هر کمیتی که دو منبع گزارش می‌کنند (جمع کشور)")
 
 

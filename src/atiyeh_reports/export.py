@@ -120,9 +120,18 @@ def header_fa(column: object) -> str:
     return to_persian_digits(name) if re.search("[\u0600-\u06ff]", name) else name
 
 
+#: The format of a year column: a plain number.
+YEAR_FORMAT = "0"
+
+
+def _is_year(name: str) -> bool:
+    return name in ("year", "سال") or name.endswith("_year") or name.startswith("سال ")
+
+
 def number_format(column: object, series: pd.Series) -> str:
     """The Excel number format of a column: shares as percentages, money and counts with
-    thousands separators, dates as dates, text as it is."""
+    thousands separators, years as plain numbers (``year``, ``سال``), dates as dates,
+    text as it is."""
     name = str(column)
     values = series.dropna()
     if len(values) and all(isinstance(v, (dt.date, pd.Timestamp)) for v in values.head(50)):
@@ -132,6 +141,8 @@ def number_format(column: object, series: pd.Series) -> str:
         return "General"
     if _SHARES.search(name) or name.startswith(("سهم", "پوشش", "نسبت", "جذب", "تغییر پوشش")):
         return "0.0%"
+    if _is_year(name):
+        return YEAR_FORMAT  # 1404, never 1,404
     if pd.api.types.is_integer_dtype(series) or all(
             isinstance(v, Number) and float(v).is_integer() for v in values):
         return "#,##0"
@@ -150,7 +161,7 @@ def _frame(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
 
 
 def to_excel(table: pd.DataFrame | pd.Series, path: str | Path, *, sheet: str = "جدول",
-             persian_headers: bool = True) -> Path:
+             persian_headers: bool = True, title: str | None = None, year: int | None = None) -> Path:
     """Write ``table`` as a one-sheet, right-to-left workbook and return its path.
 
     Headers become Persian (:func:`header_fa`: the package's column names have Persian
@@ -158,7 +169,10 @@ def to_excel(table: pd.DataFrame | pd.Series, path: str | Path, *, sheet: str = 
     columns get a number format each (:func:`number_format`: ``0.0%`` for shares, ``#,##0``
     for money and counts, dates as dates). A named or non-default index is written as
     columns. Values are written as values: text beginning with ``=`` stays text, never a
-    formula. The folder is created when needed. No names or IDs are removed: write
+    formula. The folder is created when needed. The sheet prints one page wide, its header
+    row on every page, headed with ``title`` (default: the sheet's name) and ``year``
+    (default: a year in the title or the year folder of ``path``), footed «صفحهٔ n از N».
+    No names or IDs are removed: write
     :func:`~atiyeh_reports.explore.view` tables, not the clean ones, for anything shared.
 
     >>> import pandas as pd, tempfile, pathlib
@@ -191,7 +205,7 @@ def to_excel(table: pd.DataFrame | pd.Series, path: str | Path, *, sheet: str = 
         longest = max([len(str(header_fa(name)))] + [len(str(v)) for v in frame.iloc[:200, col - 1]])
         ws.column_dimensions[get_column_letter(col)].width = min(_MAX_WIDTH, max(8, longest + 2))
     ws.freeze_panes = "A2"
-    return save_workbook(wb, path, _STAMP)
+    return save_workbook(wb, path, _STAMP, title=title, year=year)
 
 
 def _plain(value: object) -> object:

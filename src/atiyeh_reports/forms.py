@@ -3,8 +3,9 @@
 HQ writes one workbook per province (:func:`write_forms`): a right-to-left
 children sheet whose title rows (province, year) are filled in and locked,
 whose header row is locked, and whose data cells are open, pre-formatted and
-guarded by drop-downs (gender, guardianship, care type, county) and a
-ten-character check on the national ID; a sheet for last year's performance;
+guarded by drop-downs (gender, guardianship, care type, county), a
+ten-character check on the national ID and a Jalali-date check on the two
+date columns (:func:`date_check`); a sheet for last year's performance;
 a Persian guide; and a hidden sheet holding the province's counties for the
 county drop-down. The layout comes from :mod:`atiyeh_reports.layout`, so the
 intake reads back exactly what is sent out.
@@ -51,7 +52,7 @@ from atiyeh_reports.text import to_ascii_digits, to_persian_digits
 from atiyeh_reports.workbook import Rows, cell_xml, register_styles, save_workbook, set_value, write_table
 
 __all__ = [
-    "FormVariant", "counties", "fixed_timestamp", "form_filename", "form_rows", "form_year",
+    "FormVariant", "counties", "date_check", "fixed_timestamp", "form_filename", "form_rows", "form_year",
     "save_workbook", "set_value", "write_form", "write_forms", "write_table",
 ]
 
@@ -76,7 +77,8 @@ _TITLE = Font(bold=True, size=13)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 _OPEN = Protection(locked=False)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+#: Right-to-left reading order: a sentence ending in "." keeps its full stop at its left end.
+_WRAP = Alignment(wrap_text=True, vertical="top", readingOrder=2)
 
 
 @dataclass(frozen=True)
@@ -336,7 +338,9 @@ def write_form(
     wb.active = 0
     wb.properties.title = f"فرم آتیه {name_fa(province_code)} {year}"
     wb.properties.creator = "سازمان بهزیستی کشور"
-    return save_workbook(wb, Path(path), fixed_timestamp(year), rows={children_ws.title: data_rows})
+    # Every sheet prints headed with the province and the year (workbook.print_setup).
+    return save_workbook(wb, Path(path), fixed_timestamp(year), rows={children_ws.title: data_rows},
+                         title=f"فرم بیمهٔ تأمین آتیهٔ فرزندان — استان {name_fa(province_code)}", year=year)
 
 
 def _write_lists(ws: Worksheet, county_names: Sequence[str]) -> str:
@@ -391,10 +395,11 @@ def _write_children_sheet(
         if spec.how_to_fill:
             head.comment = Comment(spec.how_to_fill, "HQ", width=260, height=90)
         ws.column_dimensions[letter].width = spec.width
-        validation = _validation(name, county_range)
+        validation = _validation(name, county_range, f"{letter}{first}")
         if validation is not None:
             validation.add(f"{letter}{first}:{letter}{last}")
             ws.add_data_validation(validation)
+    ws.row_dimensions[header_row].height = 32  # two lines: «وضعیت سرپرستی» wraps
     # A coordinate, not ws.cell(...): a cell made here would put an empty <row> element for the
     # first data row into the sheet, and the data rows appended below would repeat it.
     ws.freeze_panes = f"A{first}"
@@ -427,8 +432,8 @@ def _write_children_sheet(
     return Rows(data_rows(), first, f"A1:{letters[-1]}{last}")
 
 
-def _validation(name: str, county_range: str) -> DataValidation | None:
-    """The drop-down or check of a field, or None for free text."""
+def _validation(name: str, county_range: str, top_left: str) -> DataValidation | None:
+    """The drop-down or check of a field (whose first data cell is ``top_left``), or None for free text."""
     def listed(values: Sequence[str], title: str) -> DataValidation:
         return DataValidation(
             type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
@@ -458,10 +463,26 @@ def _validation(name: str, county_range: str) -> DataValidation | None:
         )
     if name in ("birth_date", "admission_date"):
         return DataValidation(
-            allow_blank=True, showInputMessage=True,  # no type: any value, just the hint
-            promptTitle="تاریخ شمسی", prompt=f"به صورت سال/ماه/روز، مثلاً {DATE_EXAMPLE}",
+            type="custom", formula1=date_check(top_left), allow_blank=True,
+            showErrorMessage=True, errorTitle="تاریخ شمسی",
+            error=f"تاریخ را شمسی و به صورت سال/ماه/روز با چهار رقم سال بنویسید، مثلاً {DATE_EXAMPLE} "
+                  "(یا 14030105).",
+            showInputMessage=True, promptTitle="تاریخ شمسی",
+            prompt=f"به صورت سال/ماه/روز، مثلاً {DATE_EXAMPLE}",
         )
     return None
+
+
+def date_check(ref: str) -> str:
+    """The date columns' validation formula for the cell ``ref`` (the range's first cell).
+
+    A text check of the forms the intake reads (:func:`atiyeh_reports.jalali.parse_jalali`):
+    8 to 10 characters (``1403/01/05``, ``1403/1/5``, ``1403-01-05``, ``14030105``) whose
+    year begins 13 or 14 in Latin, Persian or Arabic-Indic digits; or a date cell. The
+    intake still decides (it checks the calendar); this stops a typo at the keyboard.
+    """
+    starts = ",".join(f'LEFT({ref},2)="{p}"' for p in ("13", "14", "۱۳", "۱۴", "١٣", "١٤"))
+    return f"OR(ISNUMBER({ref}),AND(LEN({ref})>=8,LEN({ref})<=10,OR({starts})))"
 
 
 def _write_performance_sheet(

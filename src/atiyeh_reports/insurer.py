@@ -747,6 +747,10 @@ def _cell_value(col: str, value: Any) -> Any:
     return value
 
 
+#: The reconciliation workbook's title (document properties and every printed page's header).
+RECONCILIATION_TITLE_FA = "پیگیری تطبیق فهرست فرزندان با خروجی بیمه‌گر (ویژهٔ ستاد)"
+
+
 def write_reconciliation_workbook(rec: Reconciliation, path: str | Path) -> Path:
     """Write the internal follow-up workbook (contains IDs: not for sharing).
 
@@ -776,7 +780,8 @@ def write_reconciliation_workbook(rec: Reconciliation, path: str | Path) -> Path
                            columns=list(cols.values()))
         tables.append(Table(title[:31], out, widths=_min_widths(out)))
     # Through the one writer: names, counties, file names and policy numbers stay text.
-    return write_tables(path, tables, stamp=build_time())
+    # Printed pages are headed with the title and the year of the folder it is written in.
+    return write_tables(path, tables, stamp=build_time(), title=RECONCILIATION_TITLE_FA)
 
 
 def _min_widths(frame: pd.DataFrame) -> dict[str, float]:

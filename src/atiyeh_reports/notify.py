@@ -153,21 +153,136 @@ def flatten_params(params: Params) -> list[tuple[str, Any]]:
     return pairs
 
 
+#: Kinds of parameter value, and how the parameters sheet writes each.
+YEAR, SHARE, RATIO, RIALS, COUNT, FLAG, DATE, TEXT, LIST, YEARS, SHARES, METHOD = (
+    "year", "share", "ratio", "rials", "count", "flag", "date", "text", "list", "years", "shares", "method")
+YEAR_FORMAT = "0"  # 1404, never 1,404
+RATIO_FORMAT = "0.00"
+#: What an empty mapping (no province floors) shows.
+NONE_FA = "ندارد"
+COUNT_FORMAT = "#,##0"
+YES, NO = "بله", "خیر"
+#: What a key without a label shows, before the key itself: visible, never silent.
+UNLABELLED = "بدون عنوان فارسی"
+
+#: Dotted key (as :func:`flatten_params` gives it) → (Persian label, kind of value).
+PARAM_LABELS_FA: dict[str, tuple[str, str]] = {
+    "year": ("سال گزارش", YEAR),
+    "language": ("زبان گزارش‌ها", TEXT),
+    "history_years": ("سال‌های پیشین برای مقایسه", YEARS),
+    "service.id": ("شناسهٔ خدمت", TEXT),
+    "service.name_fa": ("نام خدمت", TEXT),
+    "service.per_capita_premium": ("سرانهٔ حق بیمهٔ هر فرزند در سال (ریال)", RIALS),
+    "service.expected_recipients": ("شمار پیش‌بینی‌شدهٔ مشمولان (نفر)", COUNT),
+    "budget.approved_credit": ("اعتبار مصوب (ریال)", RIALS),
+    "budget.released_share": ("سهم تخصیص از اعتبار مصوب", SHARE),
+    "budget.reserve_share": ("سهم ذخیرهٔ ستاد از اعتبار تخصیص‌یافته", SHARE),
+    "budget.rounding_unit": ("واحد گرد کردن اعتبار ابلاغی (ریال)", RIALS),
+    "budget.method": ("روش توزیع", METHOD),
+    "budget.performance_weights.absorption": ("وزن جذب اعتبار در روش وزنی", SHARE),
+    "budget.performance_weights.coverage": ("وزن پوشش بیمه در روش وزنی", SHARE),
+    "budget.performance_weights.floor": ("کمینهٔ ضریب وزنی هر استان", RATIO),
+    "budget.performance_weights.cap": ("بیشینهٔ ضریب وزنی هر استان", RATIO),
+    "budget.floor_last_year": ("ابلاغ هر استان دست‌کم به اندازهٔ سال قبل", FLAG),
+    "budget.province_floors": ("کف اعتبار استان‌ها (ریال)", RIALS),
+    "budget.province_caps": ("سقف اعتبار استان‌ها (ریال)", RIALS),
+    "budget.sensitivity_shares": ("سهم‌های تخصیص در تحلیل حساسیت", SHARES),
+    "budget.projection_years": ("سال‌های پیش‌بینی", COUNT),
+    "budget.premium_growth": ("رشد سالانهٔ سرانه", SHARE),
+    "eligibility.age_limit": ("سن مشمولیت: کمتر از (سال) در ۱ فروردین", COUNT),
+    "eligibility.guardianship": ("وضعیت‌های سرپرستی مشمول", LIST),
+    "eligibility.require_court_order": ("دستور قضایی لازم است", FLAG),
+    "thresholds.coverage_target": ("هدف پوشش بیمه", SHARE),
+    "thresholds.absorption_target": ("هدف جذب اعتبار", SHARE),
+    "thresholds.max_issue_delay_days": ("بیشترین فاصلهٔ مجاز صدور بیمه‌نامه از ارسال فهرست (روز)", COUNT),
+    "thresholds.data_quality_target": ("بیشترین سهم قابل قبول ردیف‌های ردشده", SHARE),
+    "privacy.small_cell_threshold": ("آستانهٔ شمارهای کوچک (کمتر از آن «<۵» نمایش داده می‌شود)", COUNT),
+    "insurer.list_date": ("تاریخ ارسال فهرست فرزندان به بیمه‌گر", DATE),
+    "checks.notified_record": ("سابقهٔ ابلاغ سال قبل ستاد (پرونده)", TEXT),
+    "checks.money_tolerance": ("رواداری اختلاف مبلغ دو منبع (ریال)", RIALS),
+    "checks.count_tolerance": ("رواداری اختلاف شمار دو منبع", COUNT),
+    "checks.stakes_high_rials": ("مبلغ در معرض برای اهمیت زیاد (ریال)", RIALS),
+    "checks.stakes_medium_rials": ("مبلغ در معرض برای اهمیت متوسط (ریال)", RIALS),
+    "limits.max_file_bytes": ("بیشترین اندازهٔ یک پروندهٔ ورودی (بایت)", COUNT),
+    "limits.max_uncompressed_bytes": ("بیشترین حجم بازشدهٔ یک کارپوشه (بایت)", COUNT),
+    "limits.max_rows": ("بیشترین سطرهای یک برگه", COUNT),
+    "limits.max_columns": ("بیشترین ستون‌های یک برگه", COUNT),
+    "params_sha256": ("اثر انگشت پارامترها (SHA-256)", TEXT),
+}
+#: Keys under these hold one entry per province (``budget.province_floors.IR-23``).
+_PER_PROVINCE = ("budget.province_floors", "budget.province_caps")
+
+
+def param_label(key: str) -> tuple[str, str]:
+    """The Persian label and kind of one dotted parameter key.
+
+    A province's floor or cap reads «کف اعتبار استان‌ها (ریال): تهران»; a key with no label
+    reads «بدون عنوان فارسی: <key>» as text, so a new parameter shows up, never silently.
+    """
+    if key in PARAM_LABELS_FA:
+        return PARAM_LABELS_FA[key]
+    for prefix in _PER_PROVINCE:
+        if key.startswith(prefix + "."):
+            from atiyeh_reports.provinces import by_code
+
+            code = key[len(prefix) + 1:]
+            province = by_code()[code].name_fa if code in by_code() else code
+            return f"{PARAM_LABELS_FA[prefix][0]}: {province}", RIALS
+    return f"{UNLABELLED}: {key}", TEXT
+
+
+def _typed(value: Any, kind: str) -> tuple[Any, str | None]:
+    """A parameter's value as the sheet holds it, and its number format (None: text as it is)."""
+    if value is None or value == "":
+        return (NONE_FA if kind == RIALS else ""), None  # an empty mapping: no province floors
+    if kind == FLAG and isinstance(value, bool):
+        return (YES if value else NO), None
+    if kind == YEAR:
+        return int(value), YEAR_FORMAT
+    if kind == SHARE:
+        return float(Decimal(str(value))), PERCENT_FORMAT
+    if kind == RATIO:
+        return float(Decimal(str(value))), RATIO_FORMAT
+    if kind in (RIALS, COUNT) and not isinstance(value, bool):
+        return int(value), MONEY_FORMAT if kind == RIALS else COUNT_FORMAT
+    if kind == METHOD:
+        return budget.METHOD_FA.get(str(value), str(value)), None
+    if kind == LIST:
+        return "، ".join(v.strip() for v in str(value).split(",")), None
+    if kind == YEARS:
+        return "، ".join(str(v).strip() for v in str(value).split(",")), None
+    if kind == SHARES:
+        return "، ".join(f"{(Decimal(v.strip()) * 100).normalize():f}%" for v in str(value).split(",")), None
+    return str(value), None  # dates are Jalali text as typed (1404/02/15), never a date cell
+
+
 def _write_params_sheet(ws: Worksheet, params: Params) -> None:
+    """Label, value (typed: year plain, shares as %, Rials with separators, flags بله/خیر), key."""
     ws.sheet_view.rightToLeft = True
-    for j, header in enumerate(("کلید", "مقدار"), start=1):
+    for j, header in enumerate(PARAMS_HEADERS, start=1):
         cell = _put(ws, 1, j, header)
         cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BOX
     for i, (key, value) in enumerate(flatten_params(params), start=2):
-        _put(ws, i, 1, key).font = _PLAIN
-        cell = _put(ws, i, 2, value if isinstance(value, int) and not isinstance(value, bool)
-                    else ("" if value is None else str(value)))
+        label, kind = param_label(key)
+        shown, number_format = _typed(value, kind)
+        _put(ws, i, 1, label).font = _PLAIN
+        cell = _put(ws, i, 2, shown)
         cell.font = _PLAIN
-        if isinstance(value, int) and not isinstance(value, bool):
-            cell.number_format = MONEY_FORMAT
-    ws.column_dimensions["A"].width = 42
-    ws.column_dimensions["B"].width = 70
+        # A long text (the 64-digit hash) shrinks to its cell rather than spilling over the key.
+        cell.alignment = Alignment(horizontal="right", shrink_to_fit=len(str(shown)) > _VALUE_WIDTH)
+        if number_format:
+            cell.number_format = number_format
+        _put(ws, i, 3, key).font = _PLAIN
+    ws.column_dimensions["A"].width = 48
+    ws.column_dimensions["B"].width = _VALUE_WIDTH
+    ws.column_dimensions["C"].width = 32
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "portrait"  # a list of one page: scaled to the page's width
+
+
+_VALUE_WIDTH = 30
+#: The parameters sheet's columns: the label, the value, the key in the parameter file.
+PARAMS_HEADERS = ("عنوان", "مقدار", "کلید در پروندهٔ پارامترها")
 
 
 def write_allocation_workbook(params: Params, table: pd.DataFrame, path: str | Path) -> Path:
@@ -191,5 +306,6 @@ def write_allocation_workbook(params: Params, table: pd.DataFrame, path: str | P
     _write_params_sheet(wb.create_sheet(SHEET_PARAMS), params)
     wb.properties.title = _title(params)
     wb.properties.creator = "atiyeh_reports"
-    workbook.save_workbook(wb, path, build_time())  # same inputs, same bytes; no formula
+    # Same inputs, same bytes; no formula; both sheets print headed with the title and the year.
+    workbook.save_workbook(wb, path, build_time(), year=params.year)
     return path

@@ -226,17 +226,23 @@ def copy_clean_workbook(clean_dir: Path, summary: pd.DataFrame, findings: pd.Dat
         finally:
             partial.unlink(missing_ok=True)
         return path
-    return write_quality_workbook(summary, findings, path, stamp=clean_stamp(year))
+    return write_quality_workbook(summary, findings, path, stamp=clean_stamp(year), year=year)
+
+
+#: The quality workbook's title (document properties and every printed page's header).
+WORKBOOK_TITLE_FA = "گزارش کیفیت داده‌های فرم‌های استان‌ها (ویژهٔ ستاد)"
 
 
 def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: Path, *,
-                           stamp: dt.datetime | None = None) -> Path:
+                           stamp: dt.datetime | None = None, year: int | None = None) -> Path:
     """Write ``quality.xlsx``: a summary sheet and a findings sheet, right to left.
 
     Through the package's one writer (:func:`atiyeh_reports.workbook.write_tables`):
     values, never formulas (text that starts with ``=`` is stored as text),
     streamed as sheet XML so that tens of thousands of findings stay fast.
-    Headers are Persian and frozen; columns are sized to their content.
+    Headers are Persian and frozen; columns are sized to their content. Every
+    sheet prints one page wide, headed with the title and ``year`` (default:
+    the year folder the workbook is written in, :func:`~atiyeh_reports.workbook.path_year`).
     ``stamp`` is the document time (default: the build's time,
     :func:`atiyeh_reports.provenance.build_time`; the clean copy uses
     :func:`clean_stamp`). Contains national IDs: HQ only.
@@ -251,7 +257,7 @@ def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: 
     return write_tables(
         Path(path),
         [Table("خلاصه", _headed(table, SUMMARY_HEADERS_FA)), Table("یافته‌ها", _headed(shown, FINDING_HEADERS_FA))],
-        stamp=build_time() if stamp is None else stamp,
+        stamp=build_time() if stamp is None else stamp, title=WORKBOOK_TITLE_FA, year=year,
     )
 
 

@@ -175,6 +175,17 @@ def difference_fa(diff: int, unit: str) -> str:
     return f"منبع اول {_amount(abs(int(diff)), unit)} {'بیشتر' if diff > 0 else 'کمتر'}"
 
 
+#: A national row's status, shown as a badge beside its values (display.BADGE_CLASSES).
+STATUS_EQUAL, STATUS_EXPLAINED, STATUS_UNEXPLAINED = "منطبق", "توضیح‌دار", "بی‌توضیح"
+
+
+def status_fa(diff: int, provinces_flagged: int) -> str:
+    """منطبق (no difference), بی‌توضیح (a province beyond the tolerance) or توضیح‌دار."""
+    if provinces_flagged:
+        return STATUS_UNEXPLAINED
+    return STATUS_EQUAL if not diff else STATUS_EXPLAINED
+
+
 _EXPLAIN = {
     "covered": "{e} ردیف از فهرست آن سال در پذیرش داده رد شد؛ استان آن‌ها را شمرده، فهرست نه",
     "exits": "{e} ردیف فهرست امسال در پذیرش داده رد شد؛ این فرزندان در مقایسهٔ دو فهرست خارج‌شده به نظر می‌آیند",
@@ -206,7 +217,9 @@ def explanation_fa(key: str, row: pd.Series | dict) -> str:
 
 
 def triangulation_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
-    """The national rows for the report: quantity, each source with its value, difference, explanation."""
+    """The national rows for the report: quantity, each source with its value, the difference, the
+    row's status (:func:`status_fa`, a badge in its own column, not a word in the sentence), the
+    explanation."""
     rows = []
     for _, r in summary.iterrows():
         name, a_src, b_src, unit = QUANTITIES[r["quantity"]]
@@ -219,9 +232,14 @@ def triangulation_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
             "منبع اول": f"{a_src}: {_amount(r['value_a'], unit)}",
             "منبع دوم": f"{b_src}: {_amount(r['value_b'], unit)}",
             "اختلاف": difference_fa(r["difference"], unit),
+            "وضعیت": status_fa(r["difference"], flagged),
             "توضیح": note,
         })
-    return pd.DataFrame(rows, columns=["کمیت", "منبع اول", "منبع دوم", "اختلاف", "توضیح"])
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS_FA)
+
+
+#: The national rows' columns: the status word has its own column, never glued to a value.
+SUMMARY_COLUMNS_FA = ["کمیت", "منبع اول", "منبع دوم", "اختلاف", "وضعیت", "توضیح"]
 
 
 def triangulation_fa(table: pd.DataFrame, quantities: tuple[str, ...] | None = None) -> pd.DataFrame:

@@ -18,6 +18,13 @@ Three promises, kept here for the forms, the sample's insurer export,
 
 Sheets are right to left; headers are bold on a tinted fill and frozen;
 columns are sized to their content; number formats are per column.
+
+Every sheet prints (:func:`atiyeh_reports.page_setup.print_setup`, applied by
+:func:`save_workbook` to each sheet, so a new workbook gets it for free): one page wide and as many tall as
+needed, landscape when the columns are wide, the header rows repeated on every
+page, a page header with the workbook's title and year, and the footer
+«صفحهٔ n از N». A sheet may set its own orientation or print titles first; those
+are kept.
 """
 
 from __future__ import annotations
@@ -43,12 +50,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from atiyeh_reports.errors import AtiyehError
+from atiyeh_reports.page_setup import FOOTER_FA, PORTRAIT_WIDTH, path_year, print_setup, year_of
 
 __all__ = [
+    "FOOTER_FA",
     "MAX_CELL_TEXT",
+    "PORTRAIT_WIDTH",
     "Rows",
     "Table",
     "cell_xml",
+    "path_year",
+    "print_setup",
     "put",
     "register_styles",
     "save_workbook",
@@ -56,6 +68,7 @@ __all__ = [
     "sheet_formulas",
     "write_table",
     "write_tables",
+    "year_of",
 ]
 
 #: Excel's limit on the characters of one cell; longer text is cut and ends in "…".
@@ -278,8 +291,12 @@ def _header(ws, headers: Sequence[str], widths: Sequence[float]) -> None:  # noq
 
 
 def write_tables(path: str | Path, tables: Sequence[Table], *, stamp: dt.datetime,
-                 title: str | None = None, creator: str = "atiyeh_reports") -> Path:
+                 title: str | None = None, creator: str = "atiyeh_reports",
+                 year: int | None = None) -> Path:
     """Write one right-to-left sheet per :class:`Table`, header on row 1, values below.
+
+    ``title`` and ``year`` head every printed page (see :func:`save_workbook` for
+    their defaults); the header row repeats on each page.
 
     The rows are streamed as sheet XML (see the module docstring): fast, and
     every text cell is an inline string, so nothing can become a formula.
@@ -304,7 +321,7 @@ def write_tables(path: str | Path, tables: Sequence[Table], *, stamp: dt.datetim
     if title:
         wb.properties.title = title
     wb.properties.creator = creator
-    return save_workbook(wb, path, stamp, rows=parts)
+    return save_workbook(wb, path, stamp, rows=parts, year=year)
 
 
 def write_table(
@@ -325,6 +342,15 @@ def write_table(
                         stamp=stamp, creator="openpyxl")
 
 
+def _print_all(wb: Workbook, path: Path, title: str | None, year: int | None) -> None:
+    """:func:`print_setup` on every sheet; title and year default from the workbook and its path."""
+    title = title or wb.properties.title
+    if year is None:
+        year = year_of(title) or year_of(wb.properties.title) or path_year(path)
+    for ws in wb.worksheets:
+        print_setup(ws, title=title or ws.title, year=year)
+
+
 # --- saving ------------------------------------------------------------------------------
 def _defuse(wb: Workbook) -> None:
     """Turn every formula cell openpyxl holds into text (a last guard behind :func:`put`)."""
@@ -340,7 +366,8 @@ def sheet_formulas(data: bytes) -> int:
 
 
 def save_workbook(wb: Workbook, path: str | Path, stamp: dt.datetime, *,
-                  rows: Mapping[str, Rows] | None = None) -> Path:
+                  rows: Mapping[str, Rows] | None = None, title: str | None = None,
+                  year: int | None = None) -> Path:
     """Save ``wb`` so that the same workbook always gives the same bytes, with no formula in it.
 
     openpyxl stamps the current time into ``docProps/core.xml`` (at save
@@ -350,8 +377,13 @@ def save_workbook(wb: Workbook, path: str | Path, stamp: dt.datetime, *,
     title) are streamed into their sheets. The file is written beside
     ``path`` and renamed into place, so a reader never sees half a workbook;
     it gets the user's usual permissions (umask).
+
+    Every sheet is set up to print (:func:`print_setup`) with ``title`` (default: the
+    workbook's title, else the sheet's name) and ``year`` (default: the Jalali year in
+    that title, else :func:`path_year`; none shown when neither has one) in its page header.
     """
     path = Path(path)
+    _print_all(wb, path, title, year)
     stamp = stamp.replace(tzinfo=None)
     wb.properties.created = stamp
     wb.properties.modified = stamp
