@@ -99,7 +99,7 @@ def write_clean(intake: Intake, out_dir: Path) -> list[Path]:
         paths.append(path)
     # stamped from the inputs (not the time of this run): same findings, same bytes
     paths.append(write_quality_workbook(intake.summary, intake.findings, out_dir / "quality.xlsx",
-                                        stamp=clean_stamp(intake.year)))
+                                        stamp=clean_stamp(intake.year), year=intake.year))
     return paths
 
 
