@@ -335,7 +335,7 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
     else:
         rows, kept = ((cells, None) for cells in form.rows), {}
     for number, (cells, record) in enumerate(rows, start=first_row):
-        if record is not None:  # accepted column-wise: as typed, or with its county's findings
+        if record is not None:  # accepted column-wise: as typed, or with the findings it knows
             result.blank_rows += pending_blank
             pending_blank = 0
             result.rows_read += 1
