@@ -163,9 +163,11 @@ def prepare_year(params: Params, data_dir: Path | None = None, *, force: bool = 
         clean.mkdir(parents=True, exist_ok=True)
         intake.write_clean(result, clean)
         policies, insurer_findings = insurer.read_insurer_export(params, data_dir)
-        policies.to_parquet(clean / "policies.parquet", index=False)
-        insurer_findings.to_parquet(clean / "insurer_findings.parquet", index=False)
-        stamp_file.write_text(json.dumps(stamp, ensure_ascii=False, indent=1), encoding="utf-8")
+        # Each file written beside its place, then renamed: two processes may clean one year at once.
+        _replaced(clean / "policies.parquet", lambda p: policies.to_parquet(p, index=False))
+        _replaced(clean / "insurer_findings.parquet", lambda p: insurer_findings.to_parquet(p, index=False))
+        _replaced(stamp_file, lambda p: p.write_text(json.dumps(stamp, ensure_ascii=False, indent=1),
+                                                     encoding="utf-8"))
     return YearData(
         params=params,
         children=result.children,
@@ -176,6 +178,14 @@ def prepare_year(params: Params, data_dir: Path | None = None, *, force: bool = 
         insurer_findings=insurer_findings,
         unreadable=tuple(result.unreadable),
     )
+
+
+def _replaced(path: Path, write: object) -> None:
+    import os
+
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    write(partial)  # type: ignore[operator]
+    os.replace(partial, path)
 
 
 def with_data_dir(params: Params, data_dir: str | Path | None) -> Params:

@@ -37,7 +37,6 @@ from atiyeh_reports.provenance import (
     digest_of,
     file_hashes,
     git_commit,
-    relative_to,
     relative_to_params,
     sha256_file,
 )
@@ -121,23 +120,25 @@ def build_year(
             if any(guessed.parent.glob(f".{guessed.name}.building-*")):
                 with outdir.claim(guessed):  # locked: a killed build's staging folder is removed
                     pass
-            return _unchanged(current, guessed, started, progress)
+            return _unchanged(current, guessed, started, progress,
+                              Path(internal_dir) if internal_dir else layout.internal_dir(guessed))
     return _full_build(params_path, data_dir=data_dir, out_dir=out_dir, notebook_dir=notebook_dir,
                        progress=progress, accept_unreadable=accept_unreadable,
                        expected_year=expected_year, workers=workers, started=started,
                        accept_missing=accept_missing, internal_dir=internal_dir, pack=pack)
 
 
-def _unchanged(manifest: dict, out_dir: Path, started: float, progress: Progress) -> BuildResult:
+def _unchanged(manifest: dict, out_dir: Path, started: float, progress: Progress,
+               internal_dir: Path | None = None) -> BuildResult:
     names = [r.name for r in (*REPORTS, PACK) if r.name in manifest.get("reports", {})]
     for number, name in enumerate(names, 1):
         progress(f"[{number}/{len(names)}] {name}: unchanged, reused")
     result = BuildResult(out_dir=out_dir, reused=names)
     result.written = sorted(out_dir / o["path"] for o in manifest["outputs"]) + [out_dir / MANIFEST]
     internal = manifest.get("internal") or {}
-    if internal.get("folder"):
-        result.internal_dir = out_dir / internal["folder"]
-        result.internal = sorted(result.internal_dir / o["path"] for o in internal.get("outputs", ()))
+    if internal_dir is not None and internal.get("outputs"):
+        result.internal_dir = internal_dir
+        result.internal = sorted(internal_dir / o["path"] for o in internal["outputs"])
     result.seconds = time.monotonic() - started
     return result
 
@@ -249,17 +250,14 @@ def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path,
         progress(f"cards: {sum(1 for _ in (staging / province_pack.CARDS).glob('*.pdf'))} provinces, PDF and HTML")
     result.executed = [r.name for r in units if r in to_run]
     reports = {r.name: {"key": keys[r.name], "outputs": _outputs_of(staging, r.name)} for r in units}
-    # Named as a reader finds it: internal/1404 beside outputs/, else relative to this folder.
-    shown = (f"internal/{out_dir.name}" if internal == layout.internal_dir(out_dir) and out_dir.parent.name == "outputs"
-             else relative_to(internal, out_dir))
-    _write_index(staging, params, inputs, shown)
+    _write_index(staging, params, inputs)
     _write_manifest(staging, params, params_path, inputs, reports, data,
                     fresh.freshness(params_path, params.data_dir, notebook_dir,
                                     [r.name for r in REPORTS] + (["card"] if pack else []),
                                     params.history_years, data_dir_given=data_dir_given, pack=pack),
                     _record_candidates(params),
-                    internal={"folder": relative_to(internal, out_dir),
-                              "outputs": file_hashes(sorted(p for p in internal_staging.rglob("*") if p.is_file()),
+                    # Where the internal tree is depends on --out/--internal, not on the inputs: only its files.
+                    internal={"outputs": file_hashes(sorted(p for p in internal_staging.rglob("*") if p.is_file()),
                                                      internal_staging)})
     return result
 
@@ -290,11 +288,14 @@ class _Letters:
             raise self.error
 
 
-def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]], internal: str) -> None:
-    """``index.html``: every shareable file linked, with the provenance (publish.index)."""
+def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]]) -> None:
+    """``index.html``: every shareable file linked, with the provenance (publish.index).
+
+    It says that the internal workbooks are elsewhere without naming the place: the same
+    inputs give the same page wherever the build writes."""
     from atiyeh_reports.publish.index import write_index
 
-    write_index(staging, params=params, provenance=_provenance_rows(params, inputs), internal_dir=internal)
+    write_index(staging, params=params, provenance=_provenance_rows(params, inputs))
 
 
 #: Rough relative cost of each report, for ordering (the evaluation reconciles and scores three years).

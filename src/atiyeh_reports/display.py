@@ -228,6 +228,7 @@ def table_html(
 BADGE_CLASSES: dict[str, str] = {
     "سبز": "badge-green", "زرد": "badge-amber", "قرمز": "badge-red", "نامعلوم": "badge-none",
     "منطبق": "badge-green", "توضیح‌دار": "badge-amber", "بی‌توضیح": "badge-red",
+    "نیازمند بررسی": "badge-red",
 }
 
 

@@ -74,11 +74,6 @@ def relative_to_params(path: str | Path, params_file: str | Path) -> str:
     return Path(os.path.relpath(Path(path).absolute(), base)).as_posix()
 
 
-def relative_to(path: str | Path, folder: str | Path) -> str:
-    """``path`` relative to ``folder``, POSIX style (``../../internal/1404``)."""
-    return Path(os.path.relpath(Path(path).absolute(), Path(folder).absolute())).as_posix()
-
-
 def digest_of(*parts: object) -> str:
     """A SHA-256 over the text of ``parts`` (used for cache keys)."""
     digest = hashlib.sha256()

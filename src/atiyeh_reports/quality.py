@@ -214,12 +214,13 @@ def copy_clean_workbook(clean_dir: Path, summary: pd.DataFrame, findings: pd.Dat
     gives the bytes writing it again would. Without one (an older clean folder),
     it is written from the tables with the same stamp.
     """
+    import os
     import shutil
 
     source = Path(clean_dir) / "quality.xlsx"
     path = Path(path)
     if source.is_file():
-        partial = path.with_name(f".{path.name}.partial")
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
         try:
             shutil.copyfile(source, partial)
             partial.replace(path)

@@ -131,6 +131,10 @@ def _value_html(value: str) -> str:
 
 
 def _provenance_html(meta: ReportMeta) -> str:
+    if meta.compact:  # the card: the same facts as one small paragraph, so that it fits its two pages
+        items = "؛ ".join(f"<b>{html.escape(k)}:</b> {_value_html(v)}" for k, v in meta.provenance)
+        return ('<section class="provenance"><h2 id="provenance">این گزارش از چه ساخته شده است</h2>'
+                f'<p class="provenance-line">{items}</p></section>')
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{_value_html(v)}</td></tr>" for k, v in meta.provenance)
     return (
         '<section class="provenance"><h2 id="provenance">این گزارش از چه ساخته شده است</h2>'
@@ -261,8 +265,10 @@ table { margin: 0.3em 0 0.6em; font-size: 8.5pt; }
 .card-row { display: flex; flex-wrap: wrap; gap: 0 1.2em; align-items: flex-start; }
 .card-row > .card-cell { flex: 1 1 13em; min-width: 0; }
 .card-row td, .card-row th { white-space: normal; }
-.provenance { margin-top: 0.6em; }
+.provenance { margin-top: 0.6em; font-size: 7.5pt; }
+.provenance-line { margin: 0; line-height: 1.5; text-align: right; }
 @media print {
+  .toc ol { columns: 2; column-gap: 2em; }
   .card-row { display: table; width: 100%; table-layout: fixed; border-spacing: 0; }
   .card-row > .card-cell { display: table-cell; vertical-align: top; padding-left: 0.8em; }
   .card-row > .card-cell:last-child { padding-left: 0; }

@@ -397,7 +397,7 @@ def save_workbook(wb: Workbook, path: str | Path, stamp: dt.datetime, *,
     buffer = io.BytesIO()
     wb.save(buffer)
     buffer.seek(0)
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")  # two processes may write one clean folder
     try:
         with zipfile.ZipFile(buffer) as src, open(partial, "wb") as fh, \
                 zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst:

@@ -123,10 +123,11 @@ def unchanged(params_path: Path, out_dir: Path, notebook_dir: Path, *, data_dir:
         if input_hashes(data, year, history, records) != manifest.get("inputs"):
             return None
         internal = manifest.get("internal") or {}
-        if internal_dir is not None and (Path(out_dir) / internal.get("folder", "")).resolve() != Path(internal_dir).resolve():
-            return None  # the internal tree is asked for somewhere else
         checks = [(Path(out_dir), o) for o in manifest.get("outputs", ())]
-        checks += [(Path(out_dir) / internal["folder"], o) for o in internal.get("outputs", ())]
+        if internal.get("outputs"):  # the internal tree asked for (default beside out_dir) must hold them
+            if internal_dir is None:
+                return None
+            checks += [(Path(internal_dir), o) for o in internal["outputs"]]
         for folder, output in checks:
             path = folder / output["path"]
             if not path.is_file() or path.stat().st_size != output.get("bytes", -1):

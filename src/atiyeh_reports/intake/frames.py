@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -95,7 +97,10 @@ def write_clean(intake: Intake, out_dir: Path) -> list[Path]:
     paths = []
     for name in _TABLES:
         path = out_dir / f"{name}.parquet"
-        getattr(intake, name).to_parquet(path, index=False)
+        # Beside it, then renamed: two processes (two kernels, an analyst) may clean one year at once.
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        getattr(intake, name).to_parquet(partial, index=False)
+        os.replace(partial, path)
         paths.append(path)
     # stamped from the inputs (not the time of this run): same findings, same bytes
     paths.append(write_quality_workbook(intake.summary, intake.findings, out_dir / "quality.xlsx",

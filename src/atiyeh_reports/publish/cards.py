@@ -235,8 +235,8 @@ def card(y: Any, province: str) -> Card:
 
 # --- shown in the notebook -------------------------------------------------------------------
 def table(frame: pd.DataFrame, caption: str | None = None) -> Any:
-    """A card table (values already formatted) as the reports show tables."""
-    return show_table(frame, caption=caption)
+    """A card table (values already formatted) as the reports show tables; a «وضعیت» column as badges."""
+    return show_table(frame, caption=caption, status=[c for c in frame.columns if c == "وضعیت"])
 
 
 def children_tables(c: Card) -> Any:

@@ -180,7 +180,7 @@ def _internal_note(internal: int, internal_dir: str | None) -> str:
                 "فرزندان را دارد، ویژه ستاد است و در این فهرست پیوند ندارد.")
     where = f' (<bdi dir="ltr">{html.escape(internal_dir)}</bdi>)' if internal_dir else ""
     return ("کارپوشه‌های دارای نام و کد ملی فرزندان (کیفیت داده، تطبیق با بیمه‌گر و پیگیری هر استان) در "
-            f"پوشه‌ای جداگانه{where} و ویژه ستادند و در این فهرست پیوند ندارند.")
+            f"پوشه‌ای جداگانه{where}، بیرون از این پوشه، و ویژه ستادند و در این فهرست پیوند ندارند.")
 
 
 def index_html(entries: Sequence[Entry], internal: int, *, year: int, service_name: str, service_id: str,
