@@ -751,7 +751,7 @@ def _cell_value(col: str, value: Any) -> Any:
 RECONCILIATION_TITLE_FA = "پیگیری تطبیق فهرست فرزندان با خروجی بیمه‌گر (ویژهٔ ستاد)"
 
 
-def write_reconciliation_workbook(rec: Reconciliation, path: str | Path) -> Path:
+def write_reconciliation_workbook(rec: Reconciliation, path: str | Path, *, year: int | None = None) -> Path:
     """Write the internal follow-up workbook (contains IDs: not for sharing).
 
     One right-to-left sheet per category with the cases to follow up (children
@@ -781,7 +781,7 @@ def write_reconciliation_workbook(rec: Reconciliation, path: str | Path) -> Path
         tables.append(Table(title[:31], out, widths=_min_widths(out)))
     # Through the one writer: names, counties, file names and policy numbers stay text.
     # Printed pages are headed with the title and the year of the folder it is written in.
-    return write_tables(path, tables, stamp=build_time(), title=RECONCILIATION_TITLE_FA)
+    return write_tables(path, tables, stamp=build_time(), title=RECONCILIATION_TITLE_FA, year=year)
 
 
 def _min_widths(frame: pd.DataFrame) -> dict[str, float]:

@@ -334,5 +334,5 @@ def write_followup_workbooks(data: Any, rec: Reconciliation, folder: str | Path)
             formats = {h: "#,##0" for h in _MONEY if h in frame.columns}
             sheets.append(Table(title, frame, formats=formats))
         written.append(write_tables(folder / f"{file_stem(p.code)}.xlsx", sheets, stamp=stamp,
-                                    title=f"پیگیری {p.name_fa}"))
+                                    title=f"پیگیری {p.name_fa}", year=data.params.year))
     return written

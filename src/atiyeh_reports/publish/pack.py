@@ -93,7 +93,8 @@ def write_internal(data: Any, folder: Path, shared: str) -> list[Path]:
     written = [copy_clean_workbook(layout.clean_dir(data.params.data_dir, data.params.year), data.summary,
                                    data.findings, data.params.year, folder / "quality.xlsx")]
     rec = insurer.reconcile_year(data)
-    written.append(insurer.write_reconciliation_workbook(rec, folder / "reconciliation.xlsx"))
+    # the year passed, not read from the folder's name (the internal tree is named after --out)
+    written.append(insurer.write_reconciliation_workbook(rec, folder / "reconciliation.xlsx", year=data.year))
     written += write_followup_workbooks(data, rec, folder / FOLLOWUP)
     readme = folder / "README.txt"
     readme.write_text(INTERNAL_README.format(shared=shared), encoding="utf-8")
