@@ -326,9 +326,9 @@ def write_report(path: Path, args: argparse.Namespace, f: dict[str, list[float]]
 
 Written by `benchmarks/bench_build.py` ({args.runs} runs, {now}). Command: `make bench`
 (= `.venv/bin/python benchmarks/bench_build.py`). Machine: {_machine()}.
-**The machine was loaded** by other engineers' jobs during the run (load average at the start,
-after each run and at the end: {", ".join(loads)}), so absolute times are slower and noisier than
-on an idle machine; the ratios, taken between medians of the same run, are what counts.
+Load average at the start, after each run and at the end: {", ".join(loads)} (a load of about 2
+is the benchmark's own two workers; more means other jobs shared the machine, and absolute times
+are then slower and noisier). The ratios, taken between medians of the same run, are what counts.
 
 Times are wall seconds, min / median of {args.runs} runs. Ratios are to the floor's median.
 The full build is {med['full'] / med['naive']:.2f}× the naive chain of the same run.
@@ -343,7 +343,7 @@ WeasyPrint (its import once, then the three pages the build prints) {weasy:.2f} 
 31 documents: the median is {med['cards'] / 31:.2f} s per document on the warm workers
 {f"against {med['cards_serial'] / 31:.2f} s on one worker" if f["cards_serial"] else ""}.
 
-### Ingest (`benchmarks/bench_ingest.py`, times `intake.ingest`; reported, not changed here)
+### Ingest (`benchmarks/bench_ingest.py`, times `intake.ingest`; the column-wise intake is described under "Intake" below)
 
 | size | result |
 |---|---|

@@ -184,3 +184,25 @@ def test_every_failing_report_is_named_and_the_others_run_to_the_end(
     assert "analysis is broken" in message and "evaluation is broken" in message
     assert any("allocation: cell 4/4" in m for m in messages), messages  # it ran to its end
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_card_is_named_and_the_other_thirty_are_made(
+    tmp_path: Path, notebooks: Path, params_file: Path
+) -> None:
+    params = new_code_cell('params_path = "../params/1404.yaml"\ndata_dir = ""\nprovince = "IR-23"')
+    params.metadata["tags"] = ["parameters"]
+    card = new_notebook(cells=[params, new_code_cell(
+        "if province == 'IR-05':\n    raise ValueError('the card of IR-05 is broken')\nprint(province)")])
+    card.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(card, notebooks / "card.ipynb")
+    messages: list[str] = []
+    with pytest.raises(BuildError) as info:
+        build_year(params_file, out_dir=tmp_path / "out", notebook_dir=notebooks, progress=messages.append)
+    message = str(info.value)
+    assert "1 of 34 report(s) failed" in message and "the card of IR-05 is broken" in message
+    assert "IR-05_" in message
+    assert len([m for m in messages if m.startswith("[card ") and m.endswith(" s)") and ": done (" in m]) == 30
+    assert any("IR-05: FAILED" in m for m in messages)
+    assert any(m.startswith("letters: 31 provinces") for m in messages)
+    assert not (tmp_path / "out").exists()  # nothing published
+    assert not (tmp_path / "out-internal").exists() and not list(tmp_path.glob(".out-internal.building-*"))
