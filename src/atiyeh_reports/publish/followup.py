@@ -31,7 +31,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from atiyeh_reports.insurer import CATEGORY_FA, SUB_REASON_FA, Reconciliation
@@ -102,18 +101,15 @@ _MONEY = ("حق بیمه (ریال)", "اختلاف با سرانه (ریال)")
 
 # --- the cases --------------------------------------------------------------------------------
 def _text(value: Any) -> Any:
-    """A cell as the workbook shows it: Jalali dates as text, numpy scalars as Python, NA as empty."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, dt.date):
+    """A cell as the workbook shows it: Jalali dates as text, else as the reconciliation workbook
+    writes it (numpy scalars as Python, NA as empty: :func:`atiyeh_reports.insurer._plain`)."""
+    from atiyeh_reports.insurer import _plain
+
+    if isinstance(value, dt.date) and not pd.isna(value):  # NaT is a date too: it is empty
         from atiyeh_reports.jalali import to_jalali_str
 
         return to_jalali_str(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
+    return _plain(value)
 
 
 def _table(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
