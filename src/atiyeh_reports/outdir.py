@@ -104,14 +104,7 @@ class Claim:
 
     def publish(self) -> None:
         """Move the staging folder into place; the previous outputs go only now."""
-        (self.staging / MARKER).write_text("written by atiyeh_reports\n", encoding="utf-8")
-        old = None
-        if self.out_dir.exists():
-            old = self.out_dir.with_name(f".{self.out_dir.name}.old-{int(time.time() * 1000)}")
-            self.out_dir.rename(old)
-        self.staging.rename(self.out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_into_place(self.staging, self.out_dir)
 
     def release(self) -> None:
         """Remove the staging folder if it was not published, and drop the lock."""
