@@ -53,6 +53,43 @@ def test_setup_rejects_an_unknown_inline_format():
         charts.setup(inline_format="gif")
 
 
+def _shown(fmt: str) -> tuple[dict, dict]:
+    """What a notebook shows for a chart after ``setup(inline_format=fmt)``: data and metadata."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    charts.setup(inline_format=fmt)
+    fig = charts.trend_lines(pd.DataFrame({"الف": [1, 2]}, index=[1403, 1404]), "عنوان نمودار", "محور")
+    data, metadata = shell.display_formatter.format(fig)
+    charts.close(fig)
+    return data, metadata
+
+
+def test_a_notebook_shows_a_chart_as_one_png_sized_for_the_page():
+    """One raster draw per chart: the HTML shows it at its width on the page, the PDF prints it."""
+    try:
+        data, metadata = _shown("png")
+    finally:
+        charts.setup()
+    assert "image/png" in data and "image/svg+xml" not in data
+    png = data["image/png"]
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width == round(charts.PAGE_WIDTH_IN * charts.PRINT_DPI)  # the page's width at print resolution
+    assert metadata["image/png"]["width"] == round(width * 96 / charts.PRINT_DPI)  # 6.7 in at 96 px/in
+    assert metadata["image/png"]["height"] == round(height * 96 / charts.PRINT_DPI)
+    assert metadata["image/png"]["alt"].startswith("نمودار: عنوان نمودار")
+
+
+def test_svg_stays_available_with_the_png_for_print():
+    try:
+        data, metadata = _shown("svg+png")
+    finally:
+        charts.setup()
+    assert {"image/png", "image/svg+xml"} <= set(data)
+    assert "width" not in metadata["image/png"]  # the HTML shows the SVG; the PDF prints the PNG at its dpi
+    assert metadata["image/svg+xml"]["alt"] == metadata["image/png"]["alt"]
+
+
 # --- numbers ------------------------------------------------------------------------------
 def test_number_fa_writes_persian_digits_with_separators():
     assert charts.number_fa(1234567) == "۱٬۲۳۴٬۵۶۷"

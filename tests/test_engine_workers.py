@@ -94,3 +94,40 @@ def test_warm_imports_are_the_notebooks_import_lines_only(tmp_path: Path) -> Non
     path = _notebook(tmp_path / "n.ipynb", "from a.b import c as d\nimport e, f\nx = 1\nimport g  # why",
                      "import e, f\n    import h")
     assert warm_imports([path, tmp_path / "missing.ipynb"]) == "from a.b import c as d\nimport e, f"
+
+
+def _meta():  # noqa: ANN202 - a ReportMeta
+    from atiyeh_reports.render import ReportMeta
+
+    return ReportMeta(title="آزمون", service_name="خدمت", service_id="0", year=1404, built_jalali="۱۴۰۴",
+                      provenance=(("ساخته از", "آزمون"),))
+
+
+def test_documents_are_printed_by_renderers_and_a_failed_print_stops_nothing(folder: Path, workers: Workers,
+                                                                             tmp_path: Path) -> None:
+    """Executing and printing are separate steps on separate processes: each is timed, each can fail alone."""
+    good = Job(name="probe", notebook=folder / "probe.ipynb", parameters={"label": "یک"}, out_dir=tmp_path,
+               meta=_meta(), quiet=True, tag="[doc 1/2]")
+    # An attachment that is not there: executing works, printing fails.
+    bad = Job(name="dirty", notebook=folder / "dirty.ipynb", parameters={}, out_dir=tmp_path, meta=_meta(),
+              attachments=(tmp_path / "missing.xlsx",), quiet=True, tag="[doc 2/2]")
+    messages: list[str] = []
+    printed, failed = workers.run([good, bad], progress=messages.append)
+    assert printed.ok, printed.error
+    assert (tmp_path / "probe.html").is_file() and (tmp_path / "probe.pdf").read_bytes().startswith(b"%PDF")
+    assert set(printed.timings) == {"execute", "render"}
+    assert printed.seconds == pytest.approx(printed.timings["execute"] + printed.timings["render"])
+    assert not failed.ok and failed.error.startswith("printing it failed") and "missing.xlsx" in failed.error
+    assert (tmp_path / "dirty.ipynb").is_file() and not (tmp_path / "dirty.pdf").exists()
+    assert sorted(m.split(":")[0] + ":" + m.split(":")[1].split("(")[0] for m in messages) == [
+        "[doc 1/2]: done ", "[doc 2/2]: FAILED "], messages  # one line per quiet document, said when printed
+
+
+def test_without_renderers_a_document_to_print_is_executed_and_reported_not_printed(folder: Path,
+                                                                                   tmp_path: Path) -> None:
+    job = Job(name="probe", notebook=folder / "probe.ipynb", parameters={"label": "دو"}, out_dir=tmp_path,
+              meta=_meta())
+    with Workers(folder, processes=1, render=False) as pool:
+        (outcome,) = pool.run([job])
+    assert not outcome.ok and "not printed" in outcome.error and "render=False" in outcome.error
+    assert (tmp_path / "probe.ipynb").is_file() and not (tmp_path / "probe.pdf").exists()

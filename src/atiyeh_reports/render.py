@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -231,6 +232,10 @@ def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None =
     A cover block (agency, service and id, title, year, Jalali date, a place for
     the approving official), the contents (links here, page numbers in the PDF
     through ``target-counter``), the notebook's outputs and the provenance box.
+
+    A compact document (a two-page province card) has no contents: on two pages
+    they say little, and their page numbers make WeasyPrint lay every page out
+    twice (about 0.8 s a card).
     """
     font = font or report_font()
     from atiyeh_reports.text import to_persian_digits
@@ -242,7 +247,7 @@ def report_html(nb: nbformat.NotebookNode, meta: ReportMeta, font: Font | None =
 {_stylesheet().replace('"ReportFont"', f'"{font.family}"')}
 @page {{ @top-center {{ content: "{_css_string(header)}"; }} }}{_COMPACT_CSS if meta.compact else ""}""") + f"""
 {_cover_html(meta, year_fa)}
-{_contents_html(entries + [(2, "provenance", "این گزارش از چه ساخته شده است")])}
+{"" if meta.compact else _contents_html(entries + [(2, "provenance", "این گزارش از چه ساخته شده است")])}
 <main>
 {body}
 </main>
@@ -258,8 +263,6 @@ body { font-size: 9.5pt; line-height: 1.55; }
 h2 { font-size: 12pt; margin-top: 0.8em; margin-bottom: 0.3em; }
 .report-title { margin-bottom: 0.6em; }
 .report-title .cover-title { font-size: 15pt; }
-.toc { margin-bottom: 0.6em; }
-.toc li { line-height: 1.45; }
 table { margin: 0.3em 0 0.6em; font-size: 8.5pt; }
 .table-scroll { margin: 0.3em 0 0.6em; }
 .card-row { display: flex; flex-wrap: wrap; gap: 0 1.2em; align-items: flex-start; }
@@ -268,7 +271,6 @@ table { margin: 0.3em 0 0.6em; font-size: 8.5pt; }
 .provenance { margin-top: 0.6em; font-size: 7.5pt; }
 .provenance-line { margin: 0; line-height: 1.5; text-align: right; }
 @media print {
-  .toc ol { columns: 2; column-gap: 2em; }
   .card-row { display: table; width: 100%; table-layout: fixed; border-spacing: 0; }
   .card-row > .card-cell { display: table-cell; vertical-align: top; padding-left: 0.8em; }
   .card-row > .card-cell:last-child { padding-left: 0; }
@@ -357,3 +359,22 @@ def write_pdf(page_html: str, path: Path, *, attachments: tuple[Path, ...] = (),
     ]
     document.write_pdf(path, pdf_variant="pdf/a-3u", pdf_tags=True, attachments=files or None)
     return path
+
+
+def warm_up(target: Any) -> None:
+    """Print a small page with the report font and stylesheet to ``target`` (a file or a buffer).
+
+    A process that prints documents calls this once before the first one: WeasyPrint
+    loads the fonts, nbconvert its templates and the stylesheet is read, off the
+    first document's time.
+    """
+    from weasyprint import HTML
+
+    from atiyeh_reports.text import to_persian_digits
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "## گزارش\n\nمتن فارسی با رقم " + to_persian_digits(1404) + "\n\n| الف | ب |\n|---|---|\n| ۱ | ۲ |")])
+    meta = ReportMeta(title="گزارش", service_name="خدمت", service_id="0", year=1404, built_jalali="۱۴۰۴",
+                      provenance=(("ساخته از", "—"),))
+    page = _fonts_by_file(report_html(nb, meta))
+    HTML(string=page).render(pdf_tags=True).write_pdf(target, pdf_variant="pdf/a-3u", pdf_tags=True)

@@ -1,32 +1,38 @@
 """Run documents on warm workers: one kernel per worker, started and imported once.
 
 A *document* is one parameterized notebook executed with papermill and,
-optionally, rendered to HTML and PDF (:class:`Job`). :class:`Workers` is a
-pool of worker processes (one per core by default). Each worker, when it
-starts:
+optionally, rendered to HTML and PDF (:class:`Job`). :class:`Workers` holds two
+pools of processes, one of each per core by default:
 
-1. starts one IPython kernel (``python3``) in the notebooks' folder;
-2. while that kernel starts, imports papermill, nbconvert and WeasyPrint
-   itself (it renders the documents it executed);
-3. runs the notebooks' own ``import`` lines in the kernel, so pandas,
-   matplotlib, pandera and the package are imported once per worker, not once
-   per document.
+* **kernel workers** execute documents. Each, when it starts, starts one
+  IPython kernel (``python3``) in the notebooks' folder, imports papermill
+  while that kernel starts, and runs the notebooks' own ``import`` lines in the
+  kernel, so pandas, matplotlib, pandera and the package are imported once per
+  worker, not once per document;
+* **renderers** print executed documents to HTML and PDF. Each imports
+  nbconvert and WeasyPrint once and prints a small page with the report font
+  while the kernels warm up, so the first real document does not pay for
+  loading fonts and templates.
+
+A document goes to a kernel worker, then, as soon as it is executed, to a
+renderer. So while one document is printed the kernels execute the next
+ones, and no core waits for a long PDF to finish before a kernel can start
+on the next notebook (with three reports on two cores, the third report
+used to wait for one of the first two to be printed).
 
 Before each document the kernel is put back to the state it had after
-step 3: the user namespace is cleared and the execution counter restarts at
-1 (``InteractiveShell.reset(new_session=True)``), and matplotlib's settings,
-IPython's display formatters, the warning filters (and their "already shown"
-registries) and the working folder are restored. A notebook therefore sees no
-name, setting or shown warning from the previous one, and its executed file is
-the same, byte for byte, as from a fresh kernel (``tests/test_engine.py``
-checks this). Modules stay imported: that is the point.
+warming up: the user namespace is cleared and the execution counter restarts
+at 1 (``InteractiveShell.reset(new_session=True)``), and matplotlib's
+settings, IPython's display formatters, the warning filters (and their
+"already shown" registries) and the working folder are restored. A notebook
+therefore sees no name, setting or shown warning from the previous one, and
+its executed file is the same, byte for byte, as from a fresh kernel
+(``tests/test_engine_workers.py`` checks this). Modules stay imported: that
+is the point.
 
-Documents are independent tasks on the pool, so two are executed at once and
-the rendering of a finished document (in its worker) overlaps the execution
-of the next one (in the other worker's kernel); each core is busy with one or
-the other. A document that fails does not stop the others: :meth:`Workers.run`
-returns one :class:`Outcome` per job, failures included, in the order given.
-A kernel that dies is replaced for the next document.
+A document that fails does not stop the others: :meth:`Workers.run` returns
+one :class:`Outcome` per job, failures included, in the order given. A kernel
+that dies is replaced for the next document.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +87,9 @@ _atiyeh_snapshot()
 '''
 
 _RESET = 'import _atiyeh_warm_state; _atiyeh_warm_state.restore()'
+
+#: How much lower the renderers' CPU priority is than the kernels' (``os.nice``).
+RENDER_NICENESS = 5
 
 
 @dataclass(frozen=True)
@@ -148,7 +157,7 @@ def warm_imports(notebooks: Iterable[Path]) -> str:
 
 
 class Workers:
-    """A pool of warm workers; use as a context manager, or call :meth:`close`.
+    """Kernel workers and renderers (see the module's text); use as a context manager, or call :meth:`close`.
 
     Parameters
     ----------
@@ -159,12 +168,14 @@ class Workers:
         Python code each kernel runs once before its first document
         (:func:`warm_imports` of the notebooks to run).
     processes
-        How many workers; the number of cores by default (and never more
-        than ``expected_jobs``, when given).
+        How many kernel workers, and how many renderers; the number of cores
+        by default (and never more than ``expected_jobs``, when given).
+    render
+        Start the renderers (needed for jobs with a ``meta``).
     """
 
     def __init__(self, cwd: Path, warm: str = "", processes: int | None = None,
-                 expected_jobs: int | None = None, kernel_name: str = "python3") -> None:
+                 expected_jobs: int | None = None, kernel_name: str = "python3", render: bool = True) -> None:
         count = processes or os.cpu_count() or 1
         if expected_jobs is not None:
             count = max(1, min(count, expected_jobs))
@@ -175,8 +186,13 @@ class Workers:
             max_workers=count, mp_context=context, initializer=_start_worker,
             initargs=(str(cwd), warm, kernel_name, self._messages),
         )
-        # Spawn every worker now, so kernels warm up while the caller does other work.
+        self._renderers = ProcessPoolExecutor(
+            max_workers=count, mp_context=context, initializer=_start_renderer, initargs=(self._messages,),
+        ) if render else None
+        # Spawn every process now, so kernels warm up while the caller does other work.
         self._warming = [self._pool.submit(_ready) for _ in range(count)]
+        if self._renderers is not None:
+            self._warming += [self._renderers.submit(_ready) for _ in range(count)]
 
     def __enter__(self) -> Workers:
         return self
@@ -186,30 +202,55 @@ class Workers:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._renderers is not None:
+            self._renderers.shutdown(wait=True, cancel_futures=True)
         self._messages.close()
 
     def run(self, jobs: Sequence[Job], progress: Progress = lambda m: None) -> list[Outcome]:
         """Run every job (at most one per worker at a time); one :class:`Outcome` per job, in order."""
         return self.collect(self.submit(jobs), progress)
 
-    def submit(self, jobs: Sequence[Job]) -> list[tuple[Job, Any]]:
-        """Queue ``jobs`` and return at once; :meth:`collect` waits for them."""
-        return [(job, self._pool.submit(_run_job, job)) for job in jobs]
+    def submit(self, jobs: Sequence[Job]) -> list[tuple[Job, Future]]:
+        """Queue ``jobs`` and return at once; :meth:`collect` waits for them.
 
-    def collect(self, submitted: Sequence[tuple[Job, Any]], progress: Progress = lambda m: None) -> list[Outcome]:
+        Each job is executed by a kernel worker and then, if it has a ``meta``,
+        printed by a renderer: the future given back is done when both are.
+        """
+        submitted = []
+        for job in jobs:
+            done: Future = Future()
+            executed = self._pool.submit(_run_job, job)
+            executed.add_done_callback(lambda future, job=job, done=done: self._then_render(job, future, done))
+            submitted.append((job, done))
+        return submitted
+
+    def _then_render(self, job: Job, executed: Future, done: Future) -> None:
+        """(In the pool's own thread.) Hand an executed job to a renderer, or finish it."""
+        outcome = _outcome_of(job, executed, "the worker running it failed")
+        if not outcome.ok or job.meta is None:
+            _finish(done, outcome)
+            return
+        if self._renderers is None:
+            outcome.error = "it was executed but not printed: these workers have no renderers (render=False)"
+            _finish(done, outcome)
+            return
+        try:
+            rendered = self._renderers.submit(_render_job, outcome)
+        except RuntimeError as exc:  # shut down (the build was stopped) or broken
+            outcome.error = f"it was executed but not printed: {exc}"
+            _finish(done, outcome)
+            return
+        rendered.add_done_callback(
+            lambda future: _finish(done, _outcome_of(job, future, "the process printing it failed", outcome)))
+
+    def collect(self, submitted: Sequence[tuple[Job, Future]], progress: Progress = lambda m: None) -> list[Outcome]:
         """Wait for jobs from :meth:`submit`, forwarding the workers' progress messages."""
         pending = {future for _, future in submitted}
         while pending:
             _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             self._forward(progress)
         self._forward(progress)
-        outcomes = []
-        for job, future in submitted:
-            try:
-                outcomes.append(future.result())
-            except Exception as exc:  # noqa: BLE001 - a worker died: report it with the job
-                outcomes.append(Outcome(job, error=f"the worker running it failed: {exc!r}"))
-        return outcomes
+        return [future.result() for _, future in submitted]
 
     def _forward(self, progress: Progress) -> None:
         while True:
@@ -217,6 +258,20 @@ class Workers:
                 progress(self._messages.get_nowait())
             except queue_module.Empty:
                 return
+
+
+def _outcome_of(job: Job, future: Future, failed: str, before: Outcome | None = None) -> Outcome:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - a process died: report it with the job
+        outcome = before or Outcome(job)
+        outcome.error = f"{failed}: {exc!r}"
+        return outcome
+
+
+def _finish(done: Future, outcome: Outcome) -> None:
+    if not done.done():
+        done.set_result(outcome)
 
 
 # --- in the worker process -------------------------------------------------------------------
@@ -228,17 +283,11 @@ def _ready() -> int:
 
 
 def _start_worker(cwd: str, warm: str, kernel_name: str, messages: Any) -> None:
-    import logging
-
     _worker.update(cwd=cwd, warm=warm, kernel_name=kernel_name, messages=messages)
     _start_kernel()
-    import papermill  # noqa: F401 - imported while the kernel starts
-    import weasyprint  # noqa: F401
+    import nbformat  # noqa: F401 - imported while the kernel starts
+    import papermill  # noqa: F401
 
-    from atiyeh_reports import render  # noqa: F401
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
     _warm_kernel()
     from multiprocessing.util import Finalize
 
@@ -326,20 +375,50 @@ def _say(message: str) -> None:
 
 
 def _run_job(job: Job) -> Outcome:
+    """(In a kernel worker.) Execute ``job``; a renderer prints it afterwards."""
     started = time.monotonic()
     outcome = Outcome(job)
     try:
         _fresh_kernel()
-        t0 = time.monotonic()
         _execute(job, outcome)
-        outcome.timings["execute"] = time.monotonic() - t0
-        if outcome.ok and job.meta is not None:
-            t0 = time.monotonic()
-            _render(job)
-            outcome.timings["render"] = time.monotonic() - t0
     except Exception as exc:  # noqa: BLE001 - reported with the job, the others go on
         outcome.error = f"{type(exc).__name__}: {exc}"
-    outcome.seconds = time.monotonic() - started
+    outcome.seconds = outcome.timings["execute"] = time.monotonic() - started
+    if job.quiet and (not outcome.ok or job.meta is None):
+        _say(f"{job.tag or job.name}: {'done' if outcome.ok else 'FAILED'} ({outcome.seconds:.1f} s)")
+    return outcome
+
+
+# --- in a renderer process -------------------------------------------------------------------
+def _start_renderer(messages: Any) -> None:
+    """Import nbconvert and WeasyPrint, and print one small page, so the first document pays for neither."""
+    # Below the kernels and the build: printing can wait a moment, executing starts the next document.
+    # Warming up here then does not slow the kernels' warm-up, which every document waits for.
+    os.nice(RENDER_NICENESS)
+    import io
+    import logging
+
+    from atiyeh_reports import render
+
+    _worker.update(messages=messages)
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    try:
+        render.warm_up(io.BytesIO())
+    except Exception:  # noqa: BLE001,S110 - only a head start: a real failure shows on a real document
+        pass
+
+
+def _render_job(outcome: Outcome) -> Outcome:
+    """(In a renderer.) Print an executed job to HTML and PDF."""
+    job = outcome.job
+    started = time.monotonic()
+    try:
+        _render(job)
+    except Exception as exc:  # noqa: BLE001 - reported with the job, the others go on
+        outcome.error = f"printing it failed: {type(exc).__name__}: {exc}"
+    outcome.timings["render"] = time.monotonic() - started
+    outcome.seconds += outcome.timings["render"]
     if job.quiet:
         _say(f"{job.tag or job.name}: {'done' if outcome.ok else 'FAILED'} ({outcome.seconds:.1f} s)")
     return outcome
@@ -381,7 +460,7 @@ def _execute(job: Job, outcome: Outcome) -> None:
     logger.setLevel(logging.INFO)
     logger.propagate = False
     try:
-        papermill.execute_notebook(
+        nb = papermill.execute_notebook(
             str(source), str(target), parameters=job.parameters, cwd=_worker["cwd"],
             kernel_name=_worker["kernel_name"], km=_worker["km"], progress_bar=False,
             log_output=True, request_save_on_cell_execute=False,
@@ -395,7 +474,8 @@ def _execute(job: Job, outcome: Outcome) -> None:
         return
     finally:
         logger.removeHandler(cells.handler)
-    strip_volatile_metadata(target)
+    _strip_volatile(nb)
+    nbformat.write(nb, target)
 
 
 def _source_cell_number(executed: Path, index: int) -> int:
@@ -415,6 +495,11 @@ def strip_volatile_metadata(path: Path) -> None:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    _strip_volatile(nb)
+    nbformat.write(nb, path)
+
+
+def _strip_volatile(nb: Any) -> None:
     pm = nb.metadata.get("papermill", {})
     for key in (*_RUN_KEYS, "input_path", "output_path"):
         pm.pop(key, None)
@@ -428,7 +513,6 @@ def strip_volatile_metadata(path: Path) -> None:
         if cell.cell_type == "code" and "injected-parameters" in cell.metadata.get("tags", []):
             cell.source = "# Parameters injected by the build: see manifest.json"
             cell.id = "injected-parameters"  # papermill draws a random id
-    nbformat.write(nb, path)
 
 
 def _render(job: Job) -> None:
