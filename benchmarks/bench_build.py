@@ -18,7 +18,8 @@ Figures (each ``--runs`` times; min and median reported):
 * **no-op** ``atiyeh build`` (nothing changed), process start included.
 * **one changed parameter section** (``budget``): which reports ran, and the time.
 * **throughput**: the 31 province cards of ``notebooks/card.ipynb`` on the warm
-  workers; the same on one worker (serial).
+  workers (two kernel workers and two renderers on this machine); the same with
+  ``processes=1`` (one kernel worker and one renderer).
 * **province pack**: a build where only the pack runs (the reports reused): 31
   letters and 31 cards; the same with ``--workers 1``; and the whole build
   (three reports and the pack) from clean tables.
@@ -310,7 +311,7 @@ def write_report(path: Path, args: argparse.Namespace, f: dict[str, list[float]]
          verdict(med["cards"] < 30)),
     ]
     if f["cards_serial"]:
-        rows.append(("31 cards on one worker (serial), 1 run", f["cards_serial"], "", "", ""))
+        rows.append(("31 cards on one worker (one kernel and one renderer), 1 run", f["cards_serial"], "", "", ""))
     rows.append(("**province pack**: 31 letters (PDF + DOCX) and 31 cards (PDF + HTML), reports reused",
                  f["pack"], "", "< 45 s", verdict(med["pack"] < 45)))
     if f["pack_serial"]:
@@ -326,9 +327,9 @@ def write_report(path: Path, args: argparse.Namespace, f: dict[str, list[float]]
 
 Written by `benchmarks/bench_build.py` ({args.runs} runs, {now}). Command: `make bench`
 (= `.venv/bin/python benchmarks/bench_build.py`). Machine: {_machine()}.
-Load average at the start, after each run and at the end: {", ".join(loads)} (a load of about 2
-is the benchmark's own two workers; more means other jobs shared the machine, and absolute times
-are then slower and noisier). The ratios, taken between medians of the same run, are what counts.
+Load average at the start, after each run and at the end: {", ".join(loads)} (the benchmark's
+own processes make a load of 2 to 4: two kernels and two renderers; a load above that means other
+jobs shared the machine, and absolute times are then slower and noisier). The ratios, taken between medians of the same run, are what counts.
 
 Times are wall seconds, min / median of {args.runs} runs. Ratios are to the floor's median.
 The full build is {med['full'] / med['naive']:.2f}× the naive chain of the same run.

@@ -130,7 +130,7 @@ def test_failing_cell_names_notebook_and_cell_and_keeps_earlier_outputs(
         build_year(params_file, out_dir=out, notebook_dir=notebooks, progress=lambda m: None, pack=False)
     message = str(info.value)
     assert "evaluation.ipynb" in message and "cell 3" in message and "ZeroDivisionError" in message
-    assert "1 of 1 report(s) failed" in message  # only the changed report ran again
+    assert "1 of 1 document(s) failed" in message  # only the changed report ran again
     assert _snapshot(out) == before
     assert (tmp_path / "evaluation.failed.ipynb").is_file()
     assert not list(tmp_path.glob(".out.building-*"))
@@ -180,7 +180,7 @@ def test_every_failing_report_is_named_and_the_others_run_to_the_end(
     with pytest.raises(BuildError) as info:
         build_year(params_file, out_dir=tmp_path / "out", notebook_dir=notebooks, progress=messages.append, pack=False)
     message = str(info.value)
-    assert "2 of 3 report(s) failed" in message
+    assert "2 of 3 document(s) failed" in message
     assert "analysis is broken" in message and "evaluation is broken" in message
     assert any("allocation: cell 4/4" in m for m in messages), messages  # it ran to its end
     assert not (tmp_path / "out").exists()
@@ -199,7 +199,7 @@ def test_a_failing_card_is_named_and_the_other_thirty_are_made(
     with pytest.raises(BuildError) as info:
         build_year(params_file, out_dir=tmp_path / "out", notebook_dir=notebooks, progress=messages.append)
     message = str(info.value)
-    assert "1 of 34 report(s) failed" in message and "the card of IR-05 is broken" in message
+    assert "1 of 34 document(s) failed" in message and "the card of IR-05 is broken" in message
     assert "IR-05_" in message
     assert len([m for m in messages if m.startswith("[card ") and m.endswith(" s)") and ": done (" in m]) == 30
     assert any("IR-05: FAILED" in m for m in messages)

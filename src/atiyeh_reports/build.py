@@ -356,7 +356,7 @@ def _raise_for_failures(outcomes: list, out_dir: Path) -> None:
         where = f"; the executed notebook is kept at {kept}" if kept else ""
         lines.append(f"notebook {Path(outcome.job.notebook).name}, {outcome.error}{where}")
     raise BuildError(
-        f"{len(failed)} of {len(outcomes)} report(s) failed (the others ran to the end):\n  "
+        f"{len(failed)} of {len(outcomes)} document(s) failed (the others ran to the end):\n  "
         + "\n  ".join(lines) + "\nearlier outputs were left as they were"
     )
 

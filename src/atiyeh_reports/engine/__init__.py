@@ -3,10 +3,13 @@
 * :mod:`~atiyeh_reports.engine.fresh` decides "nothing changed" from the
   manifest alone (file hashes, standard library only), so a no-op build never
   imports pandas, nbformat or WeasyPrint.
-* :mod:`~atiyeh_reports.engine.workers` runs documents (execute a
-  parameterized notebook with papermill, then render it to HTML and PDF) on a
-  pool of worker processes, each of which starts one kernel, imports the
-  notebooks' libraries into it once, and reuses it for every document.
+* :mod:`~atiyeh_reports.engine.workers` runs documents on two pools of
+  processes: kernel workers (:mod:`~atiyeh_reports.engine.kernels`: each
+  starts one kernel, imports the notebooks' libraries into it once, and
+  executes every document it is given with papermill) and renderers
+  (:mod:`~atiyeh_reports.engine.renderers`: each prints executed documents to
+  HTML and PDF). :mod:`~atiyeh_reports.engine.jobs` holds what they pass
+  around (:class:`~atiyeh_reports.engine.jobs.Job`, ``Outcome``).
 
-Neither module imports anything heavy at import time.
+No module here imports anything heavy at import time.
 """
