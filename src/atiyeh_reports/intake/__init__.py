@@ -66,7 +66,9 @@ Rules (the decisions a reader of the report may ask about)
 
 Modules
 -------
-``reader`` opens a workbook and finds its sheets and header; ``claims`` decides
+``scan`` checks a form's zip package (size limits, error cells, merges, hidden
+rows) before any reader parses it; ``reader`` opens a workbook and finds its
+sheets and header; ``claims`` decides
 which province a form belongs to; ``rules`` judges each row; ``dedupe``
 rejects repeated national IDs; ``frames`` builds, writes and reads the clean
 tables; ``inventory`` lists every entry of the input folders (read, or
