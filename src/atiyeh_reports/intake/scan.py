@@ -167,7 +167,8 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
                 declared = _DIMENSION.search(window)
                 if declared:
                     _check_extent(sheet, declared.group(1).decode("ascii", "replace"), limits, "declares")
-            errors = errors or any(mark in window for mark in _ERROR_CELL_MARKS)
+            # a one-byte search first where it can say "no" for a whole window (memchr is ~10x faster)
+            errors = errors or _ERROR_CELL_MARKS[0] in window or (b"'" in window and _ERROR_CELL_MARKS[1] in window)
             _check_far(window, far, sheet, limits)
             _collect(window, facts)
             tail = chunk[-4096:]
@@ -198,8 +199,8 @@ def _collect(window: bytes, facts: _SheetFacts) -> None:
             number = _ROW_R.search(attrs)
             if number:
                 facts.hidden_rows.add(int(number.group(1)))
-    # "<f" first: a sheet without formulas costs two searches, not three
-    if ((b"<f" in window and (b"<f>" in window or b"<f " in window)) or b":f>" in window) \
+    # "<f" and ":" first: a sheet without formulas costs a search and a one-byte search, not three searches
+    if ((b"<f" in window and (b"<f>" in window or b"<f " in window)) or (b":" in window and b":f>" in window)) \
             and len(facts.formulas_without_value) < _MAX_FACTS:
         for attrs in _FORMULA_ONLY.findall(window):
             ref = _CELL_R.search(attrs)
