@@ -22,7 +22,7 @@ helper failed, or could not start) is read here afterwards: whatever goes
 wrong, the result or the error is what reading it here would give.
 
 Small years are read here alone (:data:`PARALLEL_BYTES`): starting a helper
-costs ~1 s of CPU (its imports), more than it saves on 10,000 rows.
+costs ~1 s of CPU (its imports), more than it saves on a real year.
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ from atiyeh_reports.params import Limits
 from atiyeh_reports.intake.files import _Lost, _pack, _Read, _read_file, _unpack
 from atiyeh_reports.intake.rules import _Rules
 
-#: Forms smaller than this all together are read in this process alone (10,000 rows: ~0.8 MB).
-PARALLEL_BYTES = 4_000_000
+#: Forms smaller than this all together are read in this process alone: ~300,000 rows (the benchmark's
+#: forms are ~55 bytes a row; a real year, ~30,000 rows, is far below). A helper costs ~1 s of CPU to
+#: start and needs a free core: at 100,000 rows on a busy machine it made the intake slower.
+PARALLEL_BYTES = 16_000_000
 #: At most this many processes read a year's forms (this one included).
 MAX_WORKERS = 4
 _DONE = ".done"
