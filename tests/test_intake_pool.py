@@ -126,3 +126,15 @@ def test_small_years_are_read_in_one_process(dirty_year: Path, monkeypatch: pyte
     monkeypatch.setattr(pool, "_cores", lambda: 2)
     assert pool.default_workers(forms) == 2
     assert pool.default_workers(forms[:1]) == 1
+
+
+def test_no_temporary_folder_means_one_process(dirty_year: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    params = make_params(dirty_year)
+    serial = ingest(params, dirty_year, workers=1)
+
+    def refused(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(pool.tempfile, "mkdtemp", refused)
+    monkeypatch.setattr(pool._Helper, "start", lambda *a: pytest.fail("a helper was started"))
+    assert_same(serial, ingest(params, dirty_year, workers=2))

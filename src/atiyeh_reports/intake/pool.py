@@ -85,9 +85,14 @@ def read_forms(paths: Sequence[Path], year: int, rules: _Rules, limits: Limits,
     paths = list(paths)
     if workers is None:
         workers = default_workers(paths)
-    if workers <= 1 or len(paths) < 2:
-        return (_read_file(path, year, rules, limits) for path in paths)  # one workbook open at a time
-    return iter(_in_parallel(paths, year, rules, limits, min(workers, len(paths)) - 1))
+    if workers > 1 and len(paths) > 1:
+        try:
+            folder = tempfile.mkdtemp(prefix="atiyeh-intake-")
+        except OSError:
+            pass  # no temporary folder to share with helpers: read them here
+        else:
+            return iter(_in_parallel(paths, year, rules, limits, min(workers, len(paths)) - 1, folder))
+    return (_read_file(path, year, rules, limits) for path in paths)  # one workbook open at a time
 
 
 def _claim(folder: str, index: int, *, else_mine: bool = False) -> bool:
@@ -105,10 +110,10 @@ def _claim(folder: str, index: int, *, else_mine: bool = False) -> bool:
     return True
 
 
-def _in_parallel(paths: list[Path], year: int, rules: _Rules, limits: Limits,
-                 helpers: int) -> list[_Read | _Lost]:
+def _in_parallel(paths: list[Path], year: int, rules: _Rules, limits: Limits, helpers: int,
+                 folder: str) -> list[_Read | _Lost]:
+    """Read ``paths`` here and in ``helpers`` helper processes, sharing ``folder`` (removed at the end)."""
     order = sorted(range(len(paths)), key=lambda i: -_size(paths[i]))  # largest first
-    folder = tempfile.mkdtemp(prefix="atiyeh-intake-")
     started: list[_Helper] = []
     try:
         job = pickle.dumps((folder, [(i, str(paths[i])) for i in order], year, replace(rules, memos={}),
