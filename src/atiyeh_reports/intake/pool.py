@@ -118,7 +118,7 @@ def _in_parallel(paths: list[Path], year: int, rules: _Rules, limits: Limits, he
     try:
         job = pickle.dumps((folder, [(i, str(paths[i])) for i in order], year, replace(rules, memos={}),
                             limits), protocol=pickle.HIGHEST_PROTOCOL)
-        started = [h for h in (_Helper.start(job, folder) for _ in range(helpers)) if h is not None]
+        started = [h for h in (_Helper.start(job) for _ in range(helpers)) if h is not None]
         outcomes: dict[int, _Read | _Lost] = {}
         for i in order:
             _take(folder, outcomes)  # what the helpers have finished: decoded while they read on
@@ -142,12 +142,11 @@ class _Helper:
     draining a pipe would keep the helper waiting.)
     """
 
-    def __init__(self, proc: subprocess.Popen, folder: str) -> None:
+    def __init__(self, proc: subprocess.Popen) -> None:
         self.proc = proc
-        self.folder = folder
 
     @classmethod
-    def start(cls, job: bytes, folder: str) -> _Helper | None:
+    def start(cls, job: bytes) -> _Helper | None:
         import atiyeh_reports
 
         root = str(Path(atiyeh_reports.__file__).resolve().parents[1])  # this very package, not another
@@ -164,7 +163,7 @@ class _Helper:
             proc.stdin.close()
         except OSError:
             pass  # it died at once: it claimed nothing, so this process reads every form
-        return cls(proc, folder)
+        return cls(proc)
 
     def finish(self) -> None:
         """Wait for the helper to end."""
@@ -183,8 +182,8 @@ def _take(folder: str, outcomes: dict[int, _Read | _Lost]) -> None:
     except OSError:
         return
     for name in names:
-        index = int(name[:-len(_DONE)])
-        if index in outcomes:
+        index = name[:-len(_DONE)]
+        if not index.isdigit() or int(index) in outcomes:
             continue
         path = os.path.join(folder, name)
         try:
@@ -195,7 +194,7 @@ def _take(folder: str, outcomes: dict[int, _Read | _Lost]) -> None:
         finally:
             with suppress(OSError):
                 os.remove(path)
-        outcomes[index] = outcome
+        outcomes[int(index)] = outcome
 
 
 def _helper_main() -> None:
