@@ -171,10 +171,17 @@ def _batched(items: Iterator[str], size: int) -> Iterator[list[str]]:
         yield batch
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="write the forms here and keep them (reused if present)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes reading the forms (intake.ingest's workers; default: its own choice)")
     args = parser.parse_args()
     data_dir = args.keep or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     try:
@@ -183,10 +190,13 @@ def main() -> None:
         else:
             written = write_forms(data_dir, args.rows)
         params = load_params(ROOT / "params" / f"{YEAR}.yaml", {"data_dir": str(data_dir)})
-        start, cpu_start = time.perf_counter(), time.process_time()
-        intake = ingest(params, data_dir)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        start, cpu_start, helpers_start = time.perf_counter(), time.process_time(), _children_cpu()
+        intake = ingest(params, data_dir, workers=args.workers)
+        seconds, own_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        helpers_cpu = _children_cpu() - helpers_start  # the helper processes of intake.pool, if any
+        cpu = own_cpu + helpers_cpu
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        helpers_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         with tempfile.TemporaryDirectory(prefix="bench_clean_") as clean:
             start, cpu_start = time.perf_counter(), time.process_time()
             write_clean(intake, Path(clean))
@@ -195,13 +205,15 @@ def main() -> None:
         total_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"python {platform.python_version()} on {platform.machine()}")
         print(f"rows written: {args.rows:,} in 31 workbooks ({written:.1f} s to write)")
-        print(f"ingest: {seconds:.2f} s, {args.rows / seconds:,.0f} rows/s (CPU time {cpu:.2f} s)")
+        helpers = f": this process {own_cpu:.2f} s + helpers {helpers_cpu:.2f} s" if helpers_cpu else ""
+        print(f"ingest: {seconds:.2f} s, {args.rows / seconds:,.0f} rows/s (CPU time {cpu:.2f} s{helpers})")
         print(f"write_clean (4 parquet tables + quality.xlsx, {quality_kb:,.0f} KB): {write_seconds:.2f} s "
               f"(CPU time {write_cpu:.2f} s); ingest + write_clean: {seconds + write_seconds:.2f} s "
               f"(CPU time {cpu + write_cpu:.2f} s), peak RSS {total_peak_mb:,.0f} MB")
         print(f"accepted {len(intake.children):,}, rejected {int(intake.summary['rejected'].sum()):,}, "
               f"findings {len(intake.findings):,}")
-        print(f"peak RSS: {peak_mb:,.0f} MB")
+        print(f"peak RSS: {peak_mb:,.0f} MB" + (f" (a helper process: {helpers_peak_mb:,.0f} MB at most)"
+                                                 if helpers_cpu else ""))
     finally:
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -66,8 +66,13 @@ Rules (the decisions a reader of the report may ask about)
 
 Modules
 -------
-``reader`` opens a workbook and finds its sheets and header; ``claims`` decides
-which province a form belongs to; ``rules`` judges each row; ``dedupe``
+``scan`` checks a form's zip package (size limits, error cells, merges, hidden
+rows) before any reader parses it; ``reader`` opens a workbook and finds its
+sheets and header; ``claims`` decides
+which province a form belongs to; ``rules`` judges each row (``columns``
+the clean ones a column at a time); ``files`` reads one form whole, and
+``pool`` reads a large year's forms in helper processes as well as this one
+(same outcomes, same order); ``dedupe``
 rejects repeated national IDs; ``frames`` builds, writes and reads the clean
 tables; ``inventory`` lists every entry of the input folders (read, or
 skipped with the reason) and the provinces left without data; ``year`` puts them together in :func:`ingest`. Every public name (and

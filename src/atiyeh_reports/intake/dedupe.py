@@ -25,13 +25,20 @@ from atiyeh_reports.intake.rules import _FileResult, _Row
 def _deduplicate(results: list[_FileResult]) -> None:
     """Reject repeated national IDs in place: within a province, then across provinces."""
     first_seen: dict[str, dict[str, _Row]] = {}
+    # an ID in two or more provinces: only those are gathered, not every ID (found in the same pass)
+    province_of: dict[str, str] = {}
+    shared: set[str] = set()
     for result in results:
-        seen = first_seen.setdefault(result.code, {})
+        code = result.code
+        seen = first_seen.setdefault(code, {})
         kept: list[_Row] = []
         for row in result.rows:
-            original = seen.setdefault(row.record[_NATIONAL_ID], row)
+            nid = row.record[_NATIONAL_ID]
+            original = seen.setdefault(nid, row)
             if original is row:
                 kept.append(row)
+                if province_of.setdefault(nid, code) != code:
+                    shared.add(nid)
                 continue
             result.rejected += 1
             result.findings.extend(row.findings)
@@ -40,16 +47,7 @@ def _deduplicate(results: list[_FileResult]) -> None:
                 f"kept {original.record[_SOURCE_FILE]} row {original.record[_SOURCE_ROW]}"))
         result.rows = kept
 
-    # an ID in two or more provinces: only those are gathered, not every ID
-    province_of: dict[str, str] = {}
-    shared: set[str] = set()
-    for result in results:
-        code = result.code
-        for row in result.rows:
-            nid = row.record[_NATIONAL_ID]
-            if province_of.setdefault(nid, code) != code:
-                shared.add(nid)
-    del province_of
+    del province_of, first_seen
     by_id: dict[str, list[tuple[_FileResult, _Row]]] = {}
     for result in results if shared else ():
         for row in result.rows:

@@ -53,8 +53,26 @@ def _children_frame(results: list[_FileResult]) -> pd.DataFrame:
         elif name in _DATE_COLUMNS:
             columns[name] = np.array(values, dtype="object")
         else:  # text; a missing value (care type, county) is null
-            columns[name] = pd.array(values, dtype="str")
+            columns[name] = _text_array(values)
     return pd.DataFrame(columns, columns=list(CHILDREN_COLUMNS))
+
+
+_STR = pd.api.types.pandas_dtype("str")
+#: Whether pandas' "str" is Arrow-backed (pandas 3): then an Arrow array is made from the values
+#: directly, without pandas checking and converting each one first (~3 times faster, same array).
+_ARROW_STR = isinstance(_STR, pd.StringDtype) and _STR.storage == "pyarrow"
+
+
+def _text_array(values: list) -> object:
+    """``pd.array(values, dtype="str")`` for a list of str and None."""
+    if _ARROW_STR:
+        import pyarrow as pa
+
+        try:
+            return pd.array(pa.array(values, type=pa.large_string()), dtype=_STR)
+        except (pa.ArrowException, TypeError, ValueError):
+            pass  # not all text: pandas converts them as it always did
+    return pd.array(values, dtype="str")
 
 
 def _performance_frame(rows: list[dict[str, object]]) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,7 +30,7 @@ from atiyeh_reports.intake.common import (
     _province_counties,
 )
 from atiyeh_reports.intake.columns import clean_records
-from atiyeh_reports.intake.reader import _Form
+from atiyeh_reports.intake.reader import _Form, _openpyxl_values
 
 # --- judging rows ---------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -325,31 +325,15 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
     file, sheet = form.path.name, form.sheet
     hidden, errors = form.hidden_rows, form.error_cells
     first_row = form.header.row + 1
-    if form.raw is not None and not errors:
-        records, kept = clean_records(
-            form.raw, form.judged, year=rules.year, code=code, file=file, sheet=sheet,
-            written=form.header.written, first_row=first_row, start=rules.start,
-            end=rules.end, age_limit=rules.age_limit, guardianships=rules.guardianships,
-            require_court_order=rules.require_court_order, skip=hidden, memos=rules.memos)
-        rows = _rows_of(form.raw, records)
-    else:
-        rows, kept = ((cells, None) for cells in form.rows), {}
-    for number, (cells, record) in enumerate(rows, start=first_row):
-        if record is not None:  # accepted column-wise: as typed, or with the findings it knows
-            result.blank_rows += pending_blank
-            pending_blank = 0
-            result.rows_read += 1
-            if kept and number - first_row in kept:
-                found, corrected = kept[number - first_row]
-                result.rows.append(_Row(record, corrected, found, sheet))
-            else:
-                result.rows.append(_Row(record, False, (), sheet))
-            continue
+
+    def other(cells: list, number: int) -> None:
+        """A row not accepted column-wise: blank, hidden, a total, or judged row by row."""
+        nonlocal pending_blank
         if errors:
             cells = _without_errors(cells, number, form, code, result.findings)
         if _blank(cells):
             pending_blank += 1
-            continue
+            return
         result.blank_rows += pending_blank
         pending_blank = 0
         if hidden and number in hidden:
@@ -359,7 +343,7 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
             shown = next(as_text(c) for c in cells if _filled(c))
             result.findings.append(Finding(file, sheet, number, None, shown, Problem.TOTAL_ROW, WARNING,
                                            None, code))
-            continue
+            return
         result.rows_read += 1
         row, findings = _judge_row(cells, number, form, code, rules)
         if row is None:
@@ -367,6 +351,27 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
             result.findings.extend(findings)
         else:
             result.rows.append(row)
+
+    if form.raw is not None and not errors:
+        records, kept = clean_records(
+            form.raw, form.judged, year=rules.year, code=code, file=file, sheet=sheet,
+            written=form.header.written, first_row=first_row, start=rules.start,
+            end=rules.end, age_limit=rules.age_limit, guardianships=rules.guardianships,
+            require_court_order=rules.require_court_order, skip=hidden, memos=rules.memos)
+        count, done = len(records), 0
+        # the rows accepted column-wise go in runs (most rows are); the others one at a time, in order
+        for offset in [i for i, record in enumerate(records) if record is None] + [count]:
+            if offset > done:  # rows done..offset-1: as typed, or with the findings the fast path knows
+                result.blank_rows += pending_blank
+                pending_blank = 0
+                result.rows_read += offset - done
+                result.rows.extend(_accepted(records, done, offset, kept, sheet))
+            if offset < count:
+                other(_openpyxl_values(form.raw[offset]), first_row + offset)
+            done = offset + 1
+    else:
+        for number, cells in enumerate(form.rows, start=first_row):
+            other(cells, number)
     if result.rows_read == 0:
         result.findings.append(Finding(file, sheet, form.header.row + 1, None, None, Problem.NO_CHILDREN_ROWS,
                                        WARNING, None, code,
@@ -378,12 +383,17 @@ def _read_rows(form: _Form, code: str, rules: _Rules) -> _FileResult:
     return result
 
 
-def _rows_of(raw: list[list], records: list[tuple | None]) -> Iterator[tuple[list | None, tuple | None]]:
-    """(the row's cells in openpyxl's terms, None) for a row to judge; (None, its record) for a clean one."""
-    from atiyeh_reports.intake.reader import _openpyxl_values
-
-    for cells, record in zip(raw, records, strict=True):
-        yield (None, record) if record is not None else (_openpyxl_values(cells), None)
+def _accepted(records: list[tuple | None], start: int, end: int,
+              kept: dict[int, tuple[tuple[Finding, ...], bool]], sheet: str) -> list[_Row]:
+    """The rows of ``records[start:end]`` (all accepted column-wise); ``kept``: their findings, by offset."""
+    if not kept:
+        return [_Row(record, False, (), sheet) for record in records[start:end]]
+    out = []
+    for offset in range(start, end):
+        extra = kept.get(offset)
+        out.append(_Row(records[offset], extra[1], extra[0], sheet) if extra is not None
+                   else _Row(records[offset], False, (), sheet))
+    return out
 
 
 def _performance_values(form: _Form, code: str) -> tuple[dict[str, int | None], list[Finding]]:
