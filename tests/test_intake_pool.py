@@ -138,3 +138,31 @@ def test_no_temporary_folder_means_one_process(dirty_year: Path, monkeypatch: py
     monkeypatch.setattr(pool.tempfile, "mkdtemp", refused)
     monkeypatch.setattr(pool._Helper, "start", lambda *a: pytest.fail("a helper was started"))
     assert_same(serial, ingest(params, dirty_year, workers=2))
+
+
+def test_the_helpers_folder_is_in_the_clean_folder_and_a_dead_intakes_is_removed(
+        dirty_year: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helpers' folder holds rows with names and IDs: beside the data, never left by a killed intake."""
+    from atiyeh_reports import layout
+
+    params = make_params(dirty_year)
+    scratch = layout.clean_dir(dirty_year, params.year)
+    scratch.mkdir(parents=True, exist_ok=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = scratch / f"{pool._PREFIX}{dead.stdout.strip()}-x"  # a killed intake's folder
+    left.mkdir()
+    (left / "3.done").write_bytes(b"rows of a killed intake")
+    mine = scratch / f"{pool._PREFIX}{__import__('os').getpid()}-y"  # a running intake's folder
+    mine.mkdir()
+    made: list[str] = []
+    real = pool.tempfile.mkdtemp
+
+    def mkdtemp(*args: object, **kwargs: object) -> str:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(pool.tempfile, "mkdtemp", mkdtemp)
+    assert_same(ingest(params, dirty_year, workers=1), ingest(params, dirty_year, workers=2))
+    assert len(made) == 1 and Path(made[0]).parent == scratch and not Path(made[0]).exists()
+    assert not left.exists() and mine.is_dir()
+    mine.rmdir()

@@ -13,7 +13,8 @@ child, so it never imports the caller's ``__main__`` (a script that calls
 ``ingest`` without an ``if __name__ == "__main__":`` guard works as before) and
 does not inherit threads or locks by forking. It is told the forms, the
 year's rules and limits on its standard input, and leaves each form it read
-(plain tuples, :func:`files._pack`, pickled) in a temporary folder, which this
+(plain tuples, :func:`files._pack`, pickled) in a folder of the year's clean
+folder (owner-only, removed at the end), which this
 process decodes while it reads on. This process reads forms too; who reads
 which is decided form by form by creating a marker file in that folder
 (``O_EXCL``: the first to create it reads that form), largest forms first, so
@@ -76,23 +77,52 @@ def default_workers(paths: Sequence[Path]) -> int:
 
 
 def read_forms(paths: Sequence[Path], year: int, rules: _Rules, limits: Limits,
-               workers: int | None = None) -> Iterator[_Read | _Lost]:
+               workers: int | None = None, scratch: Path | None = None) -> Iterator[_Read | _Lost]:
     """What :func:`files._read_file` gives for each of ``paths``, in their order.
 
     ``workers``: how many processes read (this one included); None decides by
     the forms' size (:func:`default_workers`); 1 reads them here, one at a time.
+    ``scratch``: where the helpers' folder is made (it holds the forms' rows,
+    names and IDs included, while they are read): the year's clean folder, so
+    that even a killed intake leaves them only beside the data they came from
+    (and the next intake removes what a dead one left). Without it, the
+    system's temporary folder.
     """
     paths = list(paths)
     if workers is None:
         workers = default_workers(paths)
     if workers > 1 and len(paths) > 1:
         try:
-            folder = tempfile.mkdtemp(prefix="atiyeh-intake-")
+            if scratch is not None:
+                Path(scratch).mkdir(parents=True, exist_ok=True)
+                _remove_dead(Path(scratch))
+            folder = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=scratch)
         except OSError:
-            pass  # no temporary folder to share with helpers: read them here
+            pass  # no folder to share with helpers: read them here
         else:
             return iter(_in_parallel(paths, year, rules, limits, min(workers, len(paths)) - 1, folder))
     return (_read_file(path, year, rules, limits) for path in paths)  # one workbook open at a time
+
+
+_PREFIX = ".intake-helpers-"
+
+
+def _remove_dead(scratch: Path) -> None:
+    """Remove the helpers' folders of intakes that are no longer running (killed: no ``finally``)."""
+    for folder in scratch.glob(f"{_PREFIX}*"):
+        pid = folder.name[len(_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: leave its folder
+    return True
 
 
 def _claim(folder: str, index: int, *, else_mine: bool = False) -> bool:

@@ -18,6 +18,7 @@ from atiyeh_reports.intake.claims import (
     _relabel,
     _resolve_provinces,
 )
+from atiyeh_reports import layout
 from atiyeh_reports.intake.dedupe import _deduplicate
 from atiyeh_reports.intake.inventory import PROVINCES, inventory, skipped_findings
 from atiyeh_reports.intake.frames import (
@@ -92,7 +93,8 @@ def _ingest(params: Params, data_dir: Path | None, workers: int | None) -> Intak
     read: list[tuple[_Claim, _FileResult, dict[str, int | None], list[Finding]]] = []
     entries = inventory(Path(data_dir or params.data_dir), year)
     findings.extend(skipped_findings(entries.skipped_in(PROVINCES), _province_from_name))
-    for outcome in read_forms(entries.forms, year, rules, params.limits, workers):
+    scratch = layout.clean_dir(Path(data_dir or params.data_dir), year)
+    for outcome in read_forms(entries.forms, year, rules, params.limits, workers, scratch=scratch):
         if isinstance(outcome, _Lost):
             unreadable.append(f"{outcome.file}: {outcome.detail}")
             if outcome.code:
