@@ -5,7 +5,6 @@ See :mod:`atiyeh_reports.engine.workers` for the pool these functions run in.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -13,15 +12,8 @@ from typing import Any
 from atiyeh_reports.engine.jobs import Job, Outcome
 from atiyeh_reports.engine.kernels import _say, _worker
 
-#: How much lower the renderers' CPU priority is than the kernels' (``os.nice``).
-RENDER_NICENESS = 5
-
-
 def _start_renderer(messages: Any) -> None:
     """Import nbconvert and WeasyPrint, and print one small page, so the first document pays for neither."""
-    # Below the kernels and the build: printing can wait a moment, executing starts the next document.
-    # Warming up here then does not slow the kernels' warm-up, which every document waits for.
-    os.nice(RENDER_NICENESS)
     import io
     import logging
 
