@@ -131,3 +131,18 @@ def test_without_renderers_a_document_to_print_is_executed_and_reported_not_prin
         (outcome,) = pool.run([job])
     assert not outcome.ok and "not printed" in outcome.error and "render=False" in outcome.error
     assert (tmp_path / "probe.ipynb").is_file() and not (tmp_path / "probe.pdf").exists()
+
+
+def test_a_job_the_engine_cannot_hand_on_is_reported_not_waited_for(folder: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever goes wrong between executing and printing, collect() gets an outcome (never a hang)."""
+    job = Job(name="probe", notebook=folder / "probe.ipynb", parameters={"label": "سه"}, out_dir=tmp_path,
+              meta=_meta())
+
+    def broken(self: Workers, *args: object) -> None:
+        raise ValueError("lost")
+
+    monkeypatch.setattr(Workers, "_hand_on", broken)
+    with Workers(folder, processes=1) as pool:
+        (outcome,) = pool.run([job])
+    assert not outcome.ok and "lost" in outcome.error and "after executing" in outcome.error

@@ -143,6 +143,12 @@ class Workers:
 
     def _then_render(self, job: Job, executed: Future, done: Future) -> None:
         """(In the pool's own thread.) Hand an executed job to a renderer, or finish it."""
+        try:
+            self._hand_on(job, executed, done)
+        except Exception as exc:  # noqa: BLE001 - never leave a job unfinished: collect() waits for it
+            _finish(done, Outcome(job, error=f"the engine lost it after executing it: {exc!r}"))
+
+    def _hand_on(self, job: Job, executed: Future, done: Future) -> None:
         outcome = _outcome_of(job, executed, "the worker running it failed")
         if not outcome.ok or job.meta is None:
             _finish(done, outcome)
