@@ -146,3 +146,16 @@ def test_a_job_the_engine_cannot_hand_on_is_reported_not_waited_for(folder: Path
     with Workers(folder, processes=1) as pool:
         (outcome,) = pool.run([job])
     assert not outcome.ok and "lost" in outcome.error and "after executing" in outcome.error
+
+
+def test_a_worker_keeps_no_kernel_client_open_after_a_document(folder: Path, tmp_path: Path) -> None:
+    """nbclient opens a client (sockets, a heartbeat thread) per document; the engine closes it."""
+    import threading
+
+    with Workers(folder, processes=1, render=False) as pool:
+        pool.run([_job(folder, "probe", tmp_path / "first", label="x")])
+        before = pool._pool.submit(threading.active_count).result()
+        outcomes = pool.run([_job(folder, "probe", tmp_path / f"next{n}", label="x") for n in range(3)])
+        after = pool._pool.submit(threading.active_count).result()
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert after == before

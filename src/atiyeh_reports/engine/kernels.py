@@ -164,6 +164,54 @@ def _run_job(job: Job) -> Outcome:
     return outcome
 
 
+ENGINE = "atiyeh-nbclient"
+
+
+def _engine() -> str:
+    """papermill's nbclient engine, registered once per process, that closes its kernel client.
+
+    Given our kernel manager (the warm kernel), nbclient neither shuts the kernel down (right) nor
+    stops the client it opened for the document (its sockets and heartbeat thread): one more left
+    open per document. This engine is papermill's own with one change: the client is closed when
+    the document is done.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    if _worker.get("engine"):
+        return ENGINE
+
+    class ClosingClient(PapermillNotebookClient):
+        def execute(self, **kwargs: Any) -> Any:
+            try:
+                return super().execute(**kwargs)
+            finally:
+                if self.kc is not None:
+                    self.kc.stop_channels()
+                    self.kc = None
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                     stdout_file: Any = None, stderr_file: Any = None, start_timeout: int = 60,
+                                     execution_timeout: int | None = None, **kwargs: Any) -> Any:
+            # As NBClientEngine.execute_managed_notebook (papermill 2.7), with the closing client.
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file,
+            )
+            return ClosingClient(nb_man, **final_kwargs).execute()
+
+    papermill_engines.register(ENGINE, Engine)
+    _worker["engine"] = True
+    return ENGINE
+
+
 class _CellProgress:
     """Turns papermill's 'Executing Cell N' log lines into progress messages."""
 
@@ -203,7 +251,7 @@ def _execute(job: Job, outcome: Outcome) -> None:
         nb = papermill.execute_notebook(
             str(source), str(target), parameters=job.parameters, cwd=_worker["cwd"],
             kernel_name=_worker["kernel_name"], km=_worker["km"], progress_bar=False,
-            log_output=True, request_save_on_cell_execute=False,
+            log_output=True, request_save_on_cell_execute=False, engine_name=_engine(),
         )
     except PapermillExecutionError as exc:
         first = (exc.source or "").strip().splitlines()[:1]
