@@ -282,8 +282,12 @@ def test_html_reads_on_a_390px_phone_and_contents_links_land(built: Path, report
 @pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
 def test_charts_carry_persian_alt_text_naming_what_they_show(built: Path, report: object) -> None:
     page = (built / f"{report.name}.html").read_text(encoding="utf-8")
-    alts = re.findall(r'<img alt="([^"]*)" src="data:image/', page)
-    assert alts, "no chart found"
+    charts = [tag for tag in re.findall(r"<img\b[^>]*>", page) if 'src="data:image/' in tag]
+    assert charts, "no chart found"
+    # One PNG per chart, with its size on the page (the HTML shows it at the width the PDF prints).
+    assert all('src="data:image/png;base64,' in tag and re.search(r'\bwidth="?\d+', tag) for tag in charts), charts
+    alts = [re.search(r'\balt="([^"]*)"', tag).group(1) for tag in charts if re.search(r'\balt="', tag)]
+    assert len(alts) == len(charts), "a chart without alt text"
     assert all(alt.startswith("نمودار: ") and len(alt) > 20 for alt in alts), alts
     assert len(set(alts)) == len(alts)
 
