@@ -214,3 +214,20 @@ def test_pdf_prints_a_chart_from_its_png_and_the_html_keeps_the_svg(tmp_path: Pa
     assert print_images(page, None) == page
     pdf = write_pdf(page, tmp_path / "c.pdf", notebook=nb)
     assert pypdf.PdfReader(pdf).pages[0].images  # the PNG is in the PDF
+
+
+def test_warm_up_prints_a_page_the_way_documents_are_printed_and_leaves_nothing(monkeypatch) -> None:  # noqa: ANN001
+    from atiyeh_reports import render
+
+    printed: list[Path] = []
+    real = render.write_pdf
+
+    def spy(page: str, path: Path, **kwargs: object) -> Path:
+        result = real(page, path, **kwargs)
+        assert path.read_bytes().startswith(b"%PDF")
+        printed.append(path)
+        return result
+
+    monkeypatch.setattr(render, "write_pdf", spy)
+    render.warm_up()
+    assert len(printed) == 1 and not printed[0].parent.exists()

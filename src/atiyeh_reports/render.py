@@ -26,7 +26,6 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -361,14 +360,14 @@ def write_pdf(page_html: str, path: Path, *, attachments: tuple[Path, ...] = (),
     return path
 
 
-def warm_up(target: Any) -> None:
-    """Print a small page with the report font and stylesheet to ``target`` (a file or a buffer).
+def warm_up() -> None:
+    """Print a small page with the report font and stylesheet, the way every document is printed.
 
     A process that prints documents calls this once before the first one: WeasyPrint
     loads the fonts, nbconvert its templates and the stylesheet is read, off the
-    first document's time.
+    first document's time. The page is written to a temporary folder and removed.
     """
-    from weasyprint import HTML
+    import tempfile
 
     from atiyeh_reports.text import to_persian_digits
 
@@ -376,5 +375,5 @@ def warm_up(target: Any) -> None:
         "## گزارش\n\nمتن فارسی با رقم " + to_persian_digits(1404) + "\n\n| الف | ب |\n|---|---|\n| ۱ | ۲ |")])
     meta = ReportMeta(title="گزارش", service_name="خدمت", service_id="0", year=1404, built_jalali="۱۴۰۴",
                       provenance=(("ساخته از", "—"),))
-    page = _fonts_by_file(report_html(nb, meta))
-    HTML(string=page).render(pdf_tags=True).write_pdf(target, pdf_variant="pdf/a-3u", pdf_tags=True)
+    with tempfile.TemporaryDirectory(prefix="atiyeh-warm-") as folder:
+        write_pdf(report_html(nb, meta), Path(folder) / "warm-up.pdf", notebook=nb)

@@ -14,7 +14,6 @@ from atiyeh_reports.engine.kernels import _say, _worker
 
 def _start_renderer(messages: Any) -> None:
     """Import nbconvert and WeasyPrint, and print one small page, so the first document pays for neither."""
-    import io
     import logging
 
     from atiyeh_reports import render
@@ -23,7 +22,7 @@ def _start_renderer(messages: Any) -> None:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     try:
-        render.warm_up(io.BytesIO())
+        render.warm_up()
     except Exception:  # noqa: BLE001,S110 - only a head start: a real failure shows on a real document
         pass
 
