@@ -77,7 +77,7 @@ $(FONT_STAMP):
 
 sample: $(SAMPLE_STAMP) ## generate the bundled sample data set (deterministic) into data/sample
 
-$(SAMPLE_STAMP): $(VENV_STAMP) src/atiyeh_reports/sample.py src/atiyeh_reports/forms.py src/atiyeh_reports/workbook.py
+$(SAMPLE_STAMP): $(VENV_STAMP) src/atiyeh_reports/sample/write.py src/atiyeh_reports/forms/template.py src/atiyeh_reports/io/xlsx.py
 	$(BIN)/atiyeh sample --out $(SAMPLE_DIR)
 	@touch $@
 

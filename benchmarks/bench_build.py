@@ -94,12 +94,12 @@ from pathlib import Path
 from jupyter_client.manager import KernelManager
 built, notebooks = Path(sys.argv[1]), Path(sys.argv[2])
 sys.path.insert(0, str(Path(sys.argv[3])))
-from atiyeh_reports.engine.workers import warm_imports
+from atiyeh_reports.pipeline.engine.workers import warm_imports
 total = {"kernel_and_imports": 0.0, "weasyprint": 0.0}
 t = time.perf_counter()
 from weasyprint import HTML
 import nbformat
-from atiyeh_reports.render import print_images
+from atiyeh_reports.present.render import print_images
 logging.getLogger("weasyprint").setLevel(logging.ERROR); logging.getLogger("fontTools").setLevel(logging.ERROR)
 total["weasyprint"] += time.perf_counter() - t
 for name in ("analysis", "allocation", "evaluation"):
@@ -146,11 +146,11 @@ def throughput(params: Path, data: Path, out: Path, processes: int | None) -> fl
     code = r'''
 import sys, time
 from pathlib import Path
-from atiyeh_reports.engine.workers import Job, Workers, warm_imports
-from atiyeh_reports.provinces import provinces
-from atiyeh_reports.render import ReportMeta
+from atiyeh_reports.pipeline.engine.workers import Job, Workers, warm_imports
+from atiyeh_reports.core.provinces import provinces
+from atiyeh_reports.present.render import ReportMeta
 card, params, data, out, n = Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4]), sys.argv[5]
-from atiyeh_reports.publish.pack import stem
+from atiyeh_reports.pipeline.pack import stem
 start = time.perf_counter()
 jobs = []
 for p in provinces():

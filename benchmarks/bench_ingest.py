@@ -37,13 +37,13 @@ from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 
-from atiyeh_reports import layout
-from atiyeh_reports.forms import counties
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.jalali import to_jalali_str
+from atiyeh_reports.core.national_id import check_digit
+from atiyeh_reports.core.params import load_params
+from atiyeh_reports.core.provinces import provinces
+from atiyeh_reports.forms.template import counties
 from atiyeh_reports.intake import ingest, write_clean
-from atiyeh_reports.jalali import to_jalali_str
-from atiyeh_reports.national_id import check_digit
-from atiyeh_reports.params import load_params
-from atiyeh_reports.provinces import provinces
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 1404

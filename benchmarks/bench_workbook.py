@@ -3,7 +3,7 @@
 Writes N synthetic findings (the 11 columns of ``quality.xlsx``; 1% of the values
 start with ``=``) three ways and prints the times and their ratios:
 
-* ``write_quality_workbook`` (:func:`atiyeh_reports.workbook.write_tables`: rows
+* ``write_quality_workbook`` (:func:`atiyeh_reports.io.xlsx.write_tables`: rows
   streamed as sheet XML into the zip entry);
 * openpyxl's ``write_only`` mode (its streaming writer), text forced to text;
 * openpyxl's normal mode, as ``quality.xlsx`` was written before issue 8 (skipped
@@ -33,7 +33,14 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from atiyeh_reports.quality import FINDING_COLUMNS, REJECTED, Finding, Problem, findings_frame, write_quality_workbook
+from atiyeh_reports.intake.quality import (
+    FINDING_COLUMNS,
+    REJECTED,
+    Finding,
+    Problem,
+    findings_frame,
+    write_quality_workbook,
+)
 
 
 def findings(n: int) -> pd.DataFrame:

@@ -43,7 +43,7 @@ def lab_env(base: dict[str, str] | None = None, prefix: str | Path = sys.prefix)
 
 def copy_fonts(target: Path = FONTS) -> list[Path]:
     """Copy the report font (``make fonts``) beside the custom stylesheet; warn when it is missing."""
-    from atiyeh_reports.fonts import font_dir
+    from atiyeh_reports.present.fonts import font_dir
 
     source = font_dir()
     copied = []

@@ -17,7 +17,7 @@ PARAMS_1404 = ROOT / "params" / "1404.yaml"
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh copy of the sample data set (generated once per test run)."""
-    from atiyeh_reports.sample import write_sample
+    from atiyeh_reports.sample.write import write_sample
 
     out = tmp_path_factory.mktemp("sample")
     write_sample(out)
@@ -37,10 +37,10 @@ def params_copy(tmp_path: Path) -> Path:
 def params(tmp_path_factory: pytest.TempPathFactory):
     """The validated parameters of params/1404.yaml, reading from an empty data folder.
 
-    HQ's allocation record is looked for beside the data (atiyeh_reports.hq_record); pointing
+    HQ's allocation record is looked for beside the data (atiyeh_reports.allocation.record); pointing
     the data folder at an empty one keeps unit tests from picking up the sample's records.
     """
-    from atiyeh_reports.params import load_params
+    from atiyeh_reports.core.params import load_params
 
     p = load_params(PARAMS_1404)
     return p.model_copy(update={"data_dir": tmp_path_factory.mktemp("no-records"),
@@ -54,7 +54,7 @@ def chart_style():
 
     import matplotlib as mpl
 
-    from atiyeh_reports import charts
+    from atiyeh_reports.present import charts
 
     with mpl.rc_context(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a fallback font warns; that is fonts.py's concern

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atiyeh_reports.national_id import check_digit
+from atiyeh_reports.core.national_id import check_digit
 
 
 def nid(n: int) -> str:
@@ -20,7 +20,7 @@ def svg_texts(fig, *, close: bool = False) -> list[str]:  # noqa: ANN001 - a mat
     """The text elements of a figure, as SVG writes them when text is kept as text."""
     import re
 
-    from atiyeh_reports import charts
+    from atiyeh_reports.present import charts
 
     svg = charts.to_svg(fig, text_as_paths=False)
     if close:

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 
-from atiyeh_reports import layout
+from atiyeh_reports.core import layout
 from intake_fixtures import FIELD_HEADER, FIELDS, PERF_HEADER, PERFORMANCE, YEAR, child
 
 INSURER_HEADER = list(layout.INSURER_COLUMNS)

@@ -1,6 +1,6 @@
 """Small dirty returned forms, built in code for the intake tests.
 
-Nothing here depends on :mod:`atiyeh_reports.forms` or the sample generator:
+Nothing here depends on :mod:`atiyeh_reports.forms.template` or the sample generator:
 the workbooks are written with plain openpyxl so that the intake is tested
 against the layout constants, not against the form writer.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from atiyeh_reports import layout
-from atiyeh_reports.national_id import check_digit
-from atiyeh_reports.params import Params, load_params
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.national_id import check_digit
+from atiyeh_reports.core.params import Params, load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_1404 = ROOT / "params" / "1404.yaml"

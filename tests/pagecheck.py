@@ -84,7 +84,7 @@ def table_starts(document) -> list[tuple[int, int, int]]:  # noqa: ANN001
     total_rows: dict[object, int] = {}
     pages_of: dict[object, list[int]] = {}
     for number, page in enumerate(document.pages, 1):
-        for box, ancestors in _walk(page._page_box):
+        for box, _ancestors in _walk(page._page_box):
             if isinstance(box, TableBox):
                 key = box.element
                 rows = sum(

@@ -11,11 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atiyeh_reports import analysis as a
-from atiyeh_reports import vocab
-from atiyeh_reports import charts
-from atiyeh_reports.provinces import by_code, provinces
-from atiyeh_reports.vocab import (
+from atiyeh_reports.analysis import tables as a
+from atiyeh_reports.core import vocab
+from atiyeh_reports.core.provinces import by_code, provinces
+from atiyeh_reports.core.vocab import (
     CARE_FOSTER,
     CARE_RESIDENTIAL,
     CARE_TYPES,
@@ -26,6 +25,7 @@ from atiyeh_reports.vocab import (
     ILL_SUPERVISED,
     ORPHANED,
 )
+from atiyeh_reports.present import charts
 
 CODES = [p.code for p in provinces()]
 
@@ -142,7 +142,7 @@ def test_province_crosstab_counts_each_cell(children):
 
 
 def test_province_crosstab_safe_suppresses_small_cells():
-    pytest.importorskip("atiyeh_reports.privacy")
+    pytest.importorskip("atiyeh_reports.present.privacy")
     kids = frame(*(child(f"{i:010d}", "IR-23", GENDER_MALE) for i in range(6)),
                  *(child(f"{i:010d}", "IR-23", GENDER_FEMALE) for i in range(6, 12)),
                  child("0000000099", "IR-07", GENDER_FEMALE),
@@ -343,7 +343,7 @@ def test_report_charts_are_figures(children):
 
 
 def test_performance_table_puts_hq_record_beside_the_forms_figure(performance, params, tmp_path):
-    from atiyeh_reports.hq_record import RECORD_FILE, hq_dir
+    from atiyeh_reports.allocation.record import RECORD_FILE, hq_dir
 
     folder = hq_dir(tmp_path, 1403)
     folder.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""load_year: the build's snapshot is read when it was made from the same inputs, and only then."""
+"""load_year: a year's results are computed once and travel with it, through the build's snapshot too."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from atiyeh_reports import api, insurer
+from atiyeh_reports import api
+from atiyeh_reports.allocation import budget as budget_module
+from atiyeh_reports.allocation import record as record_module
+from atiyeh_reports.errors import ParamsError
+from atiyeh_reports.evaluation import findings as findings_module
+from atiyeh_reports.evaluation import triangulation as triangulation_module
+from atiyeh_reports.insurer import reconciliation
+from atiyeh_reports.year import data as data_module
+from atiyeh_reports.year import read as year_read
+from atiyeh_reports.year.load import write_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,44 +36,71 @@ def params_path(tmp_path: Path, sample_dir: Path) -> Path:
     return folder / "1404.yaml"
 
 
-def test_load_year_reads_the_snapshot_with_its_reconciliation(params_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_load_year_reads_the_snapshot_it_is_given_with_its_results(params_path: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     year = api.load_year(params_path)
-    rec = insurer.reconcile_year(year)
-    api.write_snapshot(year)
-    monkeypatch.setattr(insurer, "_RECONCILED", {})
+    rec, table = year.reconciliation, year.allocation
+    path = write_snapshot(year, tmp_path)
 
-    def no_ingest(*args: object, **kwargs: object) -> None:
-        raise AssertionError("load_year recomputed a year it had a snapshot of")
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("recomputed what the snapshot carries")
 
-    monkeypatch.setattr(api, "prepare_year", no_ingest)
-    again = api.load_year(params_path)
+    monkeypatch.setattr(year_read, "read_year", never)
+    monkeypatch.setattr(reconciliation, "reconcile", never)
+    monkeypatch.setattr(data_module, "allocation_table", never)
+    again = api.load_year(params_path, snapshot=path)
     pd.testing.assert_frame_equal(again.children, year.children)
     assert sorted(again.history) == sorted(year.history) and again.params == year.params
-    monkeypatch.setattr(insurer, "_reconcile", no_ingest)
-    pd.testing.assert_frame_equal(insurer.reconcile_year(again).counts, rec.counts)
+    pd.testing.assert_frame_equal(again.reconciliation.counts, rec.counts)
+    pd.testing.assert_frame_equal(again.allocation, table)
 
 
-@pytest.mark.parametrize("change", ["input", "override", "history params"])
-def test_a_snapshot_of_other_inputs_is_not_read(params_path: Path, change: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_snapshot_the_year_is_computed_and_nothing_is_written_to_the_data_folder(
+        params_path: Path, tmp_path: Path) -> None:
     year = api.load_year(params_path)
-    api.write_snapshot(year)
-    overrides = None
-    if change == "input":
-        form = sorted((year.params.data_dir / "1403" / "provinces").glob("*.xlsx"))[0]
-        form.write_bytes(form.read_bytes() + b"\0")
-    elif change == "override":
-        overrides = {"budget.released_share": 0.5}
+    path = write_snapshot(year, tmp_path)
+    alone = api.load_year(params_path)
+    pd.testing.assert_frame_equal(alone.allocation, api.load_year(params_path, snapshot=path).allocation)
+    assert not list(year.params.data_dir.rglob("*.pickle"))
+
+
+def test_each_result_is_computed_once_per_year(params_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    year = api.load_year(params_path)
+    calls: list[str] = []
+    real_alloc, real_rec = data_module.allocation_table, data_module.reconcile_year
+    monkeypatch.setattr(data_module, "allocation_table", lambda *a: calls.append("allocation") or real_alloc(*a))
+    monkeypatch.setattr(data_module, "reconcile_year", lambda y: calls.append("reconcile") or real_rec(y))
+    for _ in range(3):
+        year.allocation, year.reconciliation, year.evaluation, year.indicators  # noqa: B018
+    assert sorted(calls) == ["allocation", "reconcile", *["reconcile"] * len(year.history)]
+
+
+@pytest.mark.parametrize("bad", ["other year", "garbage"])
+def test_a_snapshot_that_is_not_this_year_is_refused(params_path: Path, tmp_path: Path, bad: str) -> None:
+    year = api.load_year(params_path)
+    path = write_snapshot(year, tmp_path)
+    if bad == "garbage":
+        path.write_bytes(b"not a pickle")
+        target = params_path
     else:
-        sibling = params_path.with_name("1403.yaml")
-        sibling.write_text(sibling.read_text(encoding="utf-8").replace("1403", "1403", 1) + "\n# edited\n",
-                           encoding="utf-8")
-        raw = yaml.safe_load(sibling.read_text(encoding="utf-8"))
-        raw["service"]["per_capita_premium"] += 1
-        sibling.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    called = []
-    real = api.prepare_year
-    monkeypatch.setattr(api, "prepare_year", lambda *a, **k: called.append(1) or real(*a, **k))
-    api.load_year(params_path, overrides=overrides)
-    assert called
+        target = params_path.with_name("1403.yaml")
+    with pytest.raises(ParamsError, match="snapshot"):
+        api.load_year(target, snapshot=path)
+
+
+def test_the_hq_record_is_read_once_when_the_year_is_loaded(params_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[int] = []
+    real = year_read.find_notified_record
+    monkeypatch.setattr(year_read, "find_notified_record", lambda p: reads.append(p.year) or real(p))
+    year = api.load_year(params_path)
+    assert sorted(reads) == sorted([year.year, *year.history])
+    assert year.notified is not None and year.notified.year == year.year - 1
+    assert "notified_source" in year.performance.columns
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("HQ's record read again after the year was loaded")
+
+    for module in (record_module, budget_module, findings_module, triangulation_module):
+        monkeypatch.setattr(module, "find_notified_record", never)
+    year.allocation, year.evaluation  # noqa: B018

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from atiyeh_reports import budget as B
-from atiyeh_reports.params import Params
-from atiyeh_reports.provinces import provinces
+from atiyeh_reports.allocation import budget as B
+from atiyeh_reports.core.params import Params
+from atiyeh_reports.core.provinces import provinces
 
 CODES = [p.code for p in provinces()]
 A, BB, C = "IR-23", "IR-10", "IR-07"  # Tehran, Isfahan, Fars

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+
+from atiyeh_reports.allocation import budget
+from atiyeh_reports.allocation import charts as budget_charts
+from atiyeh_reports.present import charts
 from factories import svg_texts
 from test_budget import MILLION, THREE, make_params
-
-from atiyeh_reports import budget, budget_charts, charts
-
 
 pytestmark = pytest.mark.usefixtures("chart_style")
 

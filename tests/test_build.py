@@ -17,10 +17,10 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from atiyeh_reports.build import REPORTS, build_year
 from atiyeh_reports.cli import main
 from atiyeh_reports.errors import BuildError
-from atiyeh_reports.outdir import MARKER
+from atiyeh_reports.pipeline.build import REPORTS, build_year
+from atiyeh_reports.pipeline.outdir import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def notebooks(tmp_path: Path) -> Path:
     for report in REPORTS:
         nb = _notebook([
             new_markdown_cell(f"# آزمون {report.name}"),
-            new_code_cell("from atiyeh_reports.params import load_params\n"
+            new_code_cell("from atiyeh_reports.core.params import load_params\n"
                           "p = load_params(params_path)\nprint('سال', p.year)"),
         ])
         nbformat.write(nb, folder / f"{report.name}.ipynb")
@@ -98,7 +98,7 @@ def test_build_writes_reports_manifest_and_reuses_unchanged_reports(
     # ... and decided before importing pandas, nbformat or WeasyPrint, touching no file.
     times = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
     code = (
-        "import sys\nfrom pathlib import Path\nfrom atiyeh_reports.build import build_year\n"
+        "import sys\nfrom pathlib import Path\nfrom atiyeh_reports.pipeline.build import build_year\n"
         f"r = build_year(Path({str(params_file)!r}), out_dir=Path({str(out)!r}), "
         f"notebook_dir=Path({str(notebooks)!r}), progress=lambda m: None, pack=False)\n"
         "assert r.executed == [] and len(r.reused) == 3, r\n"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from atiyeh_reports.api import YearData, load_year
+from atiyeh_reports.core.text import to_ascii_digits
 from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.privacy import scan_for_personal_data
+from atiyeh_reports.present.privacy import scan_for_personal_data
 from atiyeh_reports.publish import cards
-from atiyeh_reports.text import to_ascii_digits
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,7 +51,7 @@ def test_small_counts_are_suppressed(year: YearData) -> None:
 
 
 def test_allocation_is_the_allocation_table_row(year: YearData) -> None:
-    from atiyeh_reports import budget
+    from atiyeh_reports.allocation import budget
 
     table = budget.allocation_table(year.params, year.children, year.performance).set_index("province_code")
     for code in ("IR-23", "IR-16", "IR-01"):
@@ -72,7 +72,7 @@ def test_indicators_keep_the_status_word_in_its_own_column(year: YearData) -> No
 
 
 def test_crosschecks_are_the_province_rows_of_the_triangulation(year: YearData) -> None:
-    from atiyeh_reports.triangulation import triangulation_table
+    from atiyeh_reports.evaluation.triangulation import triangulation_table
 
     tri = triangulation_table(year)
     for code in ("IR-23", "IR-05"):
@@ -88,8 +88,17 @@ def test_followup_counts_add_up(year: YearData) -> None:
     assert c.followup["شمار"].iloc[-1] == c.followup["شمار"].iloc[:-1].sum() == c.followup_total
 
 
-def test_the_pack_is_computed_once_per_year(year: YearData) -> None:
-    assert cards.pack(year) is cards.pack(year)
+def test_the_cards_share_the_year_results_computed_once(year: YearData, monkeypatch: pytest.MonkeyPatch) -> None:
+    cards.card(year, "IR-23")
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a second card recomputed a result of the year")
+
+    from atiyeh_reports.year import data as data_module
+
+    for name in ("allocation_table", "reconcile_year", "indicators_by_year", "evaluate"):
+        monkeypatch.setattr(data_module, name, never)
+    assert cards.card(year, "IR-01").code == "IR-01"
 
 
 def test_an_unknown_province_is_refused(year: YearData) -> None:

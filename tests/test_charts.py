@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.font_manager import FontProperties, findfont
 
-from atiyeh_reports import charts
-from atiyeh_reports.fonts import Font, report_font
-from atiyeh_reports.provinces import name_fa
-from atiyeh_reports.text import to_ascii_digits
+from atiyeh_reports.core.provinces import name_fa
+from atiyeh_reports.core.text import to_ascii_digits
+from atiyeh_reports.present import charts
+from atiyeh_reports.present.fonts import Font, report_font
 from factories import svg_texts
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -98,7 +98,7 @@ def test_number_fa_writes_persian_digits_with_separators():
 
 
 def test_number_fa_writes_numbers_like_the_tables_do():
-    from atiyeh_reports import display
+    from atiyeh_reports.present import display
 
     assert charts.number_fa(9_920) == display.fmt_int(9_920)
 

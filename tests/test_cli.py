@@ -11,12 +11,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from atiyeh_reports import layout, vocab
 from atiyeh_reports.cli import EXIT_ATTENTION, main
+from atiyeh_reports.core import layout, vocab
+from atiyeh_reports.core.national_id import check_digit
+from atiyeh_reports.core.params import load_params
+from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.intake import ingest
-from atiyeh_reports.national_id import check_digit
-from atiyeh_reports.params import load_params
-from atiyeh_reports.provinces import provinces
 
 ROOT = Path(__file__).resolve().parents[1]
 

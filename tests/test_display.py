@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atiyeh_reports.display import fmt_int, fmt_million, fmt_pct, fmt_year, table_html
-from atiyeh_reports.text import to_ascii_digits
+from atiyeh_reports.core.text import to_ascii_digits
+from atiyeh_reports.present.display import fmt_int, fmt_million, fmt_pct, fmt_year, table_html
 
 
 def test_numbers_in_persian_digits_with_separators() -> None:
@@ -99,7 +99,7 @@ def test_table_classes_cannot_collide_with_icon_fonts() -> None:
 def test_status_columns_are_coloured_badges_in_their_own_cells() -> None:
     import pandas as pd
 
-    from atiyeh_reports.display import table_html
+    from atiyeh_reports.present.display import table_html
 
     html = table_html(pd.DataFrame({"پوشش": [0.95, 0.5], "وضعیت": ["سبز", "واژهٔ تازه"]}),
                       percent=["پوشش"], status=["وضعیت"])

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from atiyeh_reports.api import load_year
-from atiyeh_reports.build import REPORTS, build_year
-from atiyeh_reports.display import fmt_rials
-from atiyeh_reports.text import ZWNJ
+from atiyeh_reports.core.text import ZWNJ
+from atiyeh_reports.pipeline.build import REPORTS, build_year
+from atiyeh_reports.present.display import fmt_rials
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +71,7 @@ def test_every_report_in_every_format(built: Path) -> None:
             assert (built / f"{report.name}{suffix}").stat().st_size > 1000
     assert (built / "allocation.xlsx").is_file()
     assert (built / "manifest.json").is_file()
-    from atiyeh_reports.layout import internal_dir
+    from atiyeh_reports.core.layout import internal_dir
 
     assert {p.name for p in internal_dir(built).iterdir()} >= {"quality.xlsx", "reconciliation.xlsx"}
 
@@ -115,7 +115,7 @@ def test_html_is_self_contained_and_right_to_left(built: Path, report: object) -
 
 def test_allocation_total_is_the_distributable_amount_in_html_pdf_and_xlsx(built: Path, year: object) -> None:
     """Every Rial of the distributable amount is accounted for, and the three outputs say the same."""
-    from atiyeh_reports import budget
+    from atiyeh_reports.allocation import budget
 
     params = year.params
     table = budget.allocation_table(params, year.children, year.performance)
@@ -138,7 +138,7 @@ def test_allocation_total_is_the_distributable_amount_in_html_pdf_and_xlsx(built
 
 
 def test_no_names_or_national_ids_in_shared_reports(built: Path, year: object) -> None:
-    from atiyeh_reports.privacy import notebook_text, scan_for_personal_data, visible_text
+    from atiyeh_reports.present.privacy import notebook_text, scan_for_personal_data, visible_text
 
     children = year.children
     full_names = tuple(
@@ -158,7 +158,7 @@ def test_no_names_or_national_ids_in_shared_reports(built: Path, year: object) -
 
 
 def test_manifest_lists_inputs_outputs_and_parameters(built: Path, params_path: Path) -> None:
-    from atiyeh_reports.provenance import sha256_file
+    from atiyeh_reports.core.provenance import sha256_file
 
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
     assert not Path(manifest["data_dir"]).is_absolute() and manifest["params_file"] == params_path.name
@@ -175,7 +175,7 @@ def test_manifest_lists_inputs_outputs_and_parameters(built: Path, params_path: 
 def test_same_inputs_and_parameters_give_byte_identical_outputs(
     built: Path, params_path: Path, tmp_path: Path
 ) -> None:
-    from atiyeh_reports.provenance import sha256_file
+    from atiyeh_reports.core.provenance import sha256_file
 
     again = tmp_path / "1404"
     with pytest.MonkeyPatch.context() as mp:
@@ -193,7 +193,7 @@ def test_reports_use_one_term_per_concept(built: Path, report: str) -> None:
     """No retired variant of a term (vocab.RETIRED) is left in a rendered report's text."""
     import html as html_lib
 
-    from atiyeh_reports import vocab
+    from atiyeh_reports.core import vocab
 
     page = (built / f"{report}.html").read_text(encoding="utf-8")
     page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
@@ -204,8 +204,8 @@ def test_reports_use_one_term_per_concept(built: Path, report: str) -> None:
 
 
 def test_the_build_writes_hq_record_of_its_allocation(built: Path, year: object) -> None:
-    from atiyeh_reports import budget
-    from atiyeh_reports.hq_record import RECORD_FILE, read_allocation_record
+    from atiyeh_reports.allocation import budget
+    from atiyeh_reports.allocation.record import RECORD_FILE, read_allocation_record
 
     record = read_allocation_record(built / RECORD_FILE)  # beside allocation.xlsx
     table = budget.allocation_table(year.params, year.children, year.performance)
@@ -221,9 +221,8 @@ def test_letters_match_allocation_xlsx_and_are_listed(built: Path, year: object)
     import zipfile
 
     sys.path.insert(0, str(Path(__file__).parent))
+    from atiyeh_reports.present.privacy import scan_for_personal_data
     from test_letters import _digits_amount, _docx_text, _workbook_amounts, words_to_int
-
-    from atiyeh_reports.privacy import scan_for_personal_data
 
     expected = _workbook_amounts(built / "allocation.xlsx")
     letters = sorted((built / "letters").iterdir())
@@ -294,14 +293,14 @@ def test_charts_carry_persian_alt_text_naming_what_they_show(built: Path, report
 
 # --- the province pack (issue 11) ---------------------------------------------------------------
 def _stems() -> list[str]:
-    from atiyeh_reports.provinces import provinces
-    from atiyeh_reports.publish.pack import stem
+    from atiyeh_reports.core.provinces import provinces
+    from atiyeh_reports.pipeline.pack import stem
 
     return [stem(p.code) for p in provinces()]
 
 
 def test_every_province_gets_its_letter_card_and_followup_workbook(built: Path) -> None:
-    from atiyeh_reports.layout import internal_dir
+    from atiyeh_reports.core.layout import internal_dir
 
     stems = _stems()
     assert len(stems) == 31
@@ -325,7 +324,7 @@ def test_every_province_gets_its_letter_card_and_followup_workbook(built: Path) 
 
 
 def _card_value(page: str, label: str) -> str:
-    from atiyeh_reports.privacy import visible_text
+    from atiyeh_reports.present.privacy import visible_text
 
     text = visible_text(page)
     match = re.search(re.escape(label) + r"\s+([۰-۹٬]+)", text)
@@ -337,9 +336,8 @@ def test_each_card_shows_the_amount_of_allocation_xlsx(built: Path) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent))
+    from atiyeh_reports.core.text import to_ascii_digits
     from test_letters import _workbook_amounts
-
-    from atiyeh_reports.text import to_ascii_digits
 
     expected = _workbook_amounts(built / "allocation.xlsx")
     for s in _stems():
@@ -355,9 +353,8 @@ def test_nothing_in_the_shared_folder_carries_a_name_or_national_id(built: Path,
     import zipfile
 
     sys.path.insert(0, str(Path(__file__).parent))
+    from atiyeh_reports.present.privacy import notebook_text, scan_for_personal_data, visible_text
     from test_letters import _docx_text
-
-    from atiyeh_reports.privacy import notebook_text, scan_for_personal_data, visible_text
 
     children = year.children
     names = tuple(sorted({f"{f} {l}" for f, l in zip(children["first_name"], children["last_name"], strict=True)}))

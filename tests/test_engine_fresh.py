@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from atiyeh_reports.engine import fresh
-from atiyeh_reports.provenance import file_hashes
+from atiyeh_reports.core.provenance import file_hashes
+from atiyeh_reports.pipeline.engine import fresh
 
 NOTEBOOKS = ("analysis", "allocation")
 
@@ -100,7 +100,7 @@ def test_other_arguments_mean_not_unchanged(built: dict[str, Path], tmp_path: Pa
 
 def test_deciding_imports_nothing_heavy(built: dict[str, Path]) -> None:
     code = (
-        "import sys\nfrom pathlib import Path\nfrom atiyeh_reports.engine import fresh\n"
+        "import sys\nfrom pathlib import Path\nfrom atiyeh_reports.pipeline.engine import fresh\n"
         f"assert fresh.unchanged(Path({str(built['params'])!r}), Path({str(built['out'])!r}), "
         f"Path({str(built['notebooks'])!r}), data_dir=Path({str(built['data'])!r}))\n"
         "heavy = {'pandas', 'numpy', 'pydantic', 'yaml', 'nbformat', 'weasyprint', 'matplotlib'}\n"

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from atiyeh_reports.engine.workers import Job, Workers, strip_volatile_metadata, warm_imports
+from atiyeh_reports.pipeline.engine.workers import Job, Workers, strip_volatile_metadata, warm_imports
 
 
 def _notebook(path: Path, *cells: str) -> Path:
@@ -97,7 +97,7 @@ def test_warm_imports_are_the_notebooks_import_lines_only(tmp_path: Path) -> Non
 
 
 def _meta():  # noqa: ANN202 - a ReportMeta
-    from atiyeh_reports.render import ReportMeta
+    from atiyeh_reports.present.render import ReportMeta
 
     return ReportMeta(title="آزمون", service_name="خدمت", service_id="0", year=1404, built_jalali="۱۴۰۴",
                       provenance=(("ساخته از", "آزمون"),))

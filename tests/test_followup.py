@@ -12,16 +12,17 @@ from types import SimpleNamespace
 import openpyxl
 import pandas as pd
 import pytest
-from factories import nid
-from test_insurer import LIST, children_frame, policies_frame
 
-from atiyeh_reports import insurer, vocab
-from atiyeh_reports.provinces import provinces
+from atiyeh_reports.core import vocab
+from atiyeh_reports.core.provinces import provinces
+from atiyeh_reports.evaluation.triangulation import _NOT_LIST_CHILDREN, list_rejections
+from atiyeh_reports.insurer import reconciliation as insurer
+from atiyeh_reports.intake.quality import Problem
+from atiyeh_reports.io.xlsx import sheet_formulas
 from atiyeh_reports.publish import followup
 from atiyeh_reports.publish.letters import file_stem
-from atiyeh_reports.quality import Problem
-from atiyeh_reports.triangulation import _NOT_LIST_CHILDREN, list_rejections
-from atiyeh_reports.workbook import sheet_formulas
+from factories import nid
+from test_insurer import LIST, children_frame, policies_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 S = followup.SHEET_FA

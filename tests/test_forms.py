@@ -13,13 +13,15 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from atiyeh_reports import layout, vocab
+from atiyeh_reports.core import layout, vocab
+from atiyeh_reports.core.provinces import find_province, provinces
+from atiyeh_reports.core.text import normalize_key, normalize_text
 from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.forms import (
+from atiyeh_reports.forms.template import (
     SHEET_LISTS,
     FormVariant,
     counties,
@@ -28,8 +30,6 @@ from atiyeh_reports.forms import (
     write_form,
     write_forms,
 )
-from atiyeh_reports.provinces import find_province, provinces
-from atiyeh_reports.text import normalize_key, normalize_text
 
 HEADER = layout.CHILDREN_HEADER_ROW
 
@@ -286,7 +286,7 @@ def test_any_text_round_trips(tmp_path: Path, texts: list[str]) -> None:
 
 
 def test_children_sheet_prints_landscape_one_page_wide_with_the_header_repeated(tmp_path: Path) -> None:
-    from atiyeh_reports.forms import write_form
+    from atiyeh_reports.forms.template import write_form
 
     path = write_form(tmp_path / "f.xlsx", "IR-25", 1405)
     ws = openpyxl.load_workbook(path)[layout.SHEET_CHILDREN]
@@ -297,7 +297,7 @@ def test_children_sheet_prints_landscape_one_page_wide_with_the_header_repeated(
 
 def test_forms_of_another_year_are_never_overwritten(tmp_path: Path) -> None:
     from atiyeh_reports.errors import OutputError
-    from atiyeh_reports.forms import form_year
+    from atiyeh_reports.forms.template import form_year
 
     sent = write_forms(1404, tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}

@@ -20,10 +20,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from atiyeh_reports import layout
 from atiyeh_reports.api import check_data_dir, raw_inputs
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.provenance import NotRegularFile, file_hashes, sha256_file
 from atiyeh_reports.errors import InputError
-from atiyeh_reports.insurer import (
+from atiyeh_reports.insurer.reconciliation import (
     NO_FOLDER,
     NO_POLICIES,
     PREMIUM_ABSURD,
@@ -33,8 +34,7 @@ from atiyeh_reports.insurer import (
     read_insurer_export,
 )
 from atiyeh_reports.intake import Intake, ingest, inventory, no_data_note_fa, provinces_without_data
-from atiyeh_reports.provenance import NotRegularFile, file_hashes, sha256_file
-from atiyeh_reports.quality import UNREADABLE, WARNING, Problem
+from atiyeh_reports.intake.quality import UNREADABLE, WARNING, Problem
 from hostile_fixtures import (
     add_member,
     convert_with_soffice,
@@ -623,7 +623,7 @@ def test_build_with_accept_missing_says_what_is_missing_and_builds(tmp_path, par
     import yaml
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from atiyeh_reports.build import REPORTS, build_year
+    from atiyeh_reports.pipeline.build import REPORTS, build_year
 
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()

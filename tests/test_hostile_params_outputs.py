@@ -25,14 +25,14 @@ import nbformat
 import openpyxl
 import pandas as pd
 import pytest
-import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from atiyeh_reports import layout, outdir
-from atiyeh_reports.build import REPORTS, build_year
 from atiyeh_reports.cli import main, parser
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.national_id import check_digit
 from atiyeh_reports.errors import EXIT_CODES
-from atiyeh_reports.national_id import check_digit
+from atiyeh_reports.pipeline import outdir
+from atiyeh_reports.pipeline.build import REPORTS, build_year
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = (ROOT / "params" / "1404.yaml").read_text(encoding="utf-8")
@@ -282,7 +282,7 @@ def test_every_command_and_option_has_a_description() -> None:
 
 
 def test_an_unexpected_error_is_one_line_and_a_log_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import atiyeh_reports.provenance as provenance
+    import atiyeh_reports.core.provenance as provenance
 
     def bug(folder: Path) -> dict:
         raise KeyError("a child's name")
@@ -308,7 +308,7 @@ def _notebooks(folder: Path, sleep: float = 0) -> Path:
         params = new_code_cell('params_path = "../params/1404.yaml"\ndata_dir = ""')
         params.metadata["tags"] = ["parameters"]
         cells = [params, new_markdown_cell(f"# آزمون {report.name}"),
-                 new_code_cell("from atiyeh_reports.params import load_params\n"
+                 new_code_cell("from atiyeh_reports.core.params import load_params\n"
                                "p = load_params(params_path)\nprint('سال', p.year)")]
         if sleep:
             cells.append(new_code_cell(f"import time\ntime.sleep({sleep})"))
@@ -324,8 +324,8 @@ def _nid(nine: str) -> str:
 
 def _plant_hostile(data: Path) -> list[str]:
     """Hostile strings in a form's file name, children's names and counties, and policy numbers."""
-    from atiyeh_reports.forms import write_form
-    from atiyeh_reports.workbook import put
+    from atiyeh_reports.forms.template import write_form
+    from atiyeh_reports.io.xlsx import put
 
     forms = layout.provinces_dir(data, 1404)
     for old in forms.glob("IR-23_*"):
@@ -436,7 +436,7 @@ def test_outputs_follow_the_umask_and_record_no_absolute_path(hostile_build: dic
 
 def _subprocess_build(params: Path, out: Path, notebooks: Path) -> subprocess.Popen:
     code = (
-        "import sys; from pathlib import Path; from atiyeh_reports.build import build_year; "
+        "import sys; from pathlib import Path; from atiyeh_reports.pipeline.build import build_year; "
         "build_year(Path(sys.argv[1]), out_dir=Path(sys.argv[2]), notebook_dir=Path(sys.argv[3]), "
         "progress=lambda m: print(m, flush=True), pack=False)"
     )
@@ -506,8 +506,8 @@ def test_a_second_build_of_the_same_folder_refuses(hostile_build: dict, tmp_path
 
 # --- paths relative to the parameter file ------------------------------------------------------
 def test_two_clones_of_the_same_inputs_hash_the_same(tmp_path: Path) -> None:
-    from atiyeh_reports.notify import flatten_params
-    from atiyeh_reports.params import load_params, params_digest, params_json
+    from atiyeh_reports.allocation.notify import flatten_params
+    from atiyeh_reports.core.params import load_params, params_digest, params_json
 
     def clone(where: Path, data: str = "../data/sample") -> Path:
         (where / "data" / "sample").mkdir(parents=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atiyeh_reports import hq_record as H
+from atiyeh_reports.allocation import record as H
 
 HEADER = "year,province_code,province_name,eligible_children,requirement,allocated\n"
 

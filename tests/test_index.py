@@ -9,17 +9,17 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
+from atiyeh_reports.allocation import budget
+from atiyeh_reports.core.provinces import provinces
+from atiyeh_reports.errors import BuildError
+from atiyeh_reports.pipeline.build import REPORTS
+from atiyeh_reports.present.privacy import scan_for_personal_data, visible_text
+from atiyeh_reports.publish.index import INDEX, MANIFEST, format_size, index_entries, write_index
+from atiyeh_reports.publish.letters import file_stem, write_letters
 from factories import nid
 from test_budget import MILLION, make_params
 from test_letters import NAMES, _children
-
-from atiyeh_reports import budget
-from atiyeh_reports.build import REPORTS
-from atiyeh_reports.errors import BuildError
-from atiyeh_reports.privacy import scan_for_personal_data, visible_text
-from atiyeh_reports.provinces import provinces
-from atiyeh_reports.publish.index import INDEX, MANIFEST, format_size, index_entries, write_index
-from atiyeh_reports.publish.letters import file_stem, write_letters
 
 PROVENANCE = (
     ("پرونده پارامترها", "1404.yaml  sha256:0123456789abcdef"),

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atiyeh_reports import vocab
-from atiyeh_reports.indicators import (
+from atiyeh_reports.core import vocab
+from atiyeh_reports.core.params import load_params
+from atiyeh_reports.evaluation.indicators import (
     indicators_by_year,
     national_indicators,
     province_indicators,
@@ -21,7 +22,6 @@ from atiyeh_reports.indicators import (
     yoy_fa,
     yoy_table,
 )
-from atiyeh_reports.params import load_params
 from factories import nid
 
 PARAMS_FILE = Path(__file__).parents[1] / "params" / "1404.yaml"

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from atiyeh_reports import layout, vocab
+from atiyeh_reports.core import layout, vocab
+from atiyeh_reports.core.jalali import parse_jalali
 from atiyeh_reports.errors import InputError
-from atiyeh_reports.insurer import (
+from atiyeh_reports.insurer.reconciliation import (
     CHILD_CATEGORIES,
     POLICY_CATEGORIES,
     counts_fa,
@@ -22,7 +23,6 @@ from atiyeh_reports.insurer import (
     reconcile,
     write_reconciliation_workbook,
 )
-from atiyeh_reports.jalali import parse_jalali
 from factories import nid
 
 PREMIUM = 3_600_000
@@ -295,7 +295,7 @@ def test_a_loaded_year_is_reconciled_with_its_history(params):
     """The internal workbook and the evaluation report share reconcile_year: same sub-reasons."""
     from types import SimpleNamespace
 
-    from atiyeh_reports.insurer import reconcile_year
+    from atiyeh_reports.insurer.reconciliation import reconcile_year
 
     left = nid(202)
     past = SimpleNamespace(children=children_frame([("IR-23", left)], year=1403, age=9))
@@ -306,22 +306,15 @@ def test_a_loaded_year_is_reconciled_with_its_history(params):
     assert reconcile(year.children, pols, params).policies["sub_reason"].tolist() == ["unknown"]
 
 
-def test_a_reconciliation_is_computed_once_per_distinct_input(params, monkeypatch):
-    import atiyeh_reports.insurer as insurer
-
+def test_a_reconciliation_is_pure_same_inputs_same_result_inputs_unchanged(params):
     a, b = nid(11), nid(12)
     kids = children_frame([("IR-23", a), ("IR-23", b)])
     pols = policies_frame([("1", a, "IR-23", LIST, PREMIUM, vocab.POLICY_ACTIVE)])
-    calls = []
-    real = insurer._reconcile
-    monkeypatch.setattr(insurer, "_RECONCILED", {})
-    monkeypatch.setattr(insurer, "_reconcile", lambda *args: calls.append(1) or real(*args))
-    first = reconcile(kids, pols, params)
-    assert reconcile(kids.copy(), pols.copy(), params) is first and len(calls) == 1  # same content
+    kids_before, pols_before = kids.copy(), pols.copy()
+    first, second = reconcile(kids, pols, params), reconcile(kids.copy(), pols.copy(), params)
+    pd.testing.assert_frame_equal(first.counts, second.counts)
+    pd.testing.assert_frame_equal(kids, kids_before)
+    pd.testing.assert_frame_equal(pols, pols_before)
     changed = pols.copy()
     changed.loc[0, "premium"] = PREMIUM + 1
     assert reconcile(kids, changed, params).policies["category"].tolist() == ["premium_mismatch"]
-    other = params.model_copy(update={"year": params.year - 1})
-    reconcile(kids, pols, other)
-    reconcile(kids, pols, params, history_children=[kids.assign(year=1403, age=5)])
-    assert len(calls) == 4

@@ -10,6 +10,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from atiyeh_reports.core import layout, vocab
+from atiyeh_reports.core.jalali import fiscal_year_start, parse_jalali
+from atiyeh_reports.intake import CHILDREN_COLUMNS, Intake, ingest
+from atiyeh_reports.intake.quality import CORRECTED, REJECTED, UNREADABLE, WARNING, Problem
 from intake_fixtures import (
     BLANK,
     FIELD_HEADER,
@@ -22,11 +27,6 @@ from intake_fixtures import (
     provinces_dir,
     write_form,
 )
-
-from atiyeh_reports import layout, vocab
-from atiyeh_reports.intake import CHILDREN_COLUMNS, Intake, ingest
-from atiyeh_reports.jalali import fiscal_year_start, parse_jalali
-from atiyeh_reports.quality import CORRECTED, REJECTED, UNREADABLE, WARNING, Problem
 
 TEHRAN = "IR-23"
 ISFAHAN = "IR-10"
@@ -553,7 +553,7 @@ _VARIANTS: dict[str, list[object]] = {
 
 def _typed_as_stored(field: str, typed: object, stored: object) -> bool:
     """Whether the table stores the value exactly as it was typed (outer spaces aside)."""
-    from atiyeh_reports.jalali import to_jalali_str
+    from atiyeh_reports.core.jalali import to_jalali_str
 
     if field in ("birth_date", "admission_date"):
         return isinstance(typed, str) and to_jalali_str(stored) == typed.strip()

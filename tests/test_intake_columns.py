@@ -16,16 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from atiyeh_reports import layout
-from atiyeh_reports.forms import counties
-from atiyeh_reports.intake.columns import _age_at_new_year, _form_date, _ORDER_CANDIDATES, _plain_order
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.jalali import MAX_YEAR, MIN_YEAR, fiscal_year_end, fiscal_year_start, parse_jalali
+from atiyeh_reports.core.national_id import check_digit
+from atiyeh_reports.forms.template import counties
+from atiyeh_reports.intake.columns import _ORDER_CANDIDATES, _age_at_new_year, _form_date, _plain_order
 from atiyeh_reports.intake.common import _Header
+from atiyeh_reports.intake.quality import Problem
 from atiyeh_reports.intake.reader import _Form, _openpyxl_values
 from atiyeh_reports.intake.rules import _age, _order_text, _parse_date, _read_rows, _Rules
-from atiyeh_reports.jalali import MAX_YEAR, MIN_YEAR, fiscal_year_end, fiscal_year_start, parse_jalali
-from atiyeh_reports.national_id import check_digit
-from atiyeh_reports.quality import Problem
-
 from intake_fixtures import make_id
 
 CODE = "IR-23"  # Tehran
@@ -218,7 +217,7 @@ def test_the_plain_court_order_characters_exclude_what_respelling_changes() -> N
 
 
 def test_check_digits_of_a_whole_column() -> None:
-    from atiyeh_reports.national_id import is_valid, valid_mask
+    from atiyeh_reports.core.national_id import is_valid, valid_mask
 
     rng = random.Random(3)
     ids: list[object] = []

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from intake_fixtures import child, form_path, make_params, provinces_dir, write_form
 
 from atiyeh_reports.intake import Intake, ingest, pool
+from intake_fixtures import child, form_path, make_params, provinces_dir, write_form
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,7 +105,7 @@ def test_a_script_without_a_main_guard_can_use_helpers(dirty_year: Path, tmp_pat
     script.write_text(textwrap.dedent(f"""
         from pathlib import Path
         from atiyeh_reports.intake import ingest
-        from atiyeh_reports.params import load_params
+        from atiyeh_reports.core.params import load_params
 
         data = Path({str(dirty_year)!r})
         params = load_params(Path({str(ROOT / "params" / "1404.yaml")!r}), {{"data_dir": str(data)}})
@@ -143,7 +143,7 @@ def test_no_temporary_folder_means_one_process(dirty_year: Path, monkeypatch: py
 def test_the_helpers_folder_is_in_the_clean_folder_and_a_dead_intakes_is_removed(
         dirty_year: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The helpers' folder holds rows with names and IDs: beside the data, never left by a killed intake."""
-    from atiyeh_reports import layout
+    from atiyeh_reports.core import layout
 
     params = make_params(dirty_year)
     scratch = layout.clean_dir(dirty_year, params.year)

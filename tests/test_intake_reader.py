@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from intake_fixtures import FIELDS, child, form_path, make_id, make_params, provinces_dir, write_form
 from openpyxl import load_workbook
 
 from atiyeh_reports import intake
 from atiyeh_reports.intake import Intake, ingest
-from atiyeh_reports.quality import UNREADABLE, Problem
+from atiyeh_reports.intake.quality import UNREADABLE, Problem
+from intake_fixtures import FIELDS, child, form_path, make_id, make_params, provinces_dir, write_form
 
 
 def both_readers(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Intake, Intake]:

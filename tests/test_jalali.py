@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atiyeh_reports.jalali import (
+from atiyeh_reports.core.jalali import (
     MONTHS_FA,
     age_on,
     fiscal_year_end,
@@ -19,7 +19,7 @@ from atiyeh_reports.jalali import (
     parse_jalali,
     to_jalali_str,
 )
-from atiyeh_reports.text import to_persian_digits
+from atiyeh_reports.core.text import to_persian_digits
 
 # 1 Farvardin 1403 fell on 20 March 2024 (domain brief), so 5 Farvardin is the 24th.
 FARVARDIN_5_1403 = dt.date(2024, 3, 24)

@@ -40,7 +40,7 @@ PERSIAN_MD = (
 )
 TABLE_CELL = (
     "import pandas as pd\n"
-    "from atiyeh_reports.display import show_table\n"
+    "from atiyeh_reports.present.display import show_table\n"
     "show_table(pd.DataFrame({'استان': ['تهران', 'فارس', 'کل کشور'],\n"
     "                         'فرزندان': [1234, 567, 1801],\n"
     "                         'اعتبار (ریال)': [4_442_400_000, 2_041_200_000, 6_483_600_000]}),\n"
@@ -294,7 +294,7 @@ def test_the_explore_notebook_runs_in_lab_rtl_without_icon_glyphs(lab: tuple[str
         assert style and style["direction"] == "rtl" and style["fontFamily"].strip("\"'").startswith("Vazirmatn")
         text = pg.locator(".jp-Notebook").inner_text()
         assert "داده‌های سال ۱۴۰۴" in text  # the year object's rich display
-        from atiyeh_reports.explore import mask_ids
+        from atiyeh_reports.lab.explore import mask_ids
 
         assert mask_ids(text) == text  # no 10-digit run with a valid check digit on the page
         pg.locator(".jp-Notebook .jp-Cell").nth(1).screenshot(path=str(lab[1] / "explore-year.png"))

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
-from test_budget import MILLION, make_params
 
-from atiyeh_reports import budget, notify
-from atiyeh_reports.provinces import provinces
+from atiyeh_reports.allocation import budget, notify
+from atiyeh_reports.core.provinces import provinces
+from atiyeh_reports.core.text import to_ascii_digits
 from atiyeh_reports.publish import amount_in_words, letter_for, letters, write_letters
 from atiyeh_reports.publish.docx import letter_document, write_letter_docx
-from atiyeh_reports.text import to_ascii_digits
+from test_budget import MILLION, make_params
 
 # --- reading Persian number words back, written here independently of num2words ------------------
 _UNITS = {

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from atiyeh_reports.national_id import check_digit, clean_national_id, is_valid
+from atiyeh_reports.core.national_id import check_digit, clean_national_id, is_valid
 
 nine_digits = st.text(alphabet="0123456789", min_size=9, max_size=9)
 
@@ -105,13 +105,13 @@ def test_clean_gives_none_when_it_cannot_be_an_id(hopeless: object) -> None:
     st.integers(0, 10**10), st.none(),
 ), max_size=40))
 def test_valid_mask_agrees_with_is_valid(ids: list) -> None:
-    from atiyeh_reports.national_id import valid_mask
+    from atiyeh_reports.core.national_id import valid_mask
 
     assert valid_mask(ids).tolist() == [is_valid(i) for i in ids]
 
 
 def test_valid_mask_on_known_ids() -> None:
-    from atiyeh_reports.national_id import valid_mask
+    from atiyeh_reports.core.national_id import valid_mask
 
     good = "001234567" + str(check_digit("001234567"))
     assert valid_mask([good, "1111111111", good[:9] + str((int(good[9]) + 1) % 10), None]).tolist() == [
@@ -121,7 +121,7 @@ def test_valid_mask_on_known_ids() -> None:
 def test_ids_in_is_membership_with_missing_never_in() -> None:
     import pandas as pd
 
-    from atiyeh_reports.national_id import ids_in
+    from atiyeh_reports.core.national_id import ids_in
 
     ids = pd.Series(["0012345679", None, "1234567891", "0012345679"], dtype="str")
     assert ids_in(ids, {"0012345679"}).tolist() == [True, False, False, True]

@@ -8,10 +8,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from test_budget import MILLION, THREE, make_params
 
-from atiyeh_reports import budget, notify
-from atiyeh_reports.params import Params
+from atiyeh_reports.allocation import budget, notify
+from atiyeh_reports.core.params import Params
+from test_budget import MILLION, THREE, make_params
 
 EVIL = '=HYPERLINK("http://example.invalid","x")'
 

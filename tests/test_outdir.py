@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from atiyeh_reports import outdir
 from atiyeh_reports.errors import OutputBusyError, OutputError
+from atiyeh_reports.pipeline import outdir
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -244,7 +244,7 @@ def test_another_process_holding_the_lock_is_refused_and_a_killed_one_is_not(tmp
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
-            from atiyeh_reports import outdir
+            from atiyeh_reports.pipeline import outdir
             c = outdir.claim({str(out)!r})
             print("claimed", flush=True)
             time.sleep(60)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from atiyeh_reports.core.params import load_params, params_digest
 from atiyeh_reports.errors import ParamsError
-from atiyeh_reports.params import load_params, params_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -170,7 +170,7 @@ def test_list_date_must_be_a_real_jalali_date_of_the_year(tmp_path: Path, date: 
 
 
 def test_list_date_leap_day_of_a_leap_year_and_dashes_are_accepted(tmp_path: Path) -> None:
-    from atiyeh_reports.jalali import is_leap
+    from atiyeh_reports.core.jalali import is_leap
 
     assert is_leap(1403) and not is_leap(1404)
     leap = _edited("list_date: 1404/02/15", "list_date: 1403/12/30")  # 1403 is a leap year
@@ -231,7 +231,7 @@ def test_magnitudes_that_would_overflow_int64_are_refused(tmp_path: Path, old: s
 
 
 def test_the_largest_accepted_amounts_stay_inside_int64() -> None:
-    from atiyeh_reports.params import INT64_MAX, MAX_CHILDREN, MAX_PREMIUM, MAX_RIALS
+    from atiyeh_reports.core.params import INT64_MAX, MAX_CHILDREN, MAX_PREMIUM, MAX_RIALS
 
     assert MAX_CHILDREN * MAX_PREMIUM < INT64_MAX  # requirement = children × premium, projected too
     assert 31 * MAX_RIALS < INT64_MAX  # sums of floors, caps and allocations over the provinces

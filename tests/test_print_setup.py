@@ -17,10 +17,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from atiyeh_reports import budget, forms, layout, notify, vocab, workbook
-from atiyeh_reports.export import to_excel
-from atiyeh_reports.insurer import reconcile, write_reconciliation_workbook
-from atiyeh_reports.quality import REJECTED, Finding, Problem, findings_frame, write_quality_workbook
+from atiyeh_reports.allocation import budget, notify
+from atiyeh_reports.core import layout, vocab
+from atiyeh_reports.forms import template as forms
+from atiyeh_reports.insurer.reconciliation import reconcile, write_reconciliation_workbook
+from atiyeh_reports.intake.quality import REJECTED, Finding, Problem, findings_frame, write_quality_workbook
+from atiyeh_reports.io import xlsx as workbook
+from atiyeh_reports.lab.export import to_excel
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -60,9 +63,8 @@ def _quality(tmp: Path) -> Path:
 
 
 def _reconciliation(tmp: Path, params) -> Path:  # noqa: ANN001
-    from test_insurer import LIST, PREMIUM, children_frame, policies_frame
-
     from factories import nid
+    from test_insurer import LIST, PREMIUM, children_frame, policies_frame
 
     kids = children_frame([("IR-23", nid(11)), ("IR-23", nid(22))])
     pols = policies_frame([("1", nid(11), "IR-10", LIST, PREMIUM, vocab.POLICY_ACTIVE)])
@@ -265,7 +267,7 @@ def test_the_date_check_is_a_short_formula_of_its_first_cell() -> None:
     formula = forms.date_check("J6")
     assert len(formula) <= 255  # Excel's limit for a validation formula
     assert "J6" in formula and "J7" not in formula and not formula.startswith("=")
-    from atiyeh_reports.jalali import parse_jalali
+    from atiyeh_reports.core.jalali import parse_jalali
 
     for typed, ok in DATES_TYPED.items():
         if ok:

@@ -10,15 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from atiyeh_reports.privacy import (
+from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.present.privacy import (
     recoverable_cells,
     scan_for_personal_data,
     suppress_small_counts,
     suppression_mask,
 )
-from atiyeh_reports.text import to_persian_digits
 from factories import nid
-
 
 
 def brute_force_solutions(published: pd.DataFrame, hidden: np.ndarray, limit: int) -> list[dict]:
@@ -131,7 +130,7 @@ def test_scan_finds_names_whatever_their_spelling():
 
 
 def test_visible_text_skips_styles_and_images_and_names_scan_fast() -> None:
-    from atiyeh_reports.privacy import scan_for_personal_data, visible_text
+    from atiyeh_reports.present.privacy import scan_for_personal_data, visible_text
 
     html = ("<style>.a{}</style><p>علی رضایی</p><img src='data:image/svg+xml;base64,MTIzNDU2Nzg5MA=='>"
             "<svg><path d='M 428 1750 551 309 81 0 0 0 1 0'/></svg><td>۱۲۳</td><td>۴۵۶</td>")
@@ -146,8 +145,8 @@ def test_visible_text_skips_styles_and_images_and_names_scan_fast() -> None:
 def test_a_valid_id_inside_a_commit_hash_is_not_an_id_but_one_beside_text_is() -> None:
     """A 10-digit run with a valid check digit inside a hex hash (the provenance box) is not a child's
     ID; the same digits standing alone, or after Persian text, are."""
-    from atiyeh_reports.national_id import is_valid
-    from atiyeh_reports.privacy import scan_for_personal_data
+    from atiyeh_reports.core.national_id import is_valid
+    from atiyeh_reports.present.privacy import scan_for_personal_data
 
     digits = next(f"{n:09d}{c}" for n in range(123456789, 123456999) for c in range(10)
                   if is_valid(f"{n:09d}{c}"))

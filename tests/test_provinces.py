@@ -7,8 +7,8 @@ from importlib import resources
 
 import pytest
 
+from atiyeh_reports.core.provinces import by_code, find_province, name_fa, province_code, provinces
 from atiyeh_reports.errors import InputError, UnknownProvinceError
-from atiyeh_reports.provinces import by_code, find_province, name_fa, province_code, provinces
 
 
 def _reference() -> list[dict[str, str]]:

@@ -10,8 +10,8 @@ import pypdf
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from atiyeh_reports.fonts import report_font
-from atiyeh_reports.render import ReportMeta, report_html, write_pdf
+from atiyeh_reports.present.fonts import report_font
+from atiyeh_reports.present.render import ReportMeta, report_html, write_pdf
 
 META = ReportMeta(
     title="گزارش تحلیل سالانه",
@@ -66,7 +66,7 @@ def test_pdf_has_pages_embedded_font_and_logical_text(tmp_path: Path) -> None:
 
 
 def test_fallback_font_warns_instead_of_boxes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from atiyeh_reports import fonts
+    from atiyeh_reports.present import fonts
 
     monkeypatch.setenv("ATIYEH_FONT_DIR", str(tmp_path))
     fonts.report_font.cache_clear()
@@ -115,7 +115,7 @@ def test_tables_scroll_in_their_own_box() -> None:
 def test_charts_get_persian_alt_text() -> None:
     from matplotlib.figure import Figure
 
-    from atiyeh_reports.charts import alt_text
+    from atiyeh_reports.present.charts import alt_text
 
     fig = Figure()
     ax = fig.add_subplot()
@@ -193,7 +193,7 @@ def test_pdf_is_pdfa_with_bookmarks_and_attachment(tmp_path: Path) -> None:
 def test_pdf_prints_a_chart_from_its_png_and_the_html_keeps_the_svg(tmp_path: Path) -> None:
     import base64
 
-    from atiyeh_reports.render import print_images
+    from atiyeh_reports.present.render import print_images
 
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
     lone = svg.replace('width="10" height="10"/>', 'width="5" height="5"/>')
@@ -217,7 +217,7 @@ def test_pdf_prints_a_chart_from_its_png_and_the_html_keeps_the_svg(tmp_path: Pa
 
 
 def test_warm_up_prints_a_page_the_way_documents_are_printed_and_leaves_nothing(monkeypatch) -> None:  # noqa: ANN001
-    from atiyeh_reports import render
+    from atiyeh_reports.present import render
 
     printed: list[Path] = []
     real = render.write_pdf

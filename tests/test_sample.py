@@ -12,17 +12,17 @@ from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils.datetime import from_excel
 import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl.utils.datetime import from_excel
 
-from atiyeh_reports import layout
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.national_id import clean_national_id, is_valid
+from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.national_id import clean_national_id, is_valid
-from atiyeh_reports.provinces import provinces
-from atiyeh_reports.sample import (
+from atiyeh_reports.sample.write import (
     LIST_DATES,
     PREMIUMS,
     province_quotas,
@@ -212,7 +212,7 @@ def test_children_persist_across_years(standard_forms: dict) -> None:
 
 
 def test_performance_of_previous_year(sample_dir: Path, planted: list[dict]) -> None:
-    from atiyeh_reports.hq_record import RECORD_FILE, hq_dir, read_allocation_record
+    from atiyeh_reports.allocation.record import RECORD_FILE, hq_dir, read_allocation_record
 
     quotas = province_quotas(1403)
     frame = read_allocation_record(hq_dir(sample_dir, 1403) / RECORD_FILE)

@@ -1,6 +1,6 @@
 """End to end: every problem planted in the sample is found by the intake or the reconciliation.
 
-The sample (:func:`atiyeh_reports.sample.write_sample`) lists what it planted in
+The sample (:func:`atiyeh_reports.sample.write.write_sample`) lists what it planted in
 ``planted.json`` with the outcome expected; this file loads the three sample
 years through :func:`atiyeh_reports.api.load_year` and checks every entry.
 
@@ -51,10 +51,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from atiyeh_reports import sample
 from atiyeh_reports.api import YearData, load_year
-from atiyeh_reports.insurer import Reconciliation, reconcile
-from atiyeh_reports.quality import CORRECTED, REJECTED, WARNING, Problem, as_text
+from atiyeh_reports.insurer.reconciliation import Reconciliation, reconcile
+from atiyeh_reports.intake.quality import CORRECTED, REJECTED, WARNING, Problem, as_text
+from atiyeh_reports.sample import write as sample
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = (1402, 1403, 1404)
@@ -295,7 +295,7 @@ def test_unplanted_policies_match(planted: list[dict], reconciled: dict[int, Rec
 # --- HQ's record, triangulation, indicators and projection on the sample (issue 9) -----------------
 def test_self_report_cross_check_finds_exactly_the_planted_discrepancies(planted: list[dict],
                                                                           years: dict[int, YearData]) -> None:
-    from atiyeh_reports.hq_record import find_notified_record, notified_check
+    from atiyeh_reports.allocation.record import find_notified_record, notified_check
 
     checked = 0
     for year, data in years.items():
@@ -317,7 +317,7 @@ def test_self_report_cross_check_finds_exactly_the_planted_discrepancies(planted
 def test_no_two_scorecard_indicators_are_equal_in_every_province(years: dict[int, YearData]) -> None:
     from itertools import combinations
 
-    from atiyeh_reports.indicators import SCORED, indicators_by_year, scorecard
+    from atiyeh_reports.evaluation.indicators import SCORED, indicators_by_year, scorecard
 
     latest = years[max(years)]
     card = scorecard(indicators_by_year(latest), latest.params, latest.year)
@@ -327,7 +327,7 @@ def test_no_two_scorecard_indicators_are_equal_in_every_province(years: dict[int
 
 
 def test_the_evaluation_puts_the_funding_gap_among_the_top_findings(years: dict[int, YearData]) -> None:
-    from atiyeh_reports.evaluation import evaluate, funding_gap
+    from atiyeh_reports.evaluation.findings import evaluate, funding_gap
 
     latest = years[max(years)]
     ev = evaluate(latest)
@@ -344,7 +344,7 @@ def test_the_evaluation_puts_the_funding_gap_among_the_top_findings(years: dict[
 
 
 def test_backtest_error_is_shown_and_the_new_method_is_closer(years: dict[int, YearData]) -> None:
-    from atiyeh_reports.budget import projection_backtest
+    from atiyeh_reports.allocation.budget import projection_backtest
 
     latest = years[max(years)]
     bt = projection_backtest(latest.params, latest.children_by_year).set_index("method")

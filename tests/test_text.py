@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atiyeh_reports.text import (
+from atiyeh_reports.core.text import (
     ZWNJ,
     normalize_key,
     normalize_text,

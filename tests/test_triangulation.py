@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from atiyeh_reports import vocab
-from atiyeh_reports.quality import Problem
-from atiyeh_reports.triangulation import triangulation_summary, triangulation_summary_fa, triangulation_table
+from atiyeh_reports.core import vocab
+from atiyeh_reports.evaluation.triangulation import triangulation_summary, triangulation_summary_fa, triangulation_table
+from atiyeh_reports.intake.quality import Problem
 from factories import nid
 
 PREMIUM = 3_600_000
@@ -89,7 +89,7 @@ def test_money_rows_add_the_insurer_the_credit_and_the_requirement(params, tmp_p
 
 
 def test_a_national_rows_status() -> None:
-    from atiyeh_reports.triangulation import status_fa
+    from atiyeh_reports.evaluation.triangulation import status_fa
 
     assert status_fa(0, 0) == "منطبق" and status_fa(5, 0) == "توضیح‌دار" and status_fa(5, 2) == "بی‌توضیح"
     assert status_fa(0, 1) == "بی‌توضیح"  # a national zero can hide provinces that differ both ways

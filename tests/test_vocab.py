@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from atiyeh_reports import vocab
-from atiyeh_reports.provinces import provinces
+from atiyeh_reports.core import vocab
+from atiyeh_reports.core.provinces import provinces
 
 
 def test_provinces_sort_in_persian_alphabetical_order():

@@ -20,9 +20,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from atiyeh_reports import workbook
 from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.workbook import Table, put, save_workbook, sheet_formulas, write_table, write_tables
+from atiyeh_reports.io import xlsx as workbook
+from atiyeh_reports.io.xlsx import Table, put, save_workbook, sheet_formulas, write_table, write_tables
 
 #: What Excel, LibreOffice and Google Sheets run (or offer to run) when typed into a cell.
 HOSTILE = (
@@ -197,7 +197,7 @@ def test_files_follow_the_umask(tmp_path: Path) -> None:
 
 
 def test_forms_keeps_the_old_names() -> None:
-    from atiyeh_reports import forms
+    from atiyeh_reports.forms import template as forms
 
     assert forms.save_workbook is workbook.save_workbook
     assert forms.write_table is workbook.write_table
@@ -206,7 +206,7 @@ def test_forms_keeps_the_old_names() -> None:
 
 # --- every writer of the package, fed hostile strings ---------------------------------------------
 def test_a_returned_form_with_hostile_names_and_counties(tmp_path: Path) -> None:
-    from atiyeh_reports.forms import write_form
+    from atiyeh_reports.forms.template import write_form
 
     children = pd.DataFrame({
         "national_id": ["=0012345678", "+0012345679", "-1", "@1"],
@@ -231,9 +231,8 @@ def test_the_sample_insurer_export_with_hostile_policy_numbers(tmp_path: Path) -
 
 
 def test_the_allocation_workbook_with_a_hostile_service_name(tmp_path: Path) -> None:
+    from atiyeh_reports.allocation import budget, notify
     from test_budget import MILLION, THREE, make_params
-
-    from atiyeh_reports import budget, notify
 
     p = make_params(approved_credit=25 * MILLION)
     for evil in HOSTILE[:5]:
@@ -245,7 +244,7 @@ def test_the_allocation_workbook_with_a_hostile_service_name(tmp_path: Path) -> 
 
 
 def test_the_quality_workbook_with_hostile_values_and_file_names(tmp_path: Path) -> None:
-    from atiyeh_reports.quality import REJECTED, Finding, Problem, findings_frame, write_quality_workbook
+    from atiyeh_reports.intake.quality import REJECTED, Finding, Problem, findings_frame, write_quality_workbook
 
     findings = findings_frame(
         Finding(f"{h}.xlsx", h, 7, h, h, Problem.NAME_MISSING, REJECTED, h, "IR-23", h, h) for h in HOSTILE
@@ -258,11 +257,10 @@ def test_the_quality_workbook_with_hostile_values_and_file_names(tmp_path: Path)
 
 
 def test_the_reconciliation_workbook_with_hostile_policy_numbers_names_and_files(tmp_path: Path, params) -> None:  # noqa: ANN001
+    from atiyeh_reports.core import vocab
+    from atiyeh_reports.insurer.reconciliation import reconcile, write_reconciliation_workbook
     from factories import nid
     from test_insurer import LIST, PREMIUM, children_frame, policies_frame
-
-    from atiyeh_reports import vocab
-    from atiyeh_reports.insurer import reconcile, write_reconciliation_workbook
 
     kids = children_frame([("IR-23", nid(i)) for i in range(1, 9)])
     kids["first_name"] = list(HOSTILE)

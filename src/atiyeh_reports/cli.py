@@ -85,7 +85,7 @@ def _default_params(year: int) -> Path:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from atiyeh_reports.sample import write_sample
+    from atiyeh_reports.sample.write import write_sample
 
     info = write_sample(Path(args.out), seed=args.seed)
     files = getattr(info, "files", ())
@@ -94,8 +94,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from atiyeh_reports.forms import write_forms
-    from atiyeh_reports.params import FIRST_YEAR, LAST_YEAR
+    from atiyeh_reports.core.params import FIRST_YEAR, LAST_YEAR
+    from atiyeh_reports.forms.template import write_forms
 
     if not FIRST_YEAR <= args.year <= LAST_YEAR:
         hint = f" (a Gregorian year? {args.year} is about {args.year - 621} in the Jalali calendar)" \
@@ -110,9 +110,9 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from atiyeh_reports.api import prepare_year, with_data_dir
+    from atiyeh_reports.core.layout import clean_dir
+    from atiyeh_reports.core.params import load_params
     from atiyeh_reports.intake.inventory import inventory, missing_lines
-    from atiyeh_reports.layout import clean_dir
-    from atiyeh_reports.params import load_params
 
     params = with_data_dir(
         load_params(args.params or _default_params(args.year), expected_year=args.year), args.data
@@ -145,7 +145,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from atiyeh_reports.build import build_year
+    from atiyeh_reports.pipeline.build import build_year
 
     progress = Progress()
     try:
@@ -188,7 +188,7 @@ def _say_files(folder: Path, paths: list[Path], what: str) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from atiyeh_reports.provenance import verify_outputs
+    from atiyeh_reports.core.provenance import verify_outputs
 
     found = verify_outputs(Path(args.folder))
     lines = [f"  {kind}: {path}" for kind in ("changed", "missing", "extra") for path in found[kind]]

@@ -6,7 +6,7 @@ is not read, with the reason) and
 returns an :class:`Intake`: the eligible, de-duplicated children, each
 province's previous-year performance, one finding per problem, and a
 per-province summary. Nothing is guessed silently: every correction,
-rejection and warning is a finding (see :mod:`atiyeh_reports.quality`).
+rejection and warning is a finding (see :mod:`atiyeh_reports.intake.quality`).
 
 Rules (the decisions a reader of the report may ask about)
 ------------------------------------------------------------

@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from atiyeh_reports import layout
-from atiyeh_reports.provinces import by_code, find_province, name_fa
-from atiyeh_reports.quality import CORRECTED, UNREADABLE, WARNING, Finding, Problem
-from atiyeh_reports.text import normalize_key, to_ascii_digits
-from atiyeh_reports.intake.common import _CODE_IN_NAME, _PROVINCE, _PROVINCE_KEY, _Unreadable, _YEAR_KEY
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.provinces import by_code, find_province, name_fa
+from atiyeh_reports.core.text import normalize_key, to_ascii_digits
+from atiyeh_reports.intake.common import _CODE_IN_NAME, _PROVINCE, _PROVINCE_KEY, _YEAR_KEY, _Unreadable
+from atiyeh_reports.intake.quality import CORRECTED, UNREADABLE, WARNING, Finding, Problem
 from atiyeh_reports.intake.reader import _Form
 from atiyeh_reports.intake.rules import _FileResult, _Row
+
 
 # --- the province and year of a form ----------------------------------------------------------
 def _title_values(top: Sequence[tuple]) -> tuple[tuple[int, str] | None, tuple[int, str] | None]:

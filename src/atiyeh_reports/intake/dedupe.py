@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
-from atiyeh_reports.quality import REJECTED, WARNING, Finding, Problem
-from atiyeh_reports.text import normalize_key
 from atiyeh_reports.intake.common import (
     _ADMISSION,
     _COUNTY,
-    _county_key,
     _FIELD_HEADER,
-    _key,
     _NATIONAL_ID,
     _PROVINCE,
     _SOURCE_FILE,
     _SOURCE_ROW,
+    _county_key,
     _province_counties,
 )
+from atiyeh_reports.intake.quality import REJECTED, WARNING, Finding, Problem
 from atiyeh_reports.intake.rules import _FileResult, _Row
+
 
 # --- de-duplication -------------------------------------------------------------------------
 def _deduplicate(results: list[_FileResult]) -> None:

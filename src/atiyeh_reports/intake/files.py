@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from atiyeh_reports.params import Limits
-from atiyeh_reports.quality import Finding, Problem, _finding_values
+from atiyeh_reports.core.params import Limits
 from atiyeh_reports.intake import reader
 from atiyeh_reports.intake.claims import _Claim, _form_province, _province_from_name
 from atiyeh_reports.intake.common import _Unreadable
+from atiyeh_reports.intake.quality import Finding, Problem, _finding_values
 from atiyeh_reports.intake.reader import _header_findings, _read_form, _sheet_findings
 from atiyeh_reports.intake.rules import _FileResult, _performance_values, _read_rows, _Row, _Rules
 

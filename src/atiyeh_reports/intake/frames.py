@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -11,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from atiyeh_reports.quality import SUMMARY_COLUMNS, UNREADABLE, clean_stamp, write_quality_workbook
 from atiyeh_reports.intake.common import CHILDREN_COLUMNS, PERFORMANCE_COLUMNS, PERFORMANCE_FIELDS
+from atiyeh_reports.intake.quality import SUMMARY_COLUMNS, UNREADABLE, clean_stamp, write_quality_workbook
 from atiyeh_reports.intake.rules import _FileResult
+
 
 @dataclass(frozen=True)
 class Intake:

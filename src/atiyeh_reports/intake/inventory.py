@@ -4,14 +4,14 @@
 without opening anything: each entry is looked at with ``lstat`` only, so a
 FIFO, a device or a link is refused before it could block or be read without
 end. What it says is read is what the intake and the insurer reader read and
-what the input hashes (:func:`atiyeh_reports.provenance.file_hashes`, in
+what the input hashes (:func:`atiyeh_reports.core.provenance.file_hashes`, in
 ``inputs.json`` and ``manifest.json``) cover; everything else is a finding
 naming the entry and what to do, and a line on the terminal.
 
 Read: regular files with a workbook suffix in any letter case (``.xlsx``,
 ``.xlsm``, ``.xls``, ``.ods``; the insurer's folder also ``.csv``), not empty,
 not hidden, not an Excel or LibreOffice lock file. Skipped, each with its own
-:class:`~atiyeh_reports.quality.Problem`: other suffixes, sub-folders (and a
+:class:`~atiyeh_reports.intake.quality.Problem`: other suffixes, sub-folders (and a
 folder named like a form), symbolic links (to anything: links are not
 followed), lock files, hidden files, empty files, FIFOs, devices and sockets,
 entries that cannot be looked at.
@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from atiyeh_reports import layout
-from atiyeh_reports.quality import UNREADABLE, WARNING, Finding, Problem
+from atiyeh_reports.core import layout
+from atiyeh_reports.intake.quality import UNREADABLE, WARNING, Finding, Problem
 
 PROVINCES = "provinces"
 INSURER = "insurer"
@@ -218,7 +218,7 @@ def provinces_without_data(data) -> dict[str, str]:  # noqa: ANN001 - an Intake 
     No form at all, a form that could not be read, a form with no children, or
     every row rejected: each gives the province zero in a per-capita allocation.
     """
-    from atiyeh_reports.provinces import by_code
+    from atiyeh_reports.core.provinces import by_code
 
     children: pd.DataFrame = data.children
     summary: pd.DataFrame = data.summary
@@ -253,7 +253,7 @@ _REASON_FA = {
 
 def missing_lines(data) -> list[str]:  # noqa: ANN001
     """``IR-23 تهران: no form was received`` for each province without data (for the terminal)."""
-    from atiyeh_reports.provinces import by_code
+    from atiyeh_reports.core.provinces import by_code
 
     names = by_code()
     return [f"{code} {names[code].name_fa}: {why}" for code, why in provinces_without_data(data).items()]
@@ -262,8 +262,8 @@ def missing_lines(data) -> list[str]:  # noqa: ANN001
 def no_data_note_fa(data) -> str:  # noqa: ANN001 - a YearData (or an Intake: then no insurer part)
     """A Persian paragraph naming the provinces with no data this year, and an insurer export
     without policies; empty when there is nothing to say. Each report shows it near the top."""
-    from atiyeh_reports.provinces import by_code
-    from atiyeh_reports.text import to_persian_digits
+    from atiyeh_reports.core.provinces import by_code
+    from atiyeh_reports.core.text import to_persian_digits
 
     parts = []
     missing = provinces_without_data(data)

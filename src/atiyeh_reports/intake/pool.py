@@ -40,7 +40,7 @@ from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
-from atiyeh_reports.params import Limits
+from atiyeh_reports.core.params import Limits
 from atiyeh_reports.intake.files import _Lost, _pack, _Read, _read_file, _unpack
 from atiyeh_reports.intake.rules import _Rules
 

@@ -14,35 +14,37 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from atiyeh_reports import layout
-from atiyeh_reports.params import Limits
-from atiyeh_reports.quality import CORRECTED, WARNING, Finding, Problem
-from atiyeh_reports.text import normalize_key
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.params import Limits
+from atiyeh_reports.core.text import normalize_key
 from atiyeh_reports.intake.common import (
     _FIELD_HEADER,
-    _filled,
-    _find_header,
-    _Header,
     _HEADER_FIELDS,
     _JUDGED,
     _PERFORMANCE_HEADER_FIELDS,
-    _Unreadable,
     HEADER_SEARCH_ROWS,
+    _filled,
+    _find_header,
+    _Header,
+    _Unreadable,
 )
+from atiyeh_reports.intake.quality import CORRECTED, WARNING, Finding, Problem
+
 # The zip scan lives in intake.scan; its names stay importable from here (the insurer reader uses them).
 from atiyeh_reports.intake.scan import (  # noqa: F401 - re-exported
-    _check_extent,
-    _check_file,
-    _Checked,
     _ERROR_CELL_MARKS,
     _MAX_FACTS,
     _OLE_SIGNATURE,
+    _ZIP_SIGNATURE,
+    _check_extent,
+    _check_file,
+    _Checked,
     _scan_sheet,
     _sheet_names,
     _SheetFacts,
     _too_large,
-    _ZIP_SIGNATURE,
 )
+
 
 @dataclass
 class _Form:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from atiyeh_reports.params import Limits
-from atiyeh_reports.quality import Problem
+from atiyeh_reports.core.params import Limits
 from atiyeh_reports.intake.common import _Unreadable
+from atiyeh_reports.intake.quality import Problem
 
 #: An encrypted (password-protected) xlsx is an OLE compound file, as is an old .xls.
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

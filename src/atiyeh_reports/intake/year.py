@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from atiyeh_reports.jalali import fiscal_year_end, fiscal_year_start
-from atiyeh_reports.params import Params
-from atiyeh_reports.quality import UNREADABLE, WARNING, Finding, Problem, findings_frame
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.jalali import fiscal_year_end, fiscal_year_start
+from atiyeh_reports.core.params import Params
 from atiyeh_reports.intake.claims import (
     _Claim,
     _mismatch_finding,
@@ -18,19 +18,20 @@ from atiyeh_reports.intake.claims import (
     _relabel,
     _resolve_provinces,
 )
-from atiyeh_reports import layout
 from atiyeh_reports.intake.dedupe import _deduplicate
-from atiyeh_reports.intake.inventory import PROVINCES, inventory, skipped_findings
+from atiyeh_reports.intake.files import _Lost
 from atiyeh_reports.intake.frames import (
+    Intake,
     _children_frame,
     _performance_frame,
     _sort_findings,
     _summary_frame,
-    Intake,
 )
-from atiyeh_reports.intake.files import _Lost
+from atiyeh_reports.intake.inventory import PROVINCES, inventory, skipped_findings
 from atiyeh_reports.intake.pool import read_forms
+from atiyeh_reports.intake.quality import UNREADABLE, WARNING, Finding, Problem, findings_frame
 from atiyeh_reports.intake.rules import _FileResult, _Rules
+
 
 # --- the year -------------------------------------------------------------------------------
 def ingest(params: Params, data_dir: Path | None = None, *, workers: int | None = None) -> Intake:
@@ -54,7 +55,7 @@ def ingest(params: Params, data_dir: Path | None = None, *, workers: int | None 
     Returns
     -------
     Intake
-        Children validated against :class:`atiyeh_reports.schema.ChildrenSchema`.
+        Children validated against :class:`atiyeh_reports.intake.contracts.ChildrenSchema`.
     """
     with _without_cyclic_gc():
         return _ingest(params, data_dir, workers)
@@ -78,7 +79,7 @@ def _without_cyclic_gc() -> Iterator[None]:
 
 
 def _ingest(params: Params, data_dir: Path | None, workers: int | None) -> Intake:
-    from atiyeh_reports.schema import validate_children, validate_summary
+    from atiyeh_reports.intake.contracts import validate_children, validate_summary
 
     year = params.year
     rules = _Rules(

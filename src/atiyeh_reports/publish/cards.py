@@ -7,7 +7,7 @@
 * its allocation and how it was computed (the sentences of its letter);
 * its indicators beside the national figure and the target, with the light
   in a column of its own;
-* its cross-check flags (:mod:`atiyeh_reports.triangulation`);
+* its cross-check flags (:mod:`atiyeh_reports.evaluation.triangulation`);
 * its data-quality counts at intake;
 * the number of cases it has to follow up, per category
   (:func:`atiyeh_reports.publish.followup.followup_counts`: the same counts
@@ -26,10 +26,11 @@ from typing import Any
 
 import pandas as pd
 
-from atiyeh_reports import analysis, budget, indicators, triangulation
-from atiyeh_reports.display import fmt_int, fmt_pct, show_table
-from atiyeh_reports.provinces import name_fa, province_code
-from atiyeh_reports.text import to_persian_digits
+from atiyeh_reports.analysis import tables as analysis
+from atiyeh_reports.core.provinces import name_fa, province_code
+from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.evaluation import indicators, triangulation
+from atiyeh_reports.present.display import fmt_int, fmt_pct, show_table
 
 __all__ = ["Card", "Pack", "card", "pack"]
 
@@ -49,34 +50,23 @@ class Pack:
     followup: pd.DataFrame  # followup.followup_counts, one row per province
 
 
-_PACKS: dict[int, Pack] = {}
-
-
 def pack(y: Any) -> Pack:
-    """The year's shared tables; the same :class:`Pack` for the same ``y`` (a warm kernel's 31 cards)."""
-    cached = _PACKS.get(id(y))
-    if cached is not None and cached.year is y:
-        return cached
-    from atiyeh_reports import insurer
+    """The year's shared tables, from the year's own results (computed once with it)."""
     from atiyeh_reports.publish.followup import followup_counts
 
     params = y.params
-    table = indicators.indicators_by_year(y)
-    current = table[table["year"] == params.year].reset_index(drop=True)
+    ev = y.evaluation
+    table = ev.table
     national = indicators.national_indicators(table)
-    allocation = budget.allocation_table(params, y.children, y.performance)
-    result = Pack(
+    return Pack(
         year=y,
-        allocation=allocation,
-        indicators=current,
+        allocation=y.allocation,
+        indicators=table[table["year"] == params.year].reset_index(drop=True),
         national=national[national["year"] == params.year].iloc[0],
-        scorecard=indicators.scorecard(table, params, params.year),
-        triangulation=triangulation.triangulation_table(y, allocation),
-        followup=followup_counts(y, insurer.reconcile_year(y)),
+        scorecard=ev.card,
+        triangulation=ev.triangulation,
+        followup=followup_counts(y, y.reconciliation),
     )
-    _PACKS.clear()  # one year at a time: the pack holds the year alive
-    _PACKS[id(y)] = result
-    return result
 
 
 @dataclass(frozen=True)
@@ -243,7 +233,7 @@ def children_tables(c: Card) -> Any:
     """The three breakdowns of the province's children side by side (one under another on a phone)."""
     from IPython.display import HTML
 
-    from atiyeh_reports.display import table_html
+    from atiyeh_reports.present.display import table_html
 
     boxes = "".join(f'<div class="card-cell">{table_html(t)}</div>'
                     for t in (c.by_gender, c.by_age_band, c.by_care_type))
@@ -254,7 +244,7 @@ def quality_and_followup(c: Card) -> Any:
     """The data-quality counts and the cases to follow up, side by side."""
     from IPython.display import HTML
 
-    from atiyeh_reports.display import table_html
+    from atiyeh_reports.present.display import table_html
 
     boxes = (f'<div class="card-cell">{table_html(c.quality, caption="کیفیت دادهٔ فرم استان")}</div>'
              f'<div class="card-cell">{table_html(c.followup, integers=["شمار"], total_row=True, caption="موارد نیازمند پیگیری")}</div>')
@@ -263,7 +253,7 @@ def quality_and_followup(c: Card) -> Any:
 
 def heading(c: Card) -> Any:
     """The card's opening line: the province, its year and its children in one sentence."""
-    from atiyeh_reports.display import prose
+    from atiyeh_reports.present.display import prose
 
     return prose(
         f"استان {c.name} در سال {to_persian_digits(c.year)}: {fmt_int(c.children)} فرزند واجد شرایط و "
@@ -273,19 +263,19 @@ def heading(c: Card) -> Any:
 
 
 def computation(c: Card) -> Any:
-    from atiyeh_reports.display import prose
+    from atiyeh_reports.present.display import prose
 
     return prose(c.computation)
 
 
 def rank(c: Card) -> Any:
-    from atiyeh_reports.display import prose
+    from atiyeh_reports.present.display import prose
 
     return prose(c.indicators.attrs.get("rank", ""))
 
 
 def followup_note(c: Card) -> Any:
-    from atiyeh_reports.display import prose
+    from atiyeh_reports.present.display import prose
 
     if not c.followup_total:
         return prose("این استان موردی برای پیگیری ندارد.")

@@ -23,9 +23,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from atiyeh_reports.provenance import build_time
-from atiyeh_reports.publish.letters import AGENCY, LETTER_TITLE, PARENT_AGENCY, PLACEHOLDER, Letter
-from atiyeh_reports.text import to_persian_digits
+from atiyeh_reports.core.provenance import build_time
+from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.present.render import AGENCY, PARENT_AGENCY
+from atiyeh_reports.publish.letter import LETTER_TITLE, PLACEHOLDER, Letter
 
 #: The font named in the document. Vazirmatn is not on most office machines, so
 #: Word falls back to its own Persian-capable font; Tahoma (on every Windows

@@ -11,7 +11,7 @@ gets only its own cases.
 Which province a case belongs to
 --------------------------------
 * A child: the province whose list it is on (``rec.children.province_code``).
-* A policy: the reconciliation's own attribution (:mod:`atiyeh_reports.insurer`):
+* A policy: the reconciliation's own attribution (:mod:`atiyeh_reports.insurer.reconciliation`):
   «بیمه‌نامه‌ای که کد ملی‌اش در فهرست است در استان فرزند شمرده می‌شود»; a
   policy whose ID is not on the list goes to the province the insurer
   recorded. A policy with neither (no usable ID, no province) goes to no
@@ -33,9 +33,9 @@ from typing import Any
 
 import pandas as pd
 
-from atiyeh_reports.insurer import CATEGORY_FA, SUB_REASON_FA, Reconciliation
-from atiyeh_reports.provinces import by_code, name_fa, provinces
-from atiyeh_reports.quality import REJECTED, UNREADABLE
+from atiyeh_reports.core.provinces import by_code, name_fa, provinces
+from atiyeh_reports.insurer.reconciliation import SUB_REASON_FA, Reconciliation
+from atiyeh_reports.intake.quality import REJECTED, UNREADABLE
 
 __all__ = [
     "CATEGORIES",
@@ -102,11 +102,11 @@ _MONEY = ("حق بیمه (ریال)", "اختلاف با سرانه (ریال)")
 # --- the cases --------------------------------------------------------------------------------
 def _text(value: Any) -> Any:
     """A cell as the workbook shows it: Jalali dates as text, else as the reconciliation workbook
-    writes it (numpy scalars as Python, NA as empty: :func:`atiyeh_reports.insurer._plain`)."""
-    from atiyeh_reports.insurer import _plain
+    writes it (numpy scalars as Python, NA as empty: :func:`atiyeh_reports.insurer.reconciliation._plain`)."""
+    from atiyeh_reports.insurer.reconciliation import _plain
 
     if isinstance(value, dt.date) and not pd.isna(value):  # NaT is a date too: it is empty
-        from atiyeh_reports.jalali import to_jalali_str
+        from atiyeh_reports.core.jalali import to_jalali_str
 
         return to_jalali_str(value)
     return _plain(value)
@@ -185,7 +185,7 @@ def _rejected_rows(findings: pd.DataFrame | None, listed: Mapping[str, str]) -> 
                        | ((findings["action"] == UNREADABLE) & findings["row"].isna()))]
     if not len(mine):
         return {}
-    from atiyeh_reports.national_id import clean_national_id
+    from atiyeh_reports.core.national_id import clean_national_id
 
     keys = [mine["province_code"].astype(str), mine["file"].astype(object).fillna(""),
             mine["sheet"].astype(object).fillna(""), mine["row"].astype("Int64").fillna(-1).astype("int64")]
@@ -195,7 +195,7 @@ def _rejected_rows(findings: pd.DataFrame | None, listed: Mapping[str, str]) -> 
         nid = ids[0] if ids else None
         values, details = group["value"], group["detail"]
         if nid is not None and listed.get(nid, code) != code:
-            values = values.map(lambda v: None if isinstance(v, str) and clean_national_id(v) == nid else v)
+            values = values.map(lambda v, nid=nid: None if isinstance(v, str) and clean_national_id(v) == nid else v)
             nid, details = None, pd.Series([WITHHELD])
         rows.setdefault(code, []).append((
             file or None, sheet or None, None if row < 0 else int(row), _joined(group["column"]),
@@ -232,7 +232,7 @@ def followup_cases(data: Any, rec: Reconciliation, province_code: str) -> dict[s
     data
         The loaded year (:class:`atiyeh_reports.api.YearData`): ``findings`` and ``params`` are read.
     rec
-        Its reconciliation (:func:`atiyeh_reports.insurer.reconcile_year`).
+        Its reconciliation (:func:`atiyeh_reports.insurer.reconciliation.reconcile_year`).
     province_code
         ISO 3166-2:IR code, e.g. ``IR-23``.
 
@@ -270,7 +270,7 @@ def unassigned_policies(rec: Reconciliation) -> pd.DataFrame:
 
 # --- the workbook -----------------------------------------------------------------------------
 def _guide(province: str, year: int, tables: Mapping[str, pd.DataFrame], built: str) -> pd.DataFrame:
-    from atiyeh_reports.text import to_persian_digits
+    from atiyeh_reports.core.text import to_persian_digits
 
     total = sum(len(t) for t in tables.values())
     rows: list[tuple[str, object, str]] = [
@@ -305,14 +305,14 @@ def write_followup_workbooks(data: Any, rec: Reconciliation, folder: str | Path)
     A guide sheet first (what the workbook is, that it is confidential, what to do with each
     category and how many cases it has), then one right-to-left sheet per category that has
     cases (a category without any is only a «۰» line of the guide), written
-    through :func:`atiyeh_reports.workbook.write_tables` (values, never formulas; the build
+    through :func:`atiyeh_reports.io.xlsx.write_tables` (values, never formulas; the build
     time as the document time, so the same inputs give the same bytes). A province with no
     case still gets its workbook, whose guide says so. Contains names and IDs: put ``folder``
     under ``internal/``.
     """
-    from atiyeh_reports.jalali import format_jalali_fa
-    from atiyeh_reports.provenance import build_time
-    from atiyeh_reports.workbook import Table, write_tables
+    from atiyeh_reports.core.jalali import format_jalali_fa
+    from atiyeh_reports.core.provenance import build_time
+    from atiyeh_reports.io.xlsx import Table, write_tables
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

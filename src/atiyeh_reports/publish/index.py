@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from atiyeh_reports.provinces import provinces
-from atiyeh_reports.text import to_persian_digits
+from atiyeh_reports.core.provinces import provinces
+from atiyeh_reports.core.reports import REPORTS
+from atiyeh_reports.core.text import to_persian_digits
 
 __all__ = ["INDEX", "Entry", "index_entries", "index_html", "write_index"]
 
@@ -107,8 +108,7 @@ def _walk(out_dir: Path) -> tuple[list[Path], int]:
 
 
 def _national_titles() -> dict[str, tuple[int, str]]:
-    """File name → (order, Persian title) of the national documents, titles from build.REPORTS."""
-    from atiyeh_reports.build import REPORTS  # lazily: build imports the engine
+    """File name → (order, Persian title) of the national documents, titles from core.reports.REPORTS."""
 
     titles: dict[str, tuple[int, str]] = {}
     for n, report in enumerate(REPORTS):
@@ -164,7 +164,7 @@ def _rows(entries: Sequence[Entry], *, path_title: bool = False) -> str:
 
 
 def _provenance(rows: Sequence[tuple[str, str]]) -> str:
-    from atiyeh_reports.render import _value_html
+    from atiyeh_reports.present.render import _value_html
 
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{_value_html(v)}</td></tr>" for k, v in rows)
     return ('<section class="provenance"><h2 id="provenance">این خروجی‌ها از چه ساخته شده‌اند</h2>'
@@ -187,7 +187,7 @@ def index_html(entries: Sequence[Entry], internal: int, *, year: int, service_na
                built_jalali: str, provenance: Sequence[tuple[str, str]], font_css: str = "",
                font_family: str = "Vazirmatn", internal_dir: str | None = None) -> str:
     """The page: cover, contents, national documents, a section per province, other files, provenance."""
-    from atiyeh_reports.render import AGENCY, PARENT_AGENCY, _stylesheet, page_head
+    from atiyeh_reports.present.render import AGENCY, PARENT_AGENCY, _stylesheet, page_head
 
     e = html.escape
     year_fa = to_persian_digits(year)
@@ -239,7 +239,7 @@ def index_html(entries: Sequence[Entry], internal: int, *, year: int, service_na
 def _refuse_personal_names(entries: Sequence[Entry], out_dir: Path) -> None:
     """A file whose path looks like a national ID would put it on the page: refuse, without quoting it."""
     from atiyeh_reports.errors import BuildError
-    from atiyeh_reports.privacy import scan_for_personal_data
+    from atiyeh_reports.present.privacy import scan_for_personal_data
 
     flagged = [x for x in entries if scan_for_personal_data(x.path)]
     if flagged:
@@ -258,7 +258,7 @@ def write_index(out_dir: str | Path, *, params, provenance: Sequence[tuple[str, 
     out_dir
         The year's output folder (the build's staging folder), everything else already written.
     params
-        The year's :class:`~atiyeh_reports.params.Params` (year, service name and id).
+        The year's :class:`~atiyeh_reports.core.params.Params` (year, service name and id).
     provenance
         The provenance rows the reports carry (``build._provenance_rows(params, inputs)``).
     embed_font
@@ -272,10 +272,10 @@ def write_index(out_dir: str | Path, *, params, provenance: Sequence[tuple[str, 
     BuildError
         A shareable file's path holds what looks like a national ID (the page would show it).
     """
-    from atiyeh_reports.fonts import report_font
-    from atiyeh_reports.jalali import format_jalali_fa
-    from atiyeh_reports.provenance import build_time
-    from atiyeh_reports.render import font_faces
+    from atiyeh_reports.core.jalali import format_jalali_fa
+    from atiyeh_reports.core.provenance import build_time
+    from atiyeh_reports.present.fonts import report_font
+    from atiyeh_reports.present.render import font_faces
 
     out_dir = Path(out_dir)
     entries, internal = index_entries(out_dir)

@@ -1,0 +1,755 @@
+"""Who is covered: the yearly analysis of the children the provinces listed.
+
+Pure functions over the clean tables of ``docs/data-contracts.md``. Each takes
+frames and returns a new frame with English column names, numbers kept as
+numbers (counts and money as ints, shares as floats from 0 to 1). Each has a
+``*_fa`` variant that returns the same table with Persian headers and province
+names, ready for :func:`atiyeh_reports.present.display.show_table`; formatting (digits,
+separators, percent signs) happens there, at the edge.
+
+Privacy: children are a protected group. No function here returns a national
+ID or a name. Breakdowns finer than a province (province × gender, …) return
+raw counts for internal use and a ``*_safe`` variant that suppresses counts
+below ``params.privacy.small_cell_threshold`` through
+:func:`atiyeh_reports.present.privacy.suppress_small_counts`; reports show the safe one.
+
+Age bands (:data:`AGE_EDGES`): 0–5 (before school), 6–11 (primary school),
+12–14 (lower secondary), 15–17 (upper secondary, the last years before the
+age limit of 18). Ages are completed years on 1 Farvardin of the report year.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from atiyeh_reports.core import vocab
+from atiyeh_reports.core.provinces import by_code, provinces
+from atiyeh_reports.core.vocab import CARE_TYPES, GENDERS, GUARDIANSHIPS
+from atiyeh_reports.errors import AtiyehError
+from atiyeh_reports.present import charts
+
+#: Lower edges of the age bands plus the end of the last one (exclusive).
+AGE_EDGES: tuple[int, ...] = (0, 6, 12, 15, 18)
+#: Label for a missing value of a coded field (e.g. no care arrangement given).
+UNKNOWN = "نامشخص"
+#: Label of the national total row.
+NATIONAL = vocab.TOTAL
+
+#: Persian headers for every column the functions here return.
+COLUMNS_FA: dict[str, str] = {
+    "province_code": "کد استان",
+    "province": "استان",
+    "children": f"تعداد {vocab.ELIGIBLE}",
+    "share": "سهم از کل",
+    "population": "جمعیت استان (۱۳۹۵)",
+    "per_100k": "در هر ۱۰۰ هزار نفر جمعیت",
+    "gender": "جنسیت",
+    "age_band": "گروه سنی",
+    "age": "سن",
+    "guardianship": "وضعیت سرپرستی",
+    "care_type": "نوع نگهداری",
+    "total": "جمع",
+    "year": "سال",
+    "change": "تغییر نسبت به سال قبل",
+    "growth": "درصد تغییر",
+    "provinces": "تعداد استان‌ها",
+    "previous": "سال قبل",
+    "continuing": "ادامه پوشش",
+    "moved_out": "انتقال به استان دیگر",
+    "moved_in": "انتقال از استان دیگر",
+    "leavers": "خروج از فهرست",
+    "aged_out": "خروج به علت سن",
+    "newcomers": "ورود جدید",
+    "current": "سال جاری",
+    "performance_year": "سال عملکرد",
+    "credit_notified": "اعتبار ابلاغی (ریال)",
+    "credit_spent": "اعتبار هزینه‌شده (ریال)",
+    "absorption": "نسبت جذب",
+    "children_covered": vocab.COVERED_REPORTED,
+    "policies_issued": "بیمه‌نامه صادرشده",
+    "policy_rate": "نسبت بیمه‌نامه به فرزند",
+    "children_left": "خروج از پوشش (گزارش استان)",
+    "credit_notified_reported": "اعتبار ابلاغی به گزارش استان (ریال)",
+    "notified_difference": "اختلاف گزارش استان با سابقهٔ ستاد (ریال)",
+    "rows_read": "ردیف‌های خوانده‌شده",
+    "accepted": "پذیرفته",
+    "corrected": "اصلاح‌شده",
+    "rejected": "ردشده",
+    "rejected_share": "سهم ردشده",
+    "problem": "مشکل",
+    "action": "اقدام",
+    "findings": "تعداد موارد",
+}
+
+#: Persian words for the intake's actions on a finding.
+ACTIONS_FA: dict[str, str] = {
+    "corrected": "اصلاح شد",
+    "rejected": "رد شد",
+    "warning": "هشدار",
+    "unreadable": "ناخوانا",
+}
+
+_MONEY = ("credit_notified", "credit_spent")
+_ID_LIKE = re.compile(r"(?<!\d)\d{8,10}(?!\d)")
+
+
+class AnalysisError(AtiyehError):
+    """A clean table does not meet the contract the analysis relies on."""
+
+
+# --- helpers ----------------------------------------------------------------------------
+def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AnalysisError(
+            f"the {table} table has no column(s) {missing} (it has {list(frame.columns)}); "
+            "build it with the intake so it follows docs/data-contracts.md"
+        )
+
+
+def _province_names(codes: pd.Series) -> pd.Series:
+    names = {p.code: p.name_fa for p in provinces()}
+    return codes.map(lambda code: names.get(code, code) if isinstance(code, str) else NATIONAL)
+
+
+def _share(part: pd.Series, whole: float) -> pd.Series:
+    return part / whole if whole else pd.Series(np.nan, index=part.index)
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num / den as floats, NaN where den is 0 (no division by zero, no inf)."""
+    den = den.astype("float64")
+    return num.astype("float64") / den.where(den != 0)
+
+
+def with_total(table: pd.DataFrame, *, sums: Sequence[str], label_column: str = "province",
+               label: str = NATIONAL) -> pd.DataFrame:
+    """``table`` with a last row holding the sum of ``sums`` (other columns left empty).
+
+    Shares and ratios are not summed: recompute them on the total row yourself.
+    """
+    total: dict[str, object] = {c: table[c].sum() for c in sums}
+    total[label_column] = label
+    row = pd.DataFrame([total])
+    out = pd.concat([table, row], ignore_index=True)
+    for c in sums:  # keep ints ints (concat with a partial row would not)
+        if pd.api.types.is_integer_dtype(table[c]):
+            out[c] = out[c].astype("int64")
+    return out
+
+
+def to_fa(table: pd.DataFrame) -> pd.DataFrame:
+    """Persian headers (``COLUMNS_FA``) and Persian action words; the codes column is dropped.
+
+    Values are untouched: numbers stay numbers for :func:`display.show_table`.
+    """
+    out = table.drop(columns=["province_code"], errors="ignore")
+    if "action" in out.columns:
+        out = out.assign(action=out["action"].map(lambda a: ACTIONS_FA.get(a, a)))
+    return out.rename(columns=COLUMNS_FA)
+
+
+def _suppress(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    from atiyeh_reports.present.privacy import suppress_small_counts
+
+    return suppress_small_counts(table, threshold)
+
+
+# --- children by province -----------------------------------------------------------------
+def province_counts(children: pd.DataFrame) -> pd.Series:
+    """Children per province code, over all 31 provinces (0 where none), in code order."""
+    _require(children, ["province_code"], "children")
+    codes = [p.code for p in provinces()]
+    counts = children["province_code"].value_counts().reindex(codes, fill_value=0)
+    counts.index.name = "province_code"
+    return counts.astype("int64").rename("children")
+
+
+def children_by_province(children: pd.DataFrame) -> pd.DataFrame:
+    """Children per province: count, share of the national total, and per 100,000 people.
+
+    Every one of the 31 provinces has a row (a province with no child listed
+    shows 0: absence is information). Population is the 1395 census figure in
+    :mod:`atiyeh_reports.core.provinces`.
+
+    Returns
+    -------
+    DataFrame
+        province_code, province, children (int), share (0–1), population (int),
+        per_100k (float), in province-code order.
+    """
+    counts = province_counts(children)
+    population = pd.Series({p.code: p.population for p in provinces()}, dtype="int64")
+    total = int(counts.sum())
+    return pd.DataFrame(
+        {
+            "province_code": counts.index.astype(str),
+            "province": [by_code()[c].name_fa for c in counts.index],
+            "children": counts.to_numpy(),
+            "share": _share(counts, total).to_numpy(),
+            "population": population.reindex(counts.index).to_numpy(),
+            "per_100k": (counts / population.reindex(counts.index) * 100_000).to_numpy(),
+        }
+    )
+
+
+def children_by_province_fa(children: pd.DataFrame) -> pd.DataFrame:
+    """:func:`children_by_province` in the reports' province order (alphabetical), a total row, Persian headers."""
+    table = vocab.in_province_order(children_by_province(children))
+    total = with_total(table, sums=["children", "population"])
+    total.loc[total.index[-1], "share"] = 1.0 if total["children"].iloc[-1] else np.nan
+    total.loc[total.index[-1], "per_100k"] = (
+        total["children"].iloc[-1] / total["population"].iloc[-1] * 100_000
+    )
+    return to_fa(total)
+
+
+# --- national breakdowns -------------------------------------------------------------------
+def breakdown(children: pd.DataFrame, column: str,
+              categories: Sequence[str] = ()) -> pd.DataFrame:
+    """Children per value of ``column``: count and share, national.
+
+    Known ``categories`` come first in their order (shown even when 0); a
+    missing value is counted as :data:`UNKNOWN`; other values follow, largest
+    first.
+
+    Returns
+    -------
+    DataFrame
+        ``column``, children (int), share (0–1).
+    """
+    _require(children, [column], "children")
+    values = children[column].astype("object").where(children[column].notna(), UNKNOWN)
+    counts = values.value_counts()
+    extra = [v for v in counts.index if v not in categories]
+    order = list(categories) + sorted(extra, key=lambda v: (v == UNKNOWN, -counts[v], str(v)))
+    counts = counts.reindex(order, fill_value=0).astype("int64")
+    return pd.DataFrame(
+        {column: pd.Series(order, dtype="str"), "children": counts.to_numpy(),
+         "share": _share(counts, int(counts.sum())).to_numpy()}
+    )
+
+
+def children_by_gender(children: pd.DataFrame) -> pd.DataFrame:
+    """Children per gender (پسر / دختر), national: gender, children, share."""
+    return breakdown(children, "gender", GENDERS)
+
+
+def children_by_guardianship(children: pd.DataFrame) -> pd.DataFrame:
+    """Children per guardianship status (بی‌سرپرست / بدسرپرست), national."""
+    return breakdown(children, "guardianship", GUARDIANSHIPS)
+
+
+def children_by_care_type(children: pd.DataFrame) -> pd.DataFrame:
+    """Children per care arrangement, national; a missing arrangement counts as نامشخص."""
+    return breakdown(children, "care_type", CARE_TYPES)
+
+
+def children_by_gender_fa(children: pd.DataFrame) -> pd.DataFrame:
+    """:func:`children_by_gender` with Persian headers."""
+    return to_fa(children_by_gender(children))
+
+
+def children_by_guardianship_fa(children: pd.DataFrame) -> pd.DataFrame:
+    """:func:`children_by_guardianship` with Persian headers."""
+    return to_fa(children_by_guardianship(children))
+
+
+def children_by_care_type_fa(children: pd.DataFrame) -> pd.DataFrame:
+    """:func:`children_by_care_type` with Persian headers."""
+    return to_fa(children_by_care_type(children))
+
+
+def age_band_labels(edges: Sequence[int] = AGE_EDGES) -> list[str]:
+    """``(0, 6, 12)`` → ``['0–5', '6–11']``: each band's first and last completed year."""
+    return [f"{lo}–{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
+
+
+def age_bands(ages: pd.Series, edges: Sequence[int] = AGE_EDGES) -> pd.Series:
+    """The age band of each age, as an ordered categorical.
+
+    Raises :class:`AnalysisError` when an age falls outside the bands: the
+    bands must reach the eligibility age limit (pass ``edges`` ending at it).
+    """
+    if list(edges) != sorted(set(edges)) or len(edges) < 2:
+        raise AnalysisError(f"age band edges {list(edges)} must be at least two increasing ages")
+    ages = pd.to_numeric(ages, errors="coerce")
+    outside = ages[ages.isna() | (ages < edges[0]) | (ages >= edges[-1])]
+    if len(outside):
+        raise AnalysisError(
+            f"{len(outside)} child(ren) have an age outside {edges[0]}–{edges[-1] - 1} "
+            f"(e.g. {sorted(outside.dropna().astype(int).unique().tolist())[:5] or 'missing'}); "
+            "the intake keeps only ages below the limit: pass age band edges that end at "
+            "params.eligibility.age_limit"
+        )
+    labels = age_band_labels(edges)
+    return pd.cut(ages, bins=list(edges), right=False, labels=labels)
+
+
+def children_by_age_band(children: pd.DataFrame,
+                         edges: Sequence[int] = AGE_EDGES) -> pd.DataFrame:
+    """Children per age band (see the module's note on bands): age_band, children, share."""
+    _require(children, ["age"], "children")
+    banded = pd.DataFrame({"age_band": age_bands(children["age"], edges).astype("str")})
+    return breakdown(banded, "age_band", age_band_labels(edges))
+
+
+def children_by_age_band_fa(children: pd.DataFrame,
+                            edges: Sequence[int] = AGE_EDGES) -> pd.DataFrame:
+    """:func:`children_by_age_band` with Persian headers."""
+    return to_fa(children_by_age_band(children, edges))
+
+
+def age_gender_table(children: pd.DataFrame, edges: Sequence[int] | None = AGE_EDGES) -> pd.DataFrame:
+    """Counts by age band (or single year of age when ``edges`` is None) × gender, national.
+
+    Index: bands youngest first; columns: :data:`vocab.GENDERS`. The input of
+    :func:`charts.population_pyramid`.
+    """
+    _require(children, ["age", "gender"], "children")
+    if edges is None:
+        ages = pd.to_numeric(children["age"]).astype("int64")
+        rows: list[object] = list(range(int(ages.min()), int(ages.max()) + 1)) if len(ages) else []
+        key = ages
+    else:
+        rows = list(age_band_labels(edges))
+        key = age_bands(children["age"], edges).astype("str")
+    table = pd.crosstab(key.to_numpy(), children["gender"].to_numpy())
+    table = table.reindex(index=rows, columns=list(GENDERS), fill_value=0).astype("int64")
+    table.index.name = "age_band" if edges is not None else "age"
+    table.columns.name = None
+    return table
+
+
+# --- finer than a province: raw and safe -------------------------------------------------
+def province_crosstab(children: pd.DataFrame, column: str,
+                      categories: Sequence[str] = ()) -> pd.DataFrame:
+    """Counts by province × ``column`` (raw: internal use; reports use the ``_safe`` variant).
+
+    Returns
+    -------
+    DataFrame
+        province_code, province, one int column per category (known
+        ``categories`` first, missing values as :data:`UNKNOWN`), total; one row
+        per province that listed at least one child, in code order.
+    """
+    _require(children, ["province_code", column], "children")
+    values = children[column].astype("object").where(children[column].notna(), UNKNOWN)
+    table = pd.crosstab(children["province_code"].to_numpy(), values.to_numpy())
+    extra = sorted(c for c in table.columns if c not in categories)
+    table = table.reindex(columns=list(categories) + extra, fill_value=0).astype("int64")
+    table = table.loc[sorted(table.index, key=vocab.province_sort_key)]
+    out = pd.DataFrame({"province_code": table.index.astype(str),
+                        "province": [by_code()[c].name_fa if c in by_code() else c
+                                     for c in table.index]})
+    for c in table.columns:
+        out[c] = table[c].to_numpy()
+    out["total"] = table.sum(axis=1).to_numpy().astype("int64")
+    return out
+
+
+def province_crosstab_safe(children: pd.DataFrame, column: str, threshold: int,
+                           categories: Sequence[str] = ()) -> pd.DataFrame:
+    """:func:`province_crosstab` ready to publish: small counts hidden, totals added.
+
+    Uses :func:`atiyeh_reports.present.privacy.suppress_small_counts` (counts from 1 to
+    ``threshold`` − 1 show as ``"<threshold"``, secondary suppressions as
+    ``"*"``; it adds the row-total column and the column-total row, both
+    labelled جمع).
+
+    Returns
+    -------
+    DataFrame
+        province (Persian name, جمع on the total row), then one object column
+        per category and جمع; no province codes.
+    """
+    raw = province_crosstab(children, column, categories)
+    counts = raw.drop(columns=["province_code", "total"]).set_index("province")
+    counts.index = counts.index.astype("object")  # the total row's label is added to it
+    safe = _suppress(counts, threshold)
+    from atiyeh_reports.present.privacy import TOTAL_LABEL
+
+    safe.index = [vocab.TOTAL if i == TOTAL_LABEL else i for i in safe.index]  # the total row's one label
+    safe.index.name = "province"
+    return safe.reset_index()
+
+
+def province_by_gender_safe(children: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Province × gender for a report: small counts suppressed, Persian headers."""
+    return to_fa(province_crosstab_safe(children, "gender", threshold, GENDERS))
+
+
+def province_by_guardianship_safe(children: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Province × guardianship for a report: small counts suppressed, Persian headers."""
+    return to_fa(province_crosstab_safe(children, "guardianship", threshold, GUARDIANSHIPS))
+
+
+def province_by_care_type_safe(children: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Province × care arrangement for a report: small counts suppressed, Persian headers."""
+    return to_fa(province_crosstab_safe(children, "care_type", threshold, CARE_TYPES))
+
+
+# --- over the years -------------------------------------------------------------------------
+def trend_table(children_by_year: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """One row per year: children, change on the year before, provinces listing, and splits.
+
+    Returns
+    -------
+    DataFrame
+        year, children, change (Int64, <NA> for the first year), growth (float,
+        NaN for the first year), provinces (how many listed a child), then one
+        count column per gender and per guardianship status, oldest year first.
+    """
+    rows = []
+    for year in sorted(children_by_year):
+        frame = children_by_year[year]
+        _require(frame, ["province_code", "gender", "guardianship"], f"children ({year})")
+        row: dict[str, object] = {
+            "year": int(year),
+            "children": len(frame),
+            "provinces": int(frame["province_code"].nunique()),
+        }
+        for value in (*GENDERS, *GUARDIANSHIPS):
+            column = "gender" if value in GENDERS else "guardianship"
+            row[value] = int((frame[column] == value).sum())
+        rows.append(row)
+    columns = ["year", "children", "provinces", *GENDERS, *GUARDIANSHIPS]
+    table = pd.DataFrame(rows, columns=columns).astype("int64")
+    change = table["children"].diff().astype("Int64")
+    growth = _ratio(table["children"].diff(), table["children"].shift())
+    table.insert(2, "change", change)
+    table.insert(3, "growth", growth)
+    return table
+
+
+def trend_table_fa(children_by_year: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """:func:`trend_table` with Persian headers (years stay ints)."""
+    return to_fa(trend_table(children_by_year))
+
+
+def trend_by_province(children_by_year: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """Children per province (rows, all 31) and year (columns, oldest first)."""
+    table = pd.DataFrame({int(y): province_counts(children_by_year[y])
+                          for y in sorted(children_by_year)})
+    table.insert(0, "province", [by_code()[c].name_fa for c in table.index])
+    return table.reset_index()
+
+
+# --- newcomers and leavers -------------------------------------------------------------------
+def _unique_ids(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    _require(frame, ["national_id", "province_code"], label)
+    repeated = int(frame["national_id"].duplicated().sum())
+    if repeated:
+        raise AnalysisError(
+            f"the {label} table lists {repeated} national ID(s) more than once; the intake "
+            "de-duplicates children, so rebuild the clean tables from the raw forms"
+        )
+    return frame
+
+
+def newcomers_leavers(previous: pd.DataFrame, current: pd.DataFrame, *,
+                      age_limit: int | None = None) -> pd.DataFrame:
+    """Per province, how the list changed from one year to the next (matched by national ID).
+
+    A child in both years *continues*; one who changed province is counted as
+    moved out of the old and moved in to the new one. A *newcomer* is only in
+    the current year, a *leaver* only in the previous one; ``aged_out`` counts
+    leavers who reached ``age_limit`` (their previous age + 1), when given.
+    For every province: previous − leavers − moved_out + moved_in + newcomers
+    = current.
+
+    Returns
+    -------
+    DataFrame
+        province_code, province, previous, leavers, aged_out (Int64, <NA> without
+        ``age_limit``), moved_out, moved_in, newcomers, continuing, current; one
+        row per province listed in either year, in code order, plus a national
+        total row (moves cancel out there).
+    """
+    prev = _unique_ids(previous, "previous year's children")
+    curr = _unique_ids(current, "current year's children")
+    merged = prev[["national_id", "province_code"]].merge(
+        curr[["national_id", "province_code"]], on="national_id", how="outer",
+        suffixes=("_prev", "_curr"), indicator=True,
+    )
+    both = merged["_merge"] == "both"
+    moved = both & (merged["province_code_prev"] != merged["province_code_curr"])
+    leavers = merged.loc[merged["_merge"] == "left_only", ["national_id", "province_code_prev"]]
+
+    def per_province(mask: pd.Series, column: str) -> pd.Series:
+        return merged.loc[mask, column].value_counts()
+
+    codes = sorted(set(prev["province_code"].dropna()) | set(curr["province_code"].dropna()))
+    table = pd.DataFrame(index=pd.Index(codes, name="province_code"))
+    table["previous"] = prev["province_code"].value_counts()
+    table["leavers"] = leavers["province_code_prev"].value_counts()
+    if age_limit is not None:
+        _require(prev, ["age"], "previous year's children")
+        ages = prev.set_index("national_id")["age"]
+        old = leavers[leavers["national_id"].map(ages).astype("float64") + 1 >= age_limit]
+        table["aged_out"] = old["province_code_prev"].value_counts()
+    table["moved_out"] = per_province(moved, "province_code_prev")
+    table["moved_in"] = per_province(moved, "province_code_curr")
+    table["newcomers"] = per_province(merged["_merge"] == "right_only", "province_code_curr")
+    table["continuing"] = per_province(both, "province_code_curr")
+    table["current"] = curr["province_code"].value_counts()
+    table = table.fillna(0).astype("int64")
+    if age_limit is None:
+        table.insert(2, "aged_out", pd.array([pd.NA] * len(table), dtype="Int64"))
+    table = vocab.in_province_order(table.reset_index()).reset_index(drop=True)
+    table.insert(1, "province", _province_names(table["province_code"]).astype("str"))
+    sums = ["previous", "leavers", "moved_out", "moved_in", "newcomers", "continuing", "current"]
+    if age_limit is not None:
+        sums.append("aged_out")
+    total = with_total(table, sums=sums)
+    total.loc[total.index[-1], ["moved_out", "moved_in"]] = 0  # moves stay inside the country
+    return total
+
+
+def _last_two(children_by_year: Mapping[int, pd.DataFrame]) -> tuple[int, int] | None:
+    years = sorted(children_by_year)
+    return (years[-2], years[-1]) if len(years) >= 2 else None
+
+
+def newcomers_leavers_fa(children_by_year: Mapping[int, pd.DataFrame], *,
+                         age_limit: int | None = None) -> pd.DataFrame:
+    """:func:`newcomers_leavers` between the last two years given, with Persian headers.
+
+    With fewer than two years there is nothing to compare: an empty table.
+    """
+    pair = _last_two(children_by_year)
+    if pair is None:
+        return pd.DataFrame(columns=[COLUMNS_FA["province"]])
+    table = newcomers_leavers(children_by_year[pair[0]], children_by_year[pair[1]],
+                              age_limit=age_limit)
+    return to_fa(table)
+
+
+# --- provinces' reported performance --------------------------------------------------------
+def performance_table(performance: pd.DataFrame, params: object | None = None) -> pd.DataFrame:
+    """The previous-year performance each province reported, with a national total.
+
+    Returns
+    -------
+    DataFrame
+        province_code, province, performance_year, credit_notified,
+        credit_spent (int64 Rials), absorption (spent / notified, NaN when
+        nothing was notified), children_covered, policies_issued, policy_rate
+        (policies / children), children_left; in code order, national total last
+        (its ratios computed from the totals).
+    """
+    needed = ["province_code", "performance_year", *_MONEY, "children_covered",
+              "policies_issued", "children_left"]
+    _require(performance, needed, "performance")
+    counts = ["children_covered", "policies_issued", "children_left"]
+    money = list(_MONEY)
+    # HQ's record is applied when the year is loaded (year/read.py): its columns are there then.
+    if params is not None and "notified_source" in performance.columns:
+        checked = performance
+        if (checked["notified_source"] == "hq").any():
+            performance = checked.assign(
+                notified_difference=checked["credit_notified_reported"] - checked["credit_notified"])
+            needed += ["credit_notified_reported", "notified_difference"]
+            money += ["credit_notified_reported", "notified_difference"]
+    table = vocab.in_province_order(performance[needed]).reset_index(drop=True)
+    table = table.astype({c: "int64" for c in (*money, *counts)})
+    table.insert(1, "province", _province_names(table["province_code"]).astype("str"))
+    table = with_total(table, sums=[*money, *counts])
+    years = performance["performance_year"].dropna().unique()
+    table.loc[table.index[-1], "performance_year"] = years[0] if len(years) == 1 else pd.NA
+    table.insert(5, "absorption", _ratio(table["credit_spent"], table["credit_notified"]))
+    table.insert(8, "policy_rate", _ratio(table["policies_issued"], table["children_covered"]))
+    table["performance_year"] = table["performance_year"].astype("Int64")
+    return table
+
+
+def performance_table_fa(performance: pd.DataFrame, params: object | None = None) -> pd.DataFrame:
+    """:func:`performance_table` with Persian headers; money stays int Rials.
+
+    When every province reports the same year, the year column says nothing a
+    reader needs on each row and is left out (the heading names the year), so
+    the wide table fits the page.
+    """
+    table = performance_table(performance, params)
+    if table["performance_year"].nunique(dropna=True) <= 1 and table["performance_year"].notna().all():
+        table = table.drop(columns=["performance_year"])
+    return to_fa(table)
+
+
+# --- intake data quality (no IDs, no names) --------------------------------------------------
+def quality_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """Rows read, accepted, corrected and rejected per province, with a national total.
+
+    Returns
+    -------
+    DataFrame
+        province_code, province, rows_read, accepted, corrected, rejected (ints),
+        rejected_share (rejected / rows_read), in code order, total last.
+    """
+    counts = ["rows_read", "accepted", "corrected", "rejected"]
+    _require(summary, ["province_code", *counts], "intake summary")
+    table = vocab.in_province_order(summary[["province_code", *counts]])
+    table = table.astype({c: "int64" for c in counts}).reset_index(drop=True)
+    table.insert(1, "province", _province_names(table["province_code"]).astype("str"))
+    table = with_total(table, sums=counts)
+    table["rejected_share"] = _ratio(table["rejected"], table["rows_read"])
+    return table
+
+
+def quality_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`quality_summary` with Persian headers."""
+    return to_fa(quality_summary(summary))
+
+
+def findings_by_problem(findings: pd.DataFrame) -> pd.DataFrame:
+    """How often each problem was found and what the intake did, without IDs or values.
+
+    Only the problem sentence and the action are kept; any run of 8–10 digits
+    in a problem sentence (which could be a national ID) is replaced by ``…``.
+
+    Returns
+    -------
+    DataFrame
+        problem, action, findings (int), provinces (how many provinces had it),
+        most frequent first.
+    """
+    _require(findings, ["problem", "action"], "findings")
+    problems = findings["problem"].astype("object").fillna(UNKNOWN).astype("str")
+    frame = pd.DataFrame({
+        "problem": problems.str.replace(_ID_LIKE, "…", regex=True),
+        "action": findings["action"].astype("object").fillna(UNKNOWN).astype("str"),
+        "province_code": (findings["province_code"] if "province_code" in findings.columns
+                          else pd.Series(pd.NA, index=findings.index)).astype("object"),
+    })
+    grouped = frame.groupby(["problem", "action"], sort=False, dropna=False)
+    table = pd.DataFrame({
+        "findings": grouped.size().astype("int64"),
+        "provinces": grouped["province_code"].nunique().astype("int64"),
+    }).reset_index()
+    table = table.sort_values(["findings", "problem", "action"], ascending=[False, True, True],
+                              kind="stable")
+    return table.reset_index(drop=True)
+
+
+def findings_by_problem_fa(findings: pd.DataFrame) -> pd.DataFrame:
+    """:func:`findings_by_problem` with Persian headers and actions."""
+    return to_fa(findings_by_problem(findings))
+
+
+# --- headline numbers -------------------------------------------------------------------------
+def headline_figures(children_by_year: Mapping[int, pd.DataFrame], *,
+                     expected_recipients: int | None = None,
+                     summary: pd.DataFrame | None = None) -> list[tuple[str, object]]:
+    """The report's summary numbers as (Persian label, value) pairs, latest year.
+
+    Values are ints or floats (shares from 0 to 1), for
+    :func:`display.key_values` after :func:`headline_figures_fa` formats them.
+    """
+    if not children_by_year:
+        raise AnalysisError("no year of children given: pass y.children_by_year")
+    year = max(children_by_year)
+    children = children_by_year[year]
+    total = len(children)
+    pairs: list[tuple[str, object]] = [
+        ("سال گزارش", int(year)),
+        (vocab.ELIGIBLE, total),
+        ("استان‌های دارای فرزند در فهرست", int(children["province_code"].nunique())),
+    ]
+    for row in children_by_gender(children).itertuples():
+        pairs.append((f"سهم {row.gender}", row.share))
+    for row in children_by_guardianship(children).itertuples():
+        pairs.append((f"سهم {row.guardianship}", row.share))
+    if expected_recipients:
+        pairs.append(("نسبت به تعداد پیش‌بینی‌شده در شناسنامه خدمت", total / expected_recipients))
+    pair = _last_two(children_by_year)
+    if pair is not None:
+        before = len(children_by_year[pair[0]])
+        pairs.append((f"تغییر نسبت به {pair[0]}", total - before))
+    if summary is not None and len(summary):
+        rows_read = int(summary["rows_read"].sum())
+        pairs.append(("سهم ردیف‌های ردشده در پذیرش داده", int(summary["rejected"].sum()) / rows_read
+                      if rows_read else float("nan")))
+    return pairs
+
+
+def headline_figures_fa(children_by_year: Mapping[int, pd.DataFrame], *,
+                        expected_recipients: int | None = None,
+                        summary: pd.DataFrame | None = None) -> list[tuple[str, str]]:
+    """:func:`headline_figures` formatted for :func:`display.key_values` (the edge)."""
+    from atiyeh_reports.core.text import to_persian_digits
+    from atiyeh_reports.present.display import fmt_int, fmt_pct
+
+    units = {vocab.ELIGIBLE: "نفر", "استان‌های دارای فرزند در فهرست": "استان"}
+    out = []
+    for label, value in headline_figures(children_by_year, expected_recipients=expected_recipients,
+                                         summary=summary):
+        if label == "سال گزارش":
+            text = to_persian_digits(value)
+        elif label.startswith("تغییر نسبت به"):
+            label = to_persian_digits(label)
+            # a word, not a sign: "+" and "-" beside Persian digits reorder in right-to-left text
+            text = (f"{fmt_int(abs(value))} نفر {'افزایش' if value > 0 else 'کاهش'}" if value
+                    else "بدون تغییر")
+        elif isinstance(value, float):
+            text = fmt_pct(value)
+        else:
+            text = fmt_int(value) + (f" {units[label]}" if label in units else "")
+        out.append((label, text))
+    return out
+
+
+# --- the charts of the analysis report --------------------------------------------------------
+def children_by_province_chart(children: pd.DataFrame) -> charts.Figure:
+    """Sorted horizontal bars of children per province."""
+    return charts.bar_by_province(province_counts(children), f"{vocab.ELIGIBLE} به تفکیک استان{_year_of(children)}",
+                                  "تعداد (نفر)")
+
+
+def per_100k_chart(children: pd.DataFrame) -> charts.Figure:
+    """Sorted bars of children per 100,000 people of each province."""
+    table = children_by_province(children).set_index("province_code")
+    return charts.bar_by_province(table["per_100k"],
+                                  f"{vocab.ELIGIBLE} در هر ۱۰۰ هزار نفر جمعیت استان{_year_of(children)}",
+                                  "نفر در هر ۱۰۰ هزار نفر جمعیت (سرشماری ۱۳۹۵)", decimals=1)
+
+
+def age_pyramid_chart(children: pd.DataFrame, edges: Sequence[int] | None = None) -> charts.Figure:
+    """The population pyramid by single year of age (equal widths: no band looks bigger for being wider).
+
+    Pass ``edges`` of equal steps for bands (e.g. ``range(0, 19, 3)``); unequal bands are refused,
+    since a wider band would look like more children.
+    """
+    if edges is not None and len({b - a for a, b in zip(edges[:-1], edges[1:])}) > 1:
+        raise AnalysisError(f"age pyramid bands {list(edges)} are not of equal width; pass equal steps or None")
+    return charts.population_pyramid(age_gender_table(children, edges),
+                                     f"هرم سنی {vocab.ELIGIBLE}{_year_of(children)}",
+                                     xlabel="تعداد (نفر)",
+                                     ylabel="سن (سال تمام در یکم فروردین)" if edges is None else "گروه سنی (سال)")
+
+
+def care_type_chart(children: pd.DataFrame) -> charts.Figure:
+    """Stacked bars: care arrangement within each guardianship status."""
+    table = province_crosstab(children.assign(province_code=children["guardianship"]),
+                              "care_type", CARE_TYPES)
+    frame = table.drop(columns=["province", "total"]).set_index("province_code")
+    return charts.stacked_bars(frame, f"نوع نگهداری به تفکیک وضعیت سرپرستی{_year_of(children)}",
+                               "درصد فرزندان هر وضعیت سرپرستی", share=True)
+
+
+def trend_chart(children_by_year: Mapping[int, pd.DataFrame]) -> charts.Figure:
+    """Lines of children, boys and girls over the years given."""
+    table = trend_table(children_by_year).set_index("year")
+    frame = table[["children", *GENDERS]].rename(columns={"children": "همه فرزندان"})
+    return charts.trend_lines(frame, f"روند تعداد {vocab.ELIGIBLE}", "تعداد (نفر)")
+
+
+def _year_of(children: pd.DataFrame) -> str:
+    """``، ۱۴۰۴`` when the table holds one report year (for chart titles), else nothing."""
+    from atiyeh_reports.core.text import to_persian_digits
+
+    years = children["year"].dropna().unique() if "year" in children.columns else []
+    return f"، {to_persian_digits(int(years[0]))}" if len(years) == 1 else ""

@@ -1,0 +1,1 @@
+"""The yearly build: what to rebuild, the engine that runs the notebooks, the output folders."""

@@ -1,0 +1,535 @@
+"""The yearly build: clean the inputs, run the three notebooks, render, record.
+
+:func:`build_year` reads top to bottom: first decide from the manifest alone
+whether anything changed (:mod:`atiyeh_reports.pipeline.engine.fresh`; when nothing
+did, return without importing pandas, nbformat or WeasyPrint and without
+rewriting a file). Otherwise validate parameters and data, decide per report
+whether to reuse its previous output (nothing it depends on changed) or run
+it, start warm workers for the reports to run
+(:mod:`atiyeh_reports.pipeline.engine.workers`), load and reconcile the year once and
+hand it to the notebooks as a snapshot, run the reports in parallel (each
+executed with papermill and rendered to HTML and PDF in its worker), write the
+notification workbook, the internal workbooks and the manifest meanwhile.
+Everything is written to a staging folder beside the output folder and moved
+into place only when every report succeeded, so a failed build leaves the
+previous outputs of that year as they were; every failing report is named.
+
+Nothing heavy is imported at module level: ``atiyeh build`` with nothing to
+do must stay well under a second.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from atiyeh_reports import __version__
+from atiyeh_reports.core import layout
+from atiyeh_reports.core.provenance import (
+    build_time,
+    code_fingerprint,
+    digest_of,
+    file_hashes,
+    git_commit,
+    relative_to_params,
+    sha256_file,
+)
+from atiyeh_reports.errors import BuildError, InputError, MissingDataError
+from atiyeh_reports.pipeline import outdir
+from atiyeh_reports.pipeline.engine import fresh
+
+if TYPE_CHECKING:
+    from atiyeh_reports.api import YearData
+    from atiyeh_reports.core.params import Params
+    from atiyeh_reports.pipeline.engine.workers import Job, Workers
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[3] / "notebooks"
+MANIFEST = fresh.MANIFEST
+
+Progress = Callable[[str], None]
+
+
+from atiyeh_reports.core.reports import _COMMON, CARD_TITLE, PACK, REPORTS, Report  # noqa: E402,F401
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    written: list[Path] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    executed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    #: the internal tree (names and IDs; not for sharing) and its files
+    internal_dir: Path | None = None
+    internal: list[Path] = field(default_factory=list)
+
+
+def build_year(
+    params_path: Path,
+    *,
+    data_dir: Path | None = None,
+    out_dir: Path | None = None,
+    notebook_dir: Path = NOTEBOOK_DIR,
+    progress: Progress = print,
+    accept_unreadable: bool = False,
+    expected_year: int | None = None,
+    workers: int | None = None,
+    accept_missing: bool = False,
+    internal_dir: Path | None = None,
+    pack: bool = True,
+) -> BuildResult:
+    """Build a year's reports into ``out_dir`` (default ``outputs/<year>``).
+
+    ``workers``: how many documents run at once (default: one per core).
+    ``internal_dir``: where the workbooks with names and IDs go (default
+    :func:`atiyeh_reports.core.layout.internal_dir` of ``out_dir``). ``pack``: also
+    the province pack (31 letters, 31 cards, 31 follow-up workbooks).
+    """
+    started = time.monotonic()
+    guessed = Path(out_dir) if out_dir else Path("outputs") / str(expected_year) if expected_year else None
+    if guessed is not None:
+        current = fresh.unchanged(params_path, guessed, notebook_dir, data_dir=data_dir,
+                                  expected_year=expected_year, accept_unreadable=accept_unreadable,
+                                  accept_missing=accept_missing, pack=pack,
+                                  internal_dir=internal_dir or layout.internal_dir(guessed))
+        if current is not None:
+            if any(guessed.parent.glob(f".{guessed.name}.building-*")):
+                with outdir.claim(guessed):  # locked: a killed build's staging folder is removed
+                    pass
+            return _unchanged(current, guessed, started, progress,
+                              Path(internal_dir) if internal_dir else layout.internal_dir(guessed))
+    return _full_build(params_path, data_dir=data_dir, out_dir=out_dir, notebook_dir=notebook_dir,
+                       progress=progress, accept_unreadable=accept_unreadable,
+                       expected_year=expected_year, workers=workers, started=started,
+                       accept_missing=accept_missing, internal_dir=internal_dir, pack=pack)
+
+
+def _unchanged(manifest: dict, out_dir: Path, started: float, progress: Progress,
+               internal_dir: Path | None = None) -> BuildResult:
+    names = [r.name for r in (*REPORTS, PACK) if r.name in manifest.get("reports", {})]
+    for number, name in enumerate(names, 1):
+        progress(f"[{number}/{len(names)}] {name}: unchanged, reused")
+    result = BuildResult(out_dir=out_dir, reused=names)
+    result.written = sorted(out_dir / o["path"] for o in manifest["outputs"]) + [out_dir / MANIFEST]
+    internal = manifest.get("internal") or {}
+    if internal_dir is not None and internal.get("outputs"):
+        result.internal_dir = internal_dir
+        result.internal = sorted(internal_dir / o["path"] for o in internal["outputs"])
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _full_build(params_path: Path, *, data_dir: Path | None, out_dir: Path | None, notebook_dir: Path,
+                progress: Progress, accept_unreadable: bool, expected_year: int | None,
+                workers: int | None, started: float, accept_missing: bool = False,
+                internal_dir: Path | None = None, pack: bool = True) -> BuildResult:
+    from atiyeh_reports.core.params import load_params
+    from atiyeh_reports.year.read import check_data_dir
+
+    params = load_params(params_path, expected_year=expected_year)  # --year must match: exit 2
+    if data_dir is not None:
+        params = params.model_copy(update={"data_dir": Path(data_dir).resolve()})
+    out_dir = Path(out_dir or Path("outputs") / str(params.year))
+    # Before any long work: the folder is ours and writable; lock it; clear a killed build's leftovers.
+    with outdir.claim(out_dir) as claim:
+        check_data_dir(params.data_dir, params.year)
+        internal = Path(internal_dir) if internal_dir else layout.internal_dir(claim.out_dir)
+        return _build_claimed(claim, params, params_path, data_dir=data_dir, notebook_dir=notebook_dir,
+                              progress=progress, accept_unreadable=accept_unreadable, workers=workers,
+                              started=started, accept_missing=accept_missing, internal=internal, pack=pack)
+
+
+def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, data_dir: Path | None,
+                   notebook_dir: Path, progress: Progress, accept_unreadable: bool, workers: int | None,
+                   started: float, accept_missing: bool = False, internal: Path, pack: bool = True
+                   ) -> BuildResult:
+    from atiyeh_reports.year.load import load_year, write_snapshot
+
+    out_dir = claim.out_dir
+
+    previous = _read_manifest(out_dir)
+    inputs = _input_hashes(params)
+    keys = {r.name: _report_key(r, params, inputs, notebook_dir) for r in REPORTS}
+    to_run = [r for r in REPORTS if not _reusable(previous, out_dir, r, keys[r.name])]
+    if pack:
+        keys[PACK.name] = _report_key(PACK, params, inputs, notebook_dir, notebook="card")
+        if not _reusable(previous, out_dir, PACK, keys[PACK.name]):
+            to_run.append(PACK)
+    pool = _start_workers(notebook_dir, to_run, workers)  # kernels warm up while the year loads
+    try:
+        progress(f"ingesting {params.year} from {params.data_dir}")
+        data = load_year(params_path, data_dir=params.data_dir)
+        from atiyeh_reports.intake.inventory import inventory
+
+        for line in inventory(params.data_dir, params.year).lines():
+            progress(line)
+        _raise_for_unreadable(data, accept_unreadable)
+        _raise_for_missing(data, accept_missing, progress)
+        staging = claim.staging  # beside out_dir, umask permissions (not mkdtemp's 0700)
+        internal_staging = outdir.stage_beside(internal)
+        try:
+            snapshot = None
+            if to_run:
+                # The year's results, computed here once; every notebook reads them from the snapshot.
+                data.evaluation  # noqa: B018 - the reconciliation, indicators and cross-checks with it
+                data.allocation  # noqa: B018
+                snapshot = write_snapshot(data, _private_folder(internal_staging))
+            result = _build_into(staging, out_dir, params, params_path, data, inputs, keys, previous,
+                                 to_run, pool, notebook_dir, progress, data_dir_given=data_dir is not None,
+                                 internal=internal, internal_staging=internal_staging, pack=pack,
+                                 snapshot=snapshot)
+            if snapshot is not None:
+                shutil.rmtree(snapshot.parent)
+            claim.publish()
+            outdir.swap_into_place(internal_staging, internal)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(internal_staging, ignore_errors=True)
+            raise
+    finally:
+        if pool is not None:
+            pool.close()
+    result.written = sorted(p for p in out_dir.rglob("*") if p.is_file() and p.name != outdir.MARKER)
+    result.internal_dir = internal
+    result.internal = sorted(p for p in internal.rglob("*") if p.is_file() and p.name != outdir.MARKER)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path, data: YearData,
+                inputs: list[dict[str, object]], keys: dict[str, str], previous: dict | None,
+                to_run: list[Report], pool: Workers | None, notebook_dir: Path, progress: Progress,
+                *, data_dir_given: bool, internal: Path, internal_staging: Path, pack: bool,
+                snapshot: Path | None = None) -> BuildResult:
+    from atiyeh_reports.pipeline import pack as province_pack
+
+    result = BuildResult(out_dir=out_dir)
+    tags = {r.name: f"[{n}/{len(REPORTS)}] {r.name}" for n, r in enumerate(REPORTS, 1)}
+    units = [*REPORTS, PACK] if pack else list(REPORTS)
+    # The longest report first, so the others fill the second core around it; the cards after them.
+    if any(r.name == "allocation" for r in to_run):  # before its PDF, which carries it as an attachment
+        _write_allocation_workbook(data, staging)
+    reports_run = [r for r in to_run if r is not PACK]
+    jobs = [_job(r, params, notebook_dir, staging, inputs, tags[r.name], snapshot)
+            for r in _longest_first(reports_run)]
+    if PACK in to_run:
+        jobs += province_pack.card_jobs(params, notebook_dir, staging / province_pack.CARDS,
+                                        lambda code: _card_meta(params, inputs, code), snapshot=snapshot)
+    submitted = pool.submit(jobs) if pool is not None else []
+    for unit in units:
+        if unit not in to_run:
+            _copy_outputs(previous, out_dir, staging, unit.name)
+            progress(f"{tags.get(unit.name, unit.name)}: unchanged, reused")
+            result.reused.append(unit.name)
+    province_pack.write_internal(data, internal_staging, shared=out_dir.name)
+    # The letters are printed here while the workers run the notebooks; a thread, so that the
+    # workers' progress is shown as it comes (WeasyPrint is used by this thread alone).
+    letters = _Letters(data, staging, progress) if PACK in to_run else None
+    outcomes = pool.collect(submitted, progress) if pool is not None else []
+    if letters is not None:
+        letters.join()
+    _raise_for_failures(outcomes, out_dir)
+    if PACK in to_run:
+        province_pack.drop_executed(staging / province_pack.CARDS)
+        progress(f"cards: {sum(1 for _ in (staging / province_pack.CARDS).glob('*.pdf'))} provinces, PDF and HTML")
+    result.executed = [r.name for r in units if r in to_run]
+    reports = {r.name: {"key": keys[r.name], "outputs": _outputs_of(staging, r.name)} for r in units}
+    _write_index(staging, params, inputs)
+    _write_manifest(staging, params, params_path, inputs, reports, data,
+                    fresh.freshness(params_path, params.data_dir, notebook_dir,
+                                    [r.name for r in REPORTS] + (["card"] if pack else []),
+                                    params.history_years, data_dir_given=data_dir_given, pack=pack),
+                    _record_candidates(params),
+                    # Where the internal tree is depends on --out/--internal, not on the inputs: only its files.
+                    internal={"outputs": file_hashes(sorted(p for p in internal_staging.rglob("*") if p.is_file()),
+                                                     internal_staging)})
+    return result
+
+
+class _Letters:
+    """The 31 letters (PDF and DOCX), written in a thread of the build process."""
+
+    def __init__(self, data: YearData, staging: Path, progress: Progress) -> None:
+        import threading
+
+        self.error: BaseException | None = None
+        self._progress = progress
+        self._thread = threading.Thread(target=self._run, args=(data, staging), name="letters", daemon=True)
+        self._thread.start()
+
+    def _run(self, data: YearData, staging: Path) -> None:
+        from atiyeh_reports import publish
+
+        try:
+            written = publish.write_year_letters(data, staging)
+            self._progress(f"letters: {len(written) // 2} provinces, PDF and DOCX")
+        except BaseException as exc:  # noqa: BLE001 - raised again in the build's thread by join()
+            self.error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]]) -> None:
+    """``index.html``: every shareable file linked, with the provenance (publish.index).
+
+    It says that the internal workbooks are elsewhere without naming the place: the same
+    inputs give the same page wherever the build writes."""
+    from atiyeh_reports.publish.index import write_index
+
+    write_index(staging, params=params, provenance=_provenance_rows(params, inputs))
+
+
+#: Rough relative cost of each report, for ordering (the evaluation reconciles and scores three years).
+_COST = {"evaluation": 3, "analysis": 2, "allocation": 1}
+
+
+def _longest_first(reports: list[Report]) -> list[Report]:
+    return sorted(reports, key=lambda r: -_COST.get(r.name, 0))
+
+
+def _start_workers(notebook_dir: Path, to_run: list[Report], processes: int | None) -> Workers | None:
+    if not to_run:
+        return None
+    from atiyeh_reports.core.provinces import provinces
+    from atiyeh_reports.pipeline.engine.workers import Workers, warm_imports
+
+    names = ["card" if r is PACK else r.name for r in to_run]
+    jobs = len(to_run) + (len(provinces()) - 1 if PACK in to_run else 0)
+    notebooks = [notebook_dir / f"{name}.ipynb" for name in names]
+    return Workers(notebook_dir, warm=warm_imports(notebooks), processes=processes, expected_jobs=jobs)
+
+
+def _private_folder(internal_staging: Path) -> Path:
+    """A folder for the build's own snapshot, inside the internal staging tree (names and IDs stay
+    with the internal files) and removed before that tree is published."""
+    folder = internal_staging / ".build"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _job(report: Report, params: Params, notebook_dir: Path, staging: Path,
+         inputs: list[dict[str, object]], tag: str, snapshot: Path | None = None) -> Job:
+    from atiyeh_reports.pipeline.engine.workers import Job
+
+    source = notebook_dir / f"{report.name}.ipynb"
+    if not source.is_file():
+        raise BuildError(f"notebook {source} not found")
+    return Job(
+        name=report.name,
+        notebook=source,
+        parameters={"params_path": str(Path(params.source).resolve()), "data_dir": str(params.data_dir),
+                    "snapshot": str(snapshot or "")},
+        out_dir=staging,
+        meta=_report_meta(report, params, inputs),
+        tag=tag,
+        attachments=tuple(staging.glob(f"{report.name}.xlsx")),
+    )
+
+
+def _raise_for_failures(outcomes: list, out_dir: Path) -> None:
+    from atiyeh_reports.pipeline.engine.workers import keep_failed
+
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        return
+    lines = []
+    for outcome in failed:
+        kept = keep_failed(outcome, out_dir.parent)
+        where = f"; the executed notebook is kept at {kept}" if kept else ""
+        lines.append(f"notebook {Path(outcome.job.notebook).name}, {outcome.error}{where}")
+    raise BuildError(
+        f"{len(failed)} of {len(outcomes)} document(s) failed (the others ran to the end):\n  "
+        + "\n  ".join(lines) + "\nearlier outputs were left as they were"
+    )
+
+
+def _raise_for_unreadable(data: YearData, accept: bool) -> None:
+    if data.unreadable and not accept:
+        listed = "\n  ".join(data.unreadable)
+        raise InputError(
+            f"{len(data.unreadable)} returned form(s) of {data.year} could not be read:\n  {listed}\n"
+            "fix or replace them (see the quality report), or pass --accept-unreadable to build "
+            "without those provinces"
+        )
+
+
+def _record_candidates(params: Params) -> list[Path]:
+    """Where HQ's record of last year's allocation may be (hq_record); it is an input too."""
+    from atiyeh_reports.allocation.record import record_candidates
+
+    return record_candidates(params)
+
+
+def _raise_for_missing(data: YearData, accept: bool, progress: Progress) -> None:
+    """Refuse (exit 5) to allocate zero to provinces without data, or to build on no policies,
+    unless ``accept``; then say it on the terminal (the reports say it too: no_data_note_fa)."""
+    from atiyeh_reports.intake.inventory import missing_lines
+
+    missing = missing_lines(data)
+    no_policies = len(data.policies) == 0
+    if not missing and not no_policies:
+        return
+    told = []
+    if missing:
+        told.append(f"{len(missing)} province(s) of {data.year} have no accepted child and would be "
+                    "allocated 0 Rials:\n  " + "\n  ".join(missing))
+    if no_policies:
+        told.append(f"the insurer's export of {data.year} has no policies (missing, unreadable or "
+                    "empty): the evaluation would reconcile nothing")
+    if not accept:
+        raise MissingDataError(
+            "\n".join(told) + "\nfix the inputs (see the quality report), or pass --accept-missing to "
+            "build anyway; every report then names what is missing"
+        )
+    for text in told:
+        progress(f"accepted (--accept-missing): {text}")
+
+
+def _input_hashes(params: Params) -> list[dict[str, object]]:
+    return fresh.input_hashes(params.data_dir, params.year, params.history_years,
+                              records=_record_candidates(params))
+
+
+def _report_key(report: Report, params: Params, inputs: list[dict[str, object]], notebook_dir: Path,
+                notebook: str | None = None) -> str:
+    from atiyeh_reports.core.params import params_json
+
+    dumped = json.loads(params_json(params))
+    relevant = {k: dumped[k] for k in report.sections}
+    notebook = notebook_dir / f"{notebook or report.name}.ipynb"
+    return digest_of(
+        __version__,
+        code_fingerprint(),
+        sha256_file(notebook) if notebook.is_file() else "missing",
+        json.dumps(relevant, sort_keys=True, ensure_ascii=False),
+        json.dumps(inputs, sort_keys=True),
+    )
+
+
+def _read_manifest(out_dir: Path) -> dict | None:
+    return fresh.read_manifest(out_dir)
+
+
+def _reusable(previous: dict | None, out_dir: Path, report: Report, key: str) -> bool:
+    if not previous:
+        return False
+    entry = previous.get("reports", {}).get(report.name)
+    if not entry or entry.get("key") != key:
+        return False
+    return all(
+        (out_dir / o["path"]).is_file() and sha256_file(out_dir / o["path"]) == o["sha256"]
+        for o in entry["outputs"]
+    )
+
+
+def _copy_outputs(previous: dict, out_dir: Path, staging: Path, name: str) -> None:
+    for output in previous["reports"][name]["outputs"]:
+        target = staging / output["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out_dir / output["path"], target)
+
+
+def _card_meta(params: Params, inputs: list[dict[str, object]], code: str):  # noqa: ANN202
+    from atiyeh_reports.core.provinces import name_fa
+
+    meta = _report_meta(PACK, params, inputs)
+    return replace(meta, title=f"{CARD_TITLE} {name_fa(code)}", compact=True)
+
+
+def _report_meta(report: Report, params: Params, inputs: list[dict[str, object]]):  # noqa: ANN202
+    from atiyeh_reports.core.jalali import format_jalali_fa
+    from atiyeh_reports.present.render import ReportMeta
+
+    return ReportMeta(
+        title=report.title,
+        service_name=params.service.name_fa,
+        service_id=params.service.id,
+        year=params.year,
+        built_jalali=format_jalali_fa(build_time().date()),
+        provenance=_provenance_rows(params, inputs),
+    )
+
+
+def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[tuple[str, str], ...]:
+    from atiyeh_reports.core.jalali import format_jalali_fa
+    from atiyeh_reports.core.text import to_persian_digits
+
+    source = Path(params.source) if params.source else None
+    listed = digest_of(*(f"{i['path']}:{i['sha256']}" for i in inputs))
+    return (
+        ("پرونده پارامترها", f"{source.name if source else '-'}  sha256:{sha256_file(source)[:16] if source else '-'}"),
+        ("داده‌های ورودی", f"{to_persian_digits(len(inputs))} پرونده؛ sha256 ترکیبی {listed[:16]} "
+                           "(فهرست کامل در manifest.json)"),
+        ("نسخه بسته", f"atiyeh_reports {__version__}"),
+        ("کامیت", git_commit()),
+        ("تاریخ ساخت", format_jalali_fa(build_time().date())),
+        ("زمان ساخت (UTC)", build_time().isoformat()),
+    )
+
+
+def _write_allocation_workbook(data: YearData, staging: Path) -> None:
+    from atiyeh_reports.allocation import notify
+    from atiyeh_reports.allocation import record as hq_record
+
+    table = data.allocation
+    notify.write_allocation_workbook(data.params, table, staging / "allocation.xlsx")
+    # HQ's own record of what it notified, read back by next year's build (docs/data-contracts.md).
+    hq_record.write_allocation_record(hq_record.allocation_record(data.params, table),
+                                      staging / hq_record.RECORD_FILE)
+
+
+def _outputs_of(staging: Path, name: str) -> list[dict[str, object]]:
+    if name == PACK.name:
+        from atiyeh_reports.publish import pack as province_pack
+
+        folders = (staging / province_pack.LETTERS, staging / province_pack.CARDS)
+        return file_hashes(sorted(p for f in folders if f.is_dir() for p in f.iterdir() if p.is_file()), staging)
+    paths = [p for p in staging.iterdir() if p.is_file() and p.stem == name and p.suffix in {".ipynb", ".html", ".pdf", ".xlsx", ".csv"}]
+    return file_hashes(paths, staging)
+
+
+def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: list[dict[str, object]],
+                    reports: dict[str, dict], data: YearData, freshness: dict[str, object],
+                    record_candidates: list[Path], internal: dict[str, object]) -> None:
+    from atiyeh_reports.core.params import params_json
+    from atiyeh_reports.intake.inventory import inventory, provinces_without_data
+
+    outputs = file_hashes((p for p in staging.rglob("*") if p.is_file() and p.name != MANIFEST), staging)
+    manifest = {
+        "service_id": params.service.id,
+        "year": params.year,
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "code_fingerprint": code_fingerprint(),
+        "built_at": build_time().isoformat(),
+        # Paths relative to the parameter file: two clones of the same inputs write the same manifest.
+        "params_file": Path(params_path).name,
+        "params_sha256": sha256_file(Path(params_path)),
+        "params": json.loads(params_json(params)),
+        "data_dir": relative_to_params(params.data_dir, params_path),
+        "inputs": inputs,
+        "intake": {
+            "children_accepted": int(len(data.children)),
+            "rows_read": int(data.summary["rows_read"].sum()) if len(data.summary) else 0,
+            "rows_rejected": int(data.summary["rejected"].sum()) if len(data.summary) else 0,
+            "unreadable": list(data.unreadable),
+            "provinces_without_data": provinces_without_data(data),
+            "not_read": inventory(params.data_dir, params.year).stamp(),
+        },
+        "reports": reports,
+        "outputs": outputs,
+        "freshness": freshness,
+        "record_candidates": [relative_to_params(p, params_path) for p in record_candidates],
+        # Not shared: the internal tree (names and IDs), relative to this folder, and its files.
+        "internal": internal,
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+

@@ -1,0 +1,1 @@
+"""The year, loaded once and handed on: parameters, clean tables, history years, HQ's record."""
