@@ -131,6 +131,7 @@ BENCH_ARGS ?=
 bench: $(SETUP) $(SAMPLE_STAMP) ## measure the build engine, the ingest and the workbook writer against their floor; writes docs/benchmarks.md
 	$(BIN)/python benchmarks/bench_build.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_workbook.py --rows 78000 --no-normal
+	$(BIN)/python benchmarks/bench_counts.py
 
 clean: ## remove rendered outputs, cleaned data and the sample (keeps .venv and the font)
 	rm -rf outputs/[0-9]* internal/[0-9]* outputs/forms outputs/explore data/clean $(SAMPLE_DIR) .pytest_cache

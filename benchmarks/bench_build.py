@@ -13,8 +13,7 @@ Figures (each ``--runs`` times; min and median reported):
 * **naive chain**: per report, ``papermill`` CLI → ``jupyter nbconvert --to html``
   → ``weasyprint`` CLI, one after the other, without the build's snapshot.
 * **full build** of the three reports from clean tables (``atiyeh build`` into an
-  empty folder; the year's snapshot removed first, so the build loads and
-  reconciles the year once itself).
+  empty folder; the build loads the year and computes its results once itself).
 * **no-op** ``atiyeh build`` (nothing changed), process start included.
 * **one changed parameter section** (``budget``): which reports ran, and the time.
 * **throughput**: the 31 province cards of ``notebooks/card.ipynb`` on the warm
@@ -76,15 +75,15 @@ def _build(params: Path, data: Path, out: Path, *extra: str) -> tuple[float, str
     return seconds, summary
 
 
-def _drop_snapshot(data: Path) -> None:
-    (data / "clean" / str(YEAR) / "snapshot.pickle").unlink(missing_ok=True)
-
-
-def _write_snapshot(params: Path, data: Path) -> None:
+def _write_snapshot(params: Path, data: Path, folder: Path) -> Path:
+    """The year with its results, as a build writes it for its notebooks (in its own folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
     _timed([sys.executable, "-c",
-            "import sys; from atiyeh_reports import api, insurer; "
-            "y = api.load_year(sys.argv[1], data_dir=sys.argv[2]); insurer.reconcile_year(y); api.write_snapshot(y)",
-            str(params), str(data)])
+            "import sys; from pathlib import Path; from atiyeh_reports.year.load import load_year, write_snapshot; "
+            "y = load_year(sys.argv[1], data_dir=sys.argv[2]); y.evaluation; y.allocation; "
+            "write_snapshot(y, Path(sys.argv[3]))",
+            str(params), str(data), str(folder)])
+    return folder / "snapshot.pickle"
 
 
 # --- the floor --------------------------------------------------------------------------------
@@ -129,7 +128,6 @@ def floor(built: Path) -> tuple[float, dict[str, float]]:
 
 
 def naive_chain(params: Path, data: Path, work: Path) -> float:
-    _drop_snapshot(data)
     start = time.perf_counter()
     for name in REPORTS:
         executed = work / f"{name}.ipynb"
@@ -142,14 +140,15 @@ def naive_chain(params: Path, data: Path, work: Path) -> float:
 
 
 # --- throughput -------------------------------------------------------------------------------
-def throughput(params: Path, data: Path, out: Path, processes: int | None) -> float:
+def throughput(params: Path, data: Path, out: Path, processes: int | None, snapshot: Path) -> float:
     code = r'''
 import sys, time
 from pathlib import Path
 from atiyeh_reports.pipeline.engine.workers import Job, Workers, warm_imports
 from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.present.render import ReportMeta
-card, params, data, out, n = Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4]), sys.argv[5]
+card, params, data, out, n, snap = (Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4]),
+                                    sys.argv[5], sys.argv[6])
 from atiyeh_reports.pipeline.pack import stem
 start = time.perf_counter()
 jobs = []
@@ -158,7 +157,7 @@ for p in provinces():
                       service_id="19041060106", year=1404, built_jalali="۱۴۰۴", provenance=(("استان", p.code),),
                       compact=True)
     jobs.append(Job(name=stem(p.code), notebook=card,
-                    parameters={"params_path": params, "data_dir": data, "province": p.code},
+                    parameters={"params_path": params, "data_dir": data, "province": p.code, "snapshot": snap},
                     out_dir=out, meta=meta, quiet=True))
 with Workers(card.parent, warm=warm_imports([card]), processes=int(n) or None, expected_jobs=len(jobs)) as pool:
     outcomes = pool.run(jobs)
@@ -168,7 +167,7 @@ print(time.perf_counter() - start)
 '''
     out.mkdir(parents=True, exist_ok=True)
     seconds, done = _timed([sys.executable, "-c", code, str(NOTEBOOKS / "card.ipynb"), str(params),
-                            str(data), str(out), str(processes or 0)])
+                            str(data), str(out), str(processes or 0), str(snapshot)])
     return seconds
 
 
@@ -225,7 +224,6 @@ def main() -> None:
         changed_ran: set[str] = set()
         for run in range(args.runs):
             print(f"run {run + 1}/{args.runs} (load {_load()})", flush=True)
-            _drop_snapshot(data)
             out = work / f"full{run}" / "1404"
             seconds, summary = _build(params, data, out, NO_PACK)
             assert "reused none" in summary, summary
@@ -236,8 +234,9 @@ def main() -> None:
                 assert "executed none" in summary, summary
                 figures["noop"].append(seconds)
             assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before, "the no-op rewrote a file"
-            # the cards read the snapshot the full build just wrote, as the province pack will
-            figures["cards"].append(throughput(params, data, work / f"cards{run}", None))
+            # the cards read the year's snapshot, as in the province pack
+            snapshot = _write_snapshot(params, data, work / f"snapshot{run}")
+            figures["cards"].append(throughput(params, data, work / f"cards{run}", None, snapshot))
             text = params.read_text(encoding="utf-8")
             # a value other than the file's own, different in every run
             own = float(re.search(r"released_share:\s*([0-9.]+)", text).group(1))
@@ -261,7 +260,6 @@ def main() -> None:
                 assert "executed pack;" in summary, summary
                 figures["pack_serial"].append(seconds)
             # What `make report` does from clean tables: the three reports and the pack.
-            _drop_snapshot(data)
             seconds, summary = _build(params, data, work / f"whole{run}" / "1404")
             assert "reused none" in summary, summary
             figures["whole"].append(seconds)
@@ -274,8 +272,8 @@ def main() -> None:
             loads.append(_load())
         if not args.skip_serial:
             print("31 documents on one worker ...", flush=True)
-            _write_snapshot(params, data)  # as a build leaves it, for the cards
-            figures["cards_serial"].append(throughput(params, data, work / "cards-serial", 1))
+            snapshot = _write_snapshot(params, data, work / "snapshot-serial")
+            figures["cards_serial"].append(throughput(params, data, work / "cards-serial", 1, snapshot))
         ingest = {10_000: _ingest(10_000)}
         if not args.skip_ingest_1m:
             print("ingest 1,000,000 rows ...", flush=True)

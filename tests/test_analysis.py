@@ -343,7 +343,8 @@ def test_report_charts_are_figures(children):
 
 
 def test_performance_table_puts_hq_record_beside_the_forms_figure(performance, params, tmp_path):
-    from atiyeh_reports.allocation.record import RECORD_FILE, hq_dir
+    """The year loader applies HQ's record (year/read.py); the analysis shows both figures."""
+    from atiyeh_reports.allocation.record import RECORD_FILE, hq_dir, with_hq_notified
 
     folder = hq_dir(tmp_path, 1403)
     folder.mkdir(parents=True)
@@ -351,7 +352,8 @@ def test_performance_table_puts_hq_record_beside_the_forms_figure(performance, p
         "year,province_code,province_name,eligible_children,requirement,allocated\n"
         "1403,IR-23,تهران,1,1,8000000000\n", encoding="utf-8")
     p = params.model_copy(update={"data_dir": tmp_path})
-    table = a.performance_table(performance, p).set_index("province_code")
+    assert "credit_notified_reported" not in a.performance_table(performance, p)  # the analysis reads no record
+    table = a.performance_table(with_hq_notified(p, performance), p).set_index("province_code")
     reported = int(performance.set_index("province_code").loc["IR-23", "credit_notified"])
     assert table.loc["IR-23", "credit_notified"] == 8_000_000_000  # HQ's record
     assert table.loc["IR-23", "credit_notified_reported"] == reported

@@ -50,17 +50,25 @@ class NotRegularFile(InputError):
         self.path = Path(path)
 
 
-def file_hashes(paths: Iterable[Path], root: Path) -> list[dict[str, object]]:
+def file_hashes(paths: Iterable[Path], root: Path,
+                known: Iterable[dict[str, object]] = ()) -> list[dict[str, object]]:
     """``[{path, sha256, bytes}]`` sorted by path, paths relative to ``root``.
 
     For the raw inputs, ``paths`` is :meth:`atiyeh_reports.intake.Inventory.files`
     (what the intake reads); a path that is not a regular file raises
-    :class:`NotRegularFile` instead of blocking on it.
+    :class:`NotRegularFile` instead of blocking on it. ``known`` are rows this run already
+    hashed (same ``root``): a file with the same path and size is not read again.
     """
+    done = {str(row["path"]): row for row in known}
     rows = []
     for path in sorted(Path(p) for p in paths):
-        rel = path.relative_to(root) if path.is_relative_to(root) else path
-        rows.append({"path": rel.as_posix(), "sha256": sha256_file(path), "bytes": path.stat().st_size})
+        rel = (path.relative_to(root) if path.is_relative_to(root) else path).as_posix()
+        size = path.stat().st_size
+        row = done.get(rel)
+        if row is not None and row.get("bytes") == size:
+            rows.append({"path": rel, "sha256": row["sha256"], "bytes": size})
+            continue
+        rows.append({"path": rel, "sha256": sha256_file(path), "bytes": size})
     return rows
 
 

@@ -44,6 +44,7 @@ def load_year(
     *,
     root: str | Path | None = None,
     snapshot: str | Path | None = None,
+    input_hashes: list[dict[str, object]] | None = None,
 ) -> YearData:
     """The year's parameters, clean tables and insurer export, with the history years.
 
@@ -51,15 +52,17 @@ def load_year(
     ``params/<year>.yaml`` of the project, found from any working directory by
     :func:`atiyeh_reports.lab.explore.project_root`, or in ``root``). A year without a
     parameter file raises :class:`~atiyeh_reports.errors.ParamsError` naming the files
-    there are. ``snapshot`` is the path a build passes (see the module docstring).
+    there are. ``snapshot`` is the path a build passes (see the module docstring);
+    ``input_hashes`` the raw inputs' hashes it already made for its manifest.
     """
     params = with_data_dir(load_params(explore.params_file(params_path, root), overrides), data_dir)
     if snapshot:
         return read_snapshot(Path(snapshot), params)
-    year = prepare_year(params)
+    known = input_hashes or ()
+    year = YearData(**read_year(params, known=known))
     history: dict[int, YearData] = {}
     for past in sorted(params.history_years):
-        fields = read_history(params, past)
+        fields = read_history(params, past, known)
         if fields is not None:
             # each history year sees the years loaded before it (why a policy is off the list)
             history[past] = YearData(**fields, history=dict(history))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,11 @@ def check_data_dir(data_dir: Path, year: int) -> None:
         )
 
 
-def _stamp(params: Params, data_dir: Path) -> dict[str, object]:
+def _stamp(params: Params, data_dir: Path, known: Iterable[dict[str, object]] = ()) -> dict[str, object]:
     found = inventory(data_dir, params.year)
     return {
         "year": params.year,
-        "inputs": file_hashes(found.files(), data_dir),
+        "inputs": file_hashes(found.files(), data_dir, known),
         "skipped": found.stamp(),
         "eligibility": digest_of(params.eligibility.model_dump_json(), params.service.model_dump_json(),
                                  params.limits.model_dump_json()),
@@ -59,17 +59,19 @@ def _stamp(params: Params, data_dir: Path) -> dict[str, object]:
     }
 
 
-def read_year(params: Params, data_dir: Path | None = None, *, force: bool = False) -> dict[str, Any]:
+def read_year(params: Params, data_dir: Path | None = None, *, force: bool = False,
+              known: Iterable[dict[str, object]] = ()) -> dict[str, Any]:
     """The fields of a year's :class:`~atiyeh_reports.year.data.YearData` (without history).
 
     Ingests the forms (or reuses the clean tables when made from the same inputs, eligibility
     parameters and code), reads the insurer's export, and reads HQ's record of the year before
-    once, applying it to ``performance``.
+    once, applying it to ``performance``. ``known``: the raw inputs' hashes the caller already
+    has (a build hashes them once for its manifest), so no file is hashed twice.
     """
     data_dir = Path(data_dir or params.data_dir)
     check_data_dir(data_dir, params.year)
     clean = layout.clean_dir(data_dir, params.year)
-    stamp = _stamp(params, data_dir)
+    stamp = _stamp(params, data_dir, known)
     stamp_file = clean / STAMP
     current = (
         not force
@@ -104,11 +106,11 @@ def read_year(params: Params, data_dir: Path | None = None, *, force: bool = Fal
     )
 
 
-def read_history(params: Params, year: int) -> dict[str, Any] | None:
+def read_history(params: Params, year: int, known: Iterable[dict[str, object]] = ()) -> dict[str, Any] | None:
     """An earlier year's fields with its own parameters, or ``None`` when it has no data."""
     if not layout.provinces_dir(params.data_dir, year).is_dir():
         return None
-    return read_year(history_params(params, year))
+    return read_year(history_params(params, year), known=known)
 
 
 def _replaced(path: Path, write: Callable[[Path], object]) -> None:
