@@ -408,7 +408,7 @@ def test_build_refuses_provinces_without_data_naming_them(tmp_path, params_copy,
 
 
 def test_a_new_skipped_entry_changes_the_input_stamp(tmp_path):
-    from atiyeh_reports.api import _stamp
+    from atiyeh_reports.year.read import _stamp
 
     good_form(tmp_path)
     params = make_params(tmp_path)

@@ -163,7 +163,8 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
     pool = _start_workers(notebook_dir, to_run, workers)  # kernels warm up while the year loads
     try:
         progress(f"ingesting {params.year} from {params.data_dir}")
-        data = load_year(params_path, data_dir=params.data_dir, input_hashes=inputs)
+        # resolved: the notebooks read this year in their own working folder (the snapshot keeps the path)
+        data = load_year(Path(params_path).resolve(), data_dir=params.data_dir, input_hashes=inputs)
         from atiyeh_reports.intake.inventory import inventory
 
         for line in inventory(params.data_dir, params.year).lines():
