@@ -48,14 +48,7 @@ from atiyeh_reports.core.national_id import ids_in
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.provinces import by_code, provinces
 from atiyeh_reports.core.text import to_persian_digits
-from atiyeh_reports.errors import AtiyehError
-
-
-class BudgetError(AtiyehError):
-    """The budget parameters or tables cannot produce an allocation (e.g. floors above the total)."""
-
-    exit_code = 5
-
+from atiyeh_reports.errors import BudgetError
 
 METHOD_FA = {
     "per_capita": "سرانه‌ای (متناسب با نیاز)",
