@@ -645,3 +645,16 @@ def test_backtest_projects_the_latest_year_from_the_ones_before() -> None:
     assert bt.loc["age_only", "predicted"] == pytest.approx(14)  # 11 + 3: no other exits
     assert B.projection_backtest(params, {1403: y1403, 1404: y1404}) is None  # needs three years
     assert "۱۴۰۴" in "".join(B.projection_backtest_fa(bt.reset_index(), 1404).columns)
+
+
+def test_the_old_face_serves_the_split_modules() -> None:
+    # `budget` is a face: each of its names is the very object of the module it moved to.
+    from atiyeh_reports import errors
+    from atiyeh_reports.allocation import allocate, apportion, scenarios, views
+
+    homes = (apportion, allocate, scenarios, views, errors)
+    for name in B.__all__:
+        assert any(vars(m).get(name) is getattr(B, name) for m in homes), name
+    assert B.allocate is allocate.allocate and B.national_summary is views.national_summary
+    assert B.BudgetError is errors.BudgetError and B.BudgetError.exit_code == 5
+    assert not any(name.startswith("_") for name in B.__all__)

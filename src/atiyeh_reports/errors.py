@@ -64,6 +64,12 @@ class UnknownProvinceError(InputError):
     """A province name that matches none of the 31 provinces or their known spellings."""
 
 
+class BudgetError(AtiyehError):
+    """The budget parameters or tables cannot produce an allocation (e.g. floors above the total)."""
+
+    exit_code = 5
+
+
 class BuildError(AtiyehError):
     """A step of the report build failed (a notebook cell raised, rendering failed)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from atiyeh_reports.allocation.budget import (
+from atiyeh_reports.allocation.views import (
     LABEL_APPROVED,
     LABEL_RESERVE,
     PROJECTION_FA,

@@ -22,7 +22,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from atiyeh_reports.allocation import budget
+from atiyeh_reports.allocation import views
+from atiyeh_reports.allocation.allocate import allocation_totals
 from atiyeh_reports.core.params import Params, params_digest
 from atiyeh_reports.core.provenance import build_time
 from atiyeh_reports.core.text import to_persian_digits
@@ -59,7 +60,7 @@ def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
 
 
 def _title(params: Params) -> str:
-    method = budget.METHOD_FA[params.budget.method]
+    method = views.METHOD_FA[params.budget.method]
     return (
         f"{params.service.name_fa} — جدول ابلاغ اعتبار به استان‌ها — سال "
         f"{to_persian_digits(params.year)} — روش توزیع: {method}"
@@ -67,17 +68,17 @@ def _title(params: Params) -> str:
 
 
 def _number_format(header: str) -> str | None:
-    if header in budget.MONEY_COLUMNS_FA or header in budget.INTEGER_COLUMNS_FA:
+    if header in views.MONEY_COLUMNS_FA or header in views.INTEGER_COLUMNS_FA:
         return MONEY_FORMAT
-    if header in budget.PERCENT_COLUMNS_FA:
+    if header in views.PERCENT_COLUMNS_FA:
         return PERCENT_FORMAT
-    if header == budget.ALLOCATION_FA["weight"]:
+    if header == views.ALLOCATION_FA["weight"]:
         return WEIGHT_FORMAT
     return None
 
 
 def _write_allocation_sheet(ws: Worksheet, params: Params, table: pd.DataFrame) -> None:
-    shown = budget.allocation_table_fa(params, table)
+    shown = views.allocation_table_fa(params, table)
     headers = list(shown.columns)
     ncols = len(headers)
     ws.sheet_view.rightToLeft = True
@@ -107,21 +108,21 @@ def _write_allocation_sheet(ws: Worksheet, params: Params, table: pd.DataFrame) 
             if formats[j - 1]:
                 cell.number_format = formats[j - 1]
 
-    totals = budget.allocation_totals(params, table)
+    totals = allocation_totals(params, table)
     notes = [
-        (budget.LABEL_DISTRIBUTABLE, totals.distributable),
+        (views.LABEL_DISTRIBUTABLE, totals.distributable),
         ("جمع اعتبار ابلاغی", totals.allocated),
         ("توزیع‌نشده (در ستاد می‌ماند)", totals.unallocated),
         ("کمتر از یک واحد گرد کردن (به ذخیره ستاد افزوده می‌شود)", totals.sub_unit_remainder),
     ]
-    amount_col = headers.index(budget.ALLOCATION_FA["allocated"]) + 1  # under the allocations
+    amount_col = headers.index(views.ALLOCATION_FA["allocated"]) + 1  # under the allocations
     for k, (label, amount) in enumerate(notes):
         row = last + 2 + k
         _put(ws, row, 1, label).font = _PLAIN
         cell = _put(ws, row, amount_col, amount)
         cell.number_format, cell.font = MONEY_FORMAT, _PLAIN
 
-    widths = {budget.ALLOCATION_FA["province_name"]: 22}
+    widths = {views.ALLOCATION_FA["province_name"]: 22}
     for j, header in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(j)].width = widths.get(header, 18)
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1)
@@ -247,7 +248,7 @@ def _typed(value: Any, kind: str) -> tuple[Any, str | None]:
     if kind in (RIALS, COUNT) and not isinstance(value, bool):
         return int(value), MONEY_FORMAT if kind == RIALS else COUNT_FORMAT
     if kind == METHOD:
-        return budget.METHOD_FA.get(str(value), str(value)), None
+        return views.METHOD_FA.get(str(value), str(value)), None
     if kind == LIST:
         return "، ".join(v.strip() for v in str(value).split(",")), None
     if kind == YEARS:
@@ -294,7 +295,7 @@ def write_allocation_workbook(params: Params, table: pd.DataFrame, path: str | P
     params
         The year's parameters (service name, year, method; written to sheet 2).
     table
-        The numeric :func:`atiyeh_reports.allocation.budget.allocation_table`.
+        The numeric :func:`atiyeh_reports.allocation.allocate.allocation_table`.
     path
         Where to write (``outputs/<year>/allocation.xlsx``); parent folders are made.
     """

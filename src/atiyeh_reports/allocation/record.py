@@ -60,7 +60,7 @@ def hq_dir(data_dir: Path, year: int) -> Path:
 
 # --- writing ----------------------------------------------------------------------------------
 def allocation_record(params: Params, table: pd.DataFrame) -> pd.DataFrame:
-    """The record of a year's allocation from :func:`budget.allocation_table`: int Rials, code order."""
+    """The record of a year's allocation from :func:`~atiyeh_reports.allocation.allocate.allocation_table`: int Rials, code order."""
     out = pd.DataFrame({
         "year": params.year,
         "province_code": table["province_code"].astype(str),

@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from atiyeh_reports.allocation.allocate import allocate
 from atiyeh_reports.allocation.record import NotifiedRecord, find_notified_record, notified_check
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.provinces import name_fa
@@ -337,7 +338,6 @@ def _rule_funding_gap(t: pd.DataFrame, rec: Reconciliation, params: Params,
 
 def _rule_insurer_vs_credit(t: pd.DataFrame, rec: Reconciliation, params: Params,
                             yoy: pd.DataFrame | None) -> Finding | None:
-    from atiyeh_reports.allocation.budget import allocate
     from atiyeh_reports.core.vocab import POLICY_ACTIVE
 
     pol = rec.policies

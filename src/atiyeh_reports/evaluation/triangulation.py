@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from atiyeh_reports.allocation import budget
+from atiyeh_reports.allocation.allocate import allocation_table
 from atiyeh_reports.allocation.record import SOURCE_FA, SOURCE_HQ, find_notified_record, with_hq_notified
 from atiyeh_reports.analysis.tables import newcomers_leavers
 from atiyeh_reports.core import vocab
@@ -99,7 +99,7 @@ def _rows(quantity: str, a: pd.Series, b: pd.Series, explained: pd.Series | None
 def triangulation_table(y: Any, allocation: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every two-source quantity per province for a loaded year (:class:`api.YearData`).
 
-    ``allocation`` is this year's :func:`budget.allocation_table` (computed when
+    ``allocation`` is this year's :func:`~atiyeh_reports.allocation.allocate.allocation_table` (computed when
     not given). Columns: quantity (a key of :data:`QUANTITIES`), province_code,
     province, value_a, value_b, difference (a − b), explained (the part a known
     cause accounts for), residual (difference − explained), flagged (bool).
@@ -131,7 +131,7 @@ def triangulation_table(y: Any, allocation: pd.DataFrame | None = None) -> pd.Da
                                None, tol_n))
     if record.found:
         parts.append(_rows("notified", perf["credit_notified_reported"], perf["credit_notified_hq"], None, tol_r))
-    table = allocation if allocation is not None else budget.allocation_table(params, y.children, y.performance)
+    table = allocation if allocation is not None else allocation_table(params, y.children, y.performance)
     notified = table.set_index("province_code")["allocated"]
     if len(y.policies):
         active = y.policies[y.policies["status"] == vocab.POLICY_ACTIVE]

@@ -42,7 +42,7 @@ class Pack:
     """What every card of a year shares, computed once (:func:`pack`)."""
 
     year: Any  # api.YearData
-    allocation: pd.DataFrame  # budget.allocation_table
+    allocation: pd.DataFrame  # allocate.allocation_table
     indicators: pd.DataFrame  # indicators.indicators_by_year, this year's rows
     national: pd.Series  # indicators.national_indicators, this year
     scorecard: pd.DataFrame

@@ -10,9 +10,10 @@ from fractions import Fraction
 import pandas as pd
 from num2words import num2words
 
-from atiyeh_reports.allocation import budget
+from atiyeh_reports.allocation.allocate import allocation_totals
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.errors import BudgetError
 from atiyeh_reports.present.display import fmt_int
 
 PLACEHOLDER = "…………………………"
@@ -89,7 +90,7 @@ def _computation(params: Params, table: pd.DataFrame, row: pd.Series) -> str:
     children, requirement, allocated = (int(row["eligible_children"]), int(row["requirement"]),
                                         int(row["allocated"]))
     premium = params.service.per_capita_premium
-    totals = budget.allocation_totals(params, table)
+    totals = allocation_totals(params, table)
     first = (
         f"نیاز اعتباری استان {fmt_int(children)} فرزند واجد شرایط × سرانه {fmt_int(premium)} ریال "
         f"= {fmt_int(requirement)} ریال است."
@@ -130,10 +131,10 @@ def _computation(params: Params, table: pd.DataFrame, row: pd.Series) -> str:
 
 
 def letter_for(params: Params, table: pd.DataFrame, province_code: str, *, provenance: str = "") -> Letter:
-    """The letter to one province, from its row of the numeric :func:`budget.allocation_table`."""
+    """The letter to one province, from its row of the numeric :func:`~atiyeh_reports.allocation.allocate.allocation_table`."""
     rows = table[table["province_code"] == province_code]
     if len(rows) != 1:
-        raise budget.BudgetError(f"province {province_code!r} is not (once) in the allocation table")
+        raise BudgetError(f"province {province_code!r} is not (once) in the allocation table")
     row = rows.iloc[0]
     name = str(row["province_name"])
     year = to_persian_digits(params.year)

@@ -1,7 +1,7 @@
 """The allocation letters (ابلاغیه): one per province, PDF and DOCX.
 
 Step 4 of the cycle is «ابلاغ اعتبار به استان‌ها». For each province,
-:func:`letter_for` turns its row of :func:`atiyeh_reports.allocation.budget.allocation_table`
+:func:`letter_for` turns its row of :func:`atiyeh_reports.allocation.allocate.allocation_table`
 into a :class:`Letter`: who it is addressed to, the amount in Persian digits and
 in Persian words, one or two sentences on how the amount was computed with the
 province's own numbers, the conditions and a signature block. The letter head

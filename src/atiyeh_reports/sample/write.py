@@ -183,7 +183,7 @@ def write_sample(out_dir: Path, years: Sequence[int] = (1402, 1403, 1404), seed:
         The same seed gives byte-identical files.
     params_dir
         Where ``<year>.yaml`` are: each year with a file there gets HQ's record of
-        its allocation, computed from that file with :func:`budget.allocate`, at
+        its allocation, computed from that file with :func:`~atiyeh_reports.allocation.allocate.allocate`, at
         ``<out>/<year>/hq/allocation.csv``; the next year's forms report that
         amount as notified, except a few planted discrepancies
         (:data:`NOTIFIED_PLANTS`). ``None``: no records, forms report
@@ -644,11 +644,11 @@ def _write_hq_record(out_dir: Path, params_dir: Path | None, year: int, listed: 
     """Allocate ``year``'s credit from ``params/<year>.yaml`` and write HQ's record of it.
 
     The eligible children are those listed and not rejected by a planted
-    problem; the allocation is :func:`budget.allocate` itself, so the record is
+    problem; the allocation is :func:`~atiyeh_reports.allocation.allocate.allocate` itself, so the record is
     what that year's build would have notified. None when there is no such file.
     """
     from atiyeh_reports.allocation import record as hq_record
-    from atiyeh_reports.allocation.budget import allocate
+    from atiyeh_reports.allocation.allocate import allocate
     from atiyeh_reports.core.params import load_params
 
     path = None if params_dir is None else Path(params_dir) / f"{year}.yaml"

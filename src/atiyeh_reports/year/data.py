@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from atiyeh_reports.allocation.budget import allocation_table
+from atiyeh_reports.allocation.allocate import allocation_table
 from atiyeh_reports.allocation.record import NotifiedRecord
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.text import to_persian_digits
@@ -94,7 +94,7 @@ class YearData:
 
     @cached_property
     def allocation(self) -> pd.DataFrame:
-        """The credit allocation table (:func:`atiyeh_reports.allocation.budget.allocation_table`)."""
+        """The credit allocation table (:func:`atiyeh_reports.allocation.allocate.allocation_table`)."""
         return allocation_table(self.params, self.children, self.performance)
 
     @cached_property
