@@ -70,7 +70,7 @@ def test_a_report_notebook_stays_thin(name: str) -> None:
 def test_no_module_grows_past_the_split_size() -> None:
     """Modules over ~500 lines are due a split; the ones still waiting are listed, and none may grow."""
     waiting = {  # path: lines when this test was written; shrink them, never add to them
-        "allocation/budget.py": 1075, "sample/write.py": 810, "evaluation/findings.py": 802,
+        "allocation/budget.py": 1075, "evaluation/findings.py": 802,
         "insurer/reconciliation.py": 730, "analysis/tables.py": 755, "present/charts.py": 558,
         "forms/template.py": 549, "pipeline/build.py": 535,
     }
