@@ -110,7 +110,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_forms(args: argparse.Namespace) -> int:
     from atiyeh_reports.core.params import FIRST_YEAR, LAST_YEAR
-    from atiyeh_reports.forms.template import write_forms
+    from atiyeh_reports.forms.write import write_forms
 
     if not FIRST_YEAR <= args.year <= LAST_YEAR:
         hint = f" (a Gregorian year? {args.year} is about {args.year - 621} in the Jalali calendar)" \

@@ -19,7 +19,8 @@ from pathlib import Path
 from atiyeh_reports.core import layout, vocab
 from atiyeh_reports.core.provinces import name_fa
 from atiyeh_reports.core.text import to_persian_digits
-from atiyeh_reports.forms.template import fixed_timestamp, write_table
+from atiyeh_reports.forms.template import fixed_timestamp
+from atiyeh_reports.io.xlsx import write_table
 from atiyeh_reports.sample.dirt import _entry
 from atiyeh_reports.sample.population import PREMIUMS, _Child, _date, _list_date, _new_id
 

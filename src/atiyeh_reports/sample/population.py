@@ -20,9 +20,8 @@ import jdatetime
 
 from atiyeh_reports.core import vocab
 from atiyeh_reports.core.national_id import check_digit
-from atiyeh_reports.core.provinces import provinces
+from atiyeh_reports.core.provinces import counties, provinces
 from atiyeh_reports.core.text import to_persian_digits
-from atiyeh_reports.forms.template import counties
 
 #: Per-capita premium (Rials) of each year the sample covers or looks back on.
 PREMIUMS: dict[int, int] = {1401: 2_500_000, 1402: 2_800_000, 1403: 3_000_000, 1404: 3_600_000}

@@ -3,7 +3,7 @@
 :func:`write_sample` simulates the programme's children over the years (the
 same children persist, older by a year; 17-year-olds age out, some leave care,
 new admissions come in), writes each year's 31 returned forms with
-:func:`atiyeh_reports.forms.template.write_form` and the insurer's export, and plants
+:func:`atiyeh_reports.forms.write.write_form` and the insurer's export, and plants
 the problems real files show. Every planted problem is listed in
 ``<out>/planted.json`` so that the intake and reconciliation tests can check
 each one is found.
@@ -49,7 +49,8 @@ import pandas as pd
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.provinces import name_fa
 from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.forms.template import FormVariant, form_filename, write_form
+from atiyeh_reports.forms.template import FormVariant, form_filename
+from atiyeh_reports.forms.write import write_form
 from atiyeh_reports.sample.dirt import (
     _frame,
     _misreport_entry,
