@@ -77,7 +77,11 @@ $(FONT_STAMP):
 
 sample: $(SAMPLE_STAMP) ## generate the bundled sample data set (deterministic) into data/sample
 
-$(SAMPLE_STAMP): $(VENV_STAMP) src/atiyeh_reports/sample/write.py src/atiyeh_reports/forms/template.py src/atiyeh_reports/io/xlsx.py
+# What the sample is made from (the sample package, the form and its writer, the counties, the workbook writer).
+SAMPLE_SRC := $(addprefix src/atiyeh_reports/,sample/population.py sample/dirt.py sample/insurer_export.py \
+                sample/write.py forms/template.py forms/write.py core/provinces.py io/xlsx.py)
+
+$(SAMPLE_STAMP): $(VENV_STAMP) $(SAMPLE_SRC)
 	$(BIN)/atiyeh sample --out $(SAMPLE_DIR)
 	@touch $@
 

@@ -41,8 +41,7 @@ from atiyeh_reports.core import layout
 from atiyeh_reports.core.jalali import to_jalali_str
 from atiyeh_reports.core.national_id import check_digit
 from atiyeh_reports.core.params import load_params
-from atiyeh_reports.core.provinces import provinces
-from atiyeh_reports.forms.template import counties
+from atiyeh_reports.core.provinces import counties, provinces
 from atiyeh_reports.intake import ingest, write_clean
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from atiyeh_reports.sample.write import write_sample
 
     out = tmp_path_factory.mktemp("sample")
-    write_sample(out)
+    write_sample(out, params_dir=ROOT / "params")
     return out
 
 

@@ -1,6 +1,6 @@
 """Small dirty returned forms, built in code for the intake tests.
 
-Nothing here depends on :mod:`atiyeh_reports.forms.template` or the sample generator:
+Nothing here depends on :mod:`atiyeh_reports.forms` or the sample generator:
 the workbooks are written with plain openpyxl so that the intake is tested
 against the layout constants, not against the form writer.
 """

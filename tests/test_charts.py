@@ -16,7 +16,7 @@ from matplotlib.font_manager import FontProperties, findfont
 
 from atiyeh_reports.core.provinces import name_fa
 from atiyeh_reports.core.text import to_ascii_digits
-from atiyeh_reports.present import charts
+from atiyeh_reports.present import chart_base, chart_kinds, charts
 from atiyeh_reports.present.fonts import Font, report_font
 from factories import svg_texts
 
@@ -44,7 +44,7 @@ def test_setup_with_another_font_uses_that_font():
 
 def test_setup_draws_svg_text_as_outlines_so_readers_need_no_font():
     assert mpl.rcParams["svg.fonttype"] == "path"
-    fig = charts.trend_lines(pd.DataFrame({"الف": [1, 2]}, index=[1403, 1404]), "عنوان", "محور")
+    fig = chart_kinds.trend_lines(pd.DataFrame({"الف": [1, 2]}, index=[1403, 1404]), "عنوان", "محور")
     assert "<text" not in charts.to_svg(fig)
 
 
@@ -59,7 +59,7 @@ def _shown(fmt: str) -> tuple[dict, dict]:
 
     shell = InteractiveShell.instance()
     charts.setup(inline_format=fmt)
-    fig = charts.trend_lines(pd.DataFrame({"الف": [1, 2]}, index=[1403, 1404]), "عنوان نمودار", "محور")
+    fig = chart_kinds.trend_lines(pd.DataFrame({"الف": [1, 2]}, index=[1403, 1404]), "عنوان نمودار", "محور")
     data, metadata = shell.display_formatter.format(fig)
     charts.close(fig)
     return data, metadata
@@ -74,7 +74,7 @@ def test_a_notebook_shows_a_chart_as_one_png_sized_for_the_page():
     assert "image/png" in data and "image/svg+xml" not in data
     png = data["image/png"]
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    assert width == round(charts.PAGE_WIDTH_IN * charts.PRINT_DPI)  # the page's width at print resolution
+    assert width == round(chart_base.PAGE_WIDTH_IN * charts.PRINT_DPI)  # the page's width at print resolution
     assert metadata["image/png"]["width"] == round(width * 96 / charts.PRINT_DPI)  # 6.7 in at 96 px/in
     assert metadata["image/png"]["height"] == round(height * 96 / charts.PRINT_DPI)
     assert metadata["image/png"]["alt"].startswith("نمودار: عنوان نمودار")
@@ -92,37 +92,46 @@ def test_svg_stays_available_with_the_png_for_print():
 
 # --- numbers ------------------------------------------------------------------------------
 def test_number_fa_writes_persian_digits_with_separators():
-    assert charts.number_fa(1234567) == "۱٬۲۳۴٬۵۶۷"
-    assert charts.number_fa(-5357) == "-۵٬۳۵۷"
-    assert charts.number_fa(1234.56, decimals=1) == "۱٬۲۳۴٫۶"
+    assert chart_base.number_fa(1234567) == "۱٬۲۳۴٬۵۶۷"
+    assert chart_base.number_fa(-5357) == "-۵٬۳۵۷"
+    assert chart_base.number_fa(1234.56, decimals=1) == "۱٬۲۳۴٫۶"
 
 
 def test_number_fa_writes_numbers_like_the_tables_do():
     from atiyeh_reports.present import display
 
-    assert charts.number_fa(9_920) == display.fmt_int(9_920)
+    assert chart_base.number_fa(9_920) == display.fmt_int(9_920)
 
 
 @given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_number_fa_round_trips_to_the_same_integer(n):
-    assert int(to_ascii_digits(charts.number_fa(n)).replace("٬", "")) == n
+    assert int(to_ascii_digits(chart_base.number_fa(n)).replace("٬", "")) == n
 
 
 def test_formatters_scale_for_display_only_and_years_have_no_separator():
-    assert charts.persian_formatter(scale=1_000_000)(35_712_000_000, 0) == "۳۵٬۷۱۲"
-    assert charts.year_formatter()(1404, 0) == "۱۴۰۴"
+    assert chart_base.persian_formatter(scale=1_000_000)(35_712_000_000, 0) == "۳۵٬۷۱۲"
+    assert chart_base.year_formatter()(1404, 0) == "۱۴۰۴"
 
 
 def test_label_fa_names_provinces_and_writes_numbers_in_persian():
-    assert charts.label_fa("IR-23") == name_fa("IR-23")
-    assert charts.label_fa(np.int64(12)) == "۱۲"
-    assert charts.label_fa("۰–۵") == "۰–۵"
+    assert chart_base.label_fa("IR-23") == name_fa("IR-23")
+    assert chart_base.label_fa(np.int64(12)) == "۱۲"
+    assert chart_base.label_fa("۰–۵") == "۰–۵"
 
 
 # --- charts -------------------------------------------------------------------------------
+def test_charts_keeps_serving_the_kinds_and_the_formatters() -> None:
+    # The kinds moved to chart_kinds and their palette and formatters to chart_base;
+    # charts.bar_by_province and the rest stay the same objects.
+    for module in (chart_kinds, chart_base):
+        for name in module.__all__:
+            assert getattr(charts, name) is getattr(module, name), name
+            assert name in charts.__all__, name
+
+
 def test_bar_by_province_writes_persian_text_in_logical_order():
     title = "فرزندان تحت پوشش به تفکیک استان"
-    fig = charts.bar_by_province(pd.Series({"IR-23": 5, "IR-07": 9}), title, "تعداد فرزندان")
+    fig = chart_kinds.bar_by_province(pd.Series({"IR-23": 5, "IR-07": 9}), title, "تعداد فرزندان")
     texts = svg_texts(fig)
     for label in (title, "تعداد فرزندان", name_fa("IR-23"), name_fa("IR-07")):
         assert label in texts
@@ -133,7 +142,7 @@ def test_bar_by_province_writes_persian_text_in_logical_order():
 
 def test_bar_by_province_sorts_largest_first_and_highlights():
     values = pd.Series({"IR-01": 3, "IR-23": 10, "IR-07": 7})
-    fig = charts.bar_by_province(values, "t", "x", highlight="IR-07")
+    fig = chart_kinds.bar_by_province(values, "t", "x", highlight="IR-07")
     ax = fig.axes[0]
     fig.canvas.draw()
     # y axis is inverted: the first tick is drawn at the top
@@ -143,23 +152,23 @@ def test_bar_by_province_sorts_largest_first_and_highlights():
     widths = [p.get_width() for p in ax.patches]
     assert widths == [10, 7, 3]
     colors = [mpl.colors.to_hex(p.get_facecolor()) for p in ax.patches]
-    assert colors[1] == charts.HIGHLIGHT.lower() and colors[0] != colors[1]
+    assert colors[1] == chart_base.HIGHLIGHT.lower() and colors[0] != colors[1]
 
 
 def test_bar_by_province_value_labels_can_have_decimals():
-    fig = charts.bar_by_province(pd.Series({"IR-23": 3.64}), "t", "x", decimals=1)
+    fig = chart_kinds.bar_by_province(pd.Series({"IR-23": 3.64}), "t", "x", decimals=1)
     assert "۳٫۶" in svg_texts(fig)
 
 
 def test_bar_by_province_keeps_order_when_not_sorting():
     values = pd.Series({"IR-01": 3, "IR-23": 10})
-    ax = charts.bar_by_province(values, "t", "x", sort=False).axes[0]
+    ax = chart_kinds.bar_by_province(values, "t", "x", sort=False).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == [name_fa("IR-01"), name_fa("IR-23")]
 
 
 def test_trend_lines_one_line_per_series_with_persian_years():
     frame = pd.DataFrame({"فرزندان": [80, 91, 99], "بیمه‌نامه": [76, 88, 95]}, index=[1402, 1403, 1404])
-    fig = charts.trend_lines(frame, "روند", "تعداد")
+    fig = chart_kinds.trend_lines(frame, "روند", "تعداد")
     ax = fig.axes[0]
     assert len(ax.lines) == 2
     assert list(ax.lines[1].get_ydata()) == [76, 88, 95]
@@ -169,7 +178,7 @@ def test_trend_lines_one_line_per_series_with_persian_years():
 
 def test_population_pyramid_puts_one_gender_on_each_side():
     counts = pd.DataFrame({"پسر": [3, 4], "دختر": [5, 6]}, index=["۰–۵", "۶–۱۱"])
-    fig = charts.population_pyramid(counts, "هرم سنی")
+    fig = chart_kinds.population_pyramid(counts, "هرم سنی")
     widths = [p.get_width() for p in fig.axes[0].patches]
     assert widths == [-3, -4, 5, 6]
     texts = svg_texts(fig)
@@ -179,12 +188,12 @@ def test_population_pyramid_puts_one_gender_on_each_side():
 
 def test_population_pyramid_needs_two_columns():
     with pytest.raises(ValueError, match="two columns"):
-        charts.population_pyramid(pd.DataFrame({"پسر": [1]}), "t")
+        chart_kinds.population_pyramid(pd.DataFrame({"پسر": [1]}), "t")
 
 
 def test_stacked_bars_as_shares_fill_each_bar_to_100():
     frame = pd.DataFrame({"الف": [1, 0, 3], "ب": [3, 0, 1]}, index=["IR-23", "IR-07", "IR-01"])
-    ax = charts.stacked_bars(frame, "t", "y", share=True).axes[0]
+    ax = chart_kinds.stacked_bars(frame, "t", "y", share=True).axes[0]
     heights = np.array([p.get_height() for p in ax.patches]).reshape(2, 3)
     assert heights.sum(axis=0).tolist() == [100, 0, 100]  # an empty bar stays empty
     assert heights[0].tolist() == [25, 0, 75]
@@ -197,7 +206,7 @@ def test_stacked_bars_as_shares_fill_each_bar_to_100():
 )
 def test_waterfall_last_bar_is_the_start_plus_every_change(start, changes):
     steps = [("آغاز", start)] + [(f"گام {i}", c) for i, c in enumerate(changes)]
-    fig = charts.waterfall(steps, "t", total_label="مانده")
+    fig = chart_kinds.waterfall(steps, "t", total_label="مانده")
     patches = fig.axes[0].patches
     assert len(patches) == len(steps) + 1
     assert patches[-1].get_height() == start + sum(changes)
@@ -210,18 +219,18 @@ def test_waterfall_last_bar_is_the_start_plus_every_change(start, changes):
 
 
 def test_waterfall_labels_show_million_rials_and_need_a_step():
-    fig = charts.waterfall([("اعتبار مصوب", 35_712_000_000), ("ذخیره", -607_000_000)], "بودجه")
+    fig = chart_kinds.waterfall([("اعتبار مصوب", 35_712_000_000), ("ذخیره", -607_000_000)], "بودجه")
     texts = svg_texts(fig)
     assert {"۳۵٬۷۱۲", "-۶۰۷", "۳۵٬۱۰۵", "اعتبار مصوب", "مانده", "بودجه"} <= set(texts)
     with pytest.raises(ValueError, match="at least one step"):
-        charts.waterfall([], "t")
+        chart_kinds.waterfall([], "t")
 
 
 def test_charts_do_not_leak_into_pyplot():
     before = plt.get_fignums()
     frame = pd.DataFrame({"الف": [1, 2]}, index=[1403, 1404])
-    with charts.figure_context(charts.trend_lines(frame, "t", "y")) as fig:
+    with charts.figure_context(chart_kinds.trend_lines(frame, "t", "y")) as fig:
         assert isinstance(fig, charts.Figure)
-    charts.bar_by_province(pd.Series({"IR-23": 1}), "t", "x")
+    chart_kinds.bar_by_province(pd.Series({"IR-23": 1}), "t", "x")
     assert plt.get_fignums() == before
     assert fig.axes == []  # closed figures are cleared

@@ -18,18 +18,11 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from atiyeh_reports.core import layout, vocab
-from atiyeh_reports.core.provinces import find_province, provinces
+from atiyeh_reports.core.provinces import counties, find_province, provinces
 from atiyeh_reports.core.text import normalize_key, normalize_text
 from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.forms.template import (
-    SHEET_LISTS,
-    FormVariant,
-    counties,
-    form_filename,
-    form_rows,
-    write_form,
-    write_forms,
-)
+from atiyeh_reports.forms.template import SHEET_LISTS, FormVariant, form_filename, form_rows
+from atiyeh_reports.forms.write import write_form, write_forms
 
 HEADER = layout.CHILDREN_HEADER_ROW
 
@@ -286,8 +279,6 @@ def test_any_text_round_trips(tmp_path: Path, texts: list[str]) -> None:
 
 
 def test_children_sheet_prints_landscape_one_page_wide_with_the_header_repeated(tmp_path: Path) -> None:
-    from atiyeh_reports.forms.template import write_form
-
     path = write_form(tmp_path / "f.xlsx", "IR-25", 1405)
     ws = openpyxl.load_workbook(path)[layout.SHEET_CHILDREN]
     assert ws.page_setup.orientation == "landscape"

@@ -324,7 +324,7 @@ def _nid(nine: str) -> str:
 
 def _plant_hostile(data: Path) -> list[str]:
     """Hostile strings in a form's file name, children's names and counties, and policy numbers."""
-    from atiyeh_reports.forms.template import write_form
+    from atiyeh_reports.forms.write import write_form
     from atiyeh_reports.io.xlsx import put
 
     forms = layout.provinces_dir(data, 1404)

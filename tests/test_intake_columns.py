@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.jalali import MAX_YEAR, MIN_YEAR, fiscal_year_end, fiscal_year_start, parse_jalali
 from atiyeh_reports.core.national_id import check_digit
-from atiyeh_reports.forms.template import counties
+from atiyeh_reports.core.provinces import counties
 from atiyeh_reports.intake.columns import _ORDER_CANDIDATES, _age_at_new_year, _form_date, _plain_order
 from atiyeh_reports.intake.common import _Header
 from atiyeh_reports.intake.quality import Problem

@@ -19,7 +19,8 @@ import yaml
 
 from atiyeh_reports.allocation import budget, notify
 from atiyeh_reports.core import layout, vocab
-from atiyeh_reports.forms import template as forms
+from atiyeh_reports.forms.template import date_check
+from atiyeh_reports.forms.write import write_form
 from atiyeh_reports.insurer.reconciliation import reconcile, write_reconciliation_workbook
 from atiyeh_reports.intake.quality import REJECTED, Finding, Problem, findings_frame, write_quality_workbook
 from atiyeh_reports.io import xlsx as workbook
@@ -42,7 +43,7 @@ WORKSHEET_ORDER = [
 def _form(tmp: Path) -> Path:
     children = pd.DataFrame({"national_id": ["0012345678"], "first_name": ["علی"],
                              "birth_date": ["1395/02/03"], "admission_date": ["1400/01/15"]})
-    return forms.write_form(tmp / "IR-23.xlsx", "IR-23", 1404, children, {"policies_issued": 12})
+    return write_form(tmp / "IR-23.xlsx", "IR-23", 1404, children, {"policies_issued": 12})
 
 
 def _allocation(tmp: Path) -> Path:
@@ -251,7 +252,7 @@ def test_the_date_columns_are_checked_and_the_drop_downs_kept(tmp_path: Path) ->
         letter = get_column_letter(headers[header])
         dv = by_column[letter]
         assert dv.type == "custom" and dv.showErrorMessage and "تاریخ" in dv.error
-        assert dv.formula1 == forms.date_check(f"{letter}{first}")
+        assert dv.formula1 == date_check(f"{letter}{first}")
     kinds = {f: by_column[get_column_letter(headers[h])].type for h, f in layout.CHILDREN_COLUMNS.items()
              if get_column_letter(headers[h]) in by_column}
     assert kinds["gender"] == kinds["county"] == kinds["care_type"] == "list"
@@ -264,7 +265,7 @@ DATES_TYPED = {  # what a province types → whether the check lets it through
 
 
 def test_the_date_check_is_a_short_formula_of_its_first_cell() -> None:
-    formula = forms.date_check("J6")
+    formula = date_check("J6")
     assert len(formula) <= 255  # Excel's limit for a validation formula
     assert "J6" in formula and "J7" not in formula and not formula.startswith("=")
     from atiyeh_reports.core.jalali import parse_jalali
@@ -288,7 +289,7 @@ def test_the_date_check_evaluated_by_a_spreadsheet(tmp_path: Path) -> None:
         cell = ws.cell(r, 1, value)
         if isinstance(value, str):
             cell.number_format, cell.data_type = "@", "s"
-        ws.cell(r, 2, "=" + forms.date_check(f"A{r}"))
+        ws.cell(r, 2, "=" + date_check(f"A{r}"))
     wb.save(tmp_path / "check.xlsx")
     converted = convert_with_soffice(tmp_path / "check.xlsx", "csv")
     if converted is None:

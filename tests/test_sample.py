@@ -22,13 +22,8 @@ from atiyeh_reports.core import layout
 from atiyeh_reports.core.national_id import clean_national_id, is_valid
 from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.sample.write import (
-    LIST_DATES,
-    PREMIUMS,
-    province_quotas,
-    target_children,
-    write_sample,
-)
+from atiyeh_reports.sample.population import LIST_DATES, PREMIUMS, province_quotas, target_children
+from atiyeh_reports.sample.write import write_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = (1402, 1403, 1404)
@@ -126,7 +121,7 @@ def standard_forms(sample_dir: Path, planted: list[dict]) -> dict[int, dict[str,
 def test_same_seed_gives_byte_identical_files(sample_dir: Path, tmp_path: Path) -> None:
     # The simulation runs from the first year on, so a run of 1402 alone must
     # write exactly the 1402 files of the full run.
-    info = write_sample(tmp_path, years=(1402,))
+    info = write_sample(tmp_path, years=(1402,), params_dir=ROOT / "params")
     assert info.children[1402] == province_quotas(1402)
     written = [p for p in info.files if p.name != "planted.json"]
     assert len(written) == 33  # 31 forms, the insurer's export, HQ's record of the 1402 allocation
@@ -312,4 +307,23 @@ def test_list_dates_match_the_parameter_files() -> None:
 
 def test_years_without_premium_are_refused(tmp_path: Path) -> None:
     with pytest.raises(AtiyehError, match="1399"):
-        write_sample(tmp_path, years=(1399,))
+        write_sample(tmp_path, years=(1399,), params_dir=None)
+
+
+def test_the_command_passes_the_projects_params_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # write_sample no longer finds params/ by climbing from its own file; `atiyeh sample` passes the
+    # project's folder (lab.explore.project_root), also when run from a folder outside the project.
+    from atiyeh_reports import cli
+    from atiyeh_reports.sample import write
+
+    seen: list[Path | None] = []
+
+    def fake(out_dir: Path, *, seed: int, params_dir: Path | None) -> object:
+        seen.append(params_dir)
+        return write.SampleInfo(out_dir, (), (), {})
+
+    monkeypatch.setattr(write, "write_sample", fake)
+    monkeypatch.delenv("ATIYEH_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["sample", "--out", str(tmp_path / "sample")]) == 0
+    assert seen == [ROOT / "params"]

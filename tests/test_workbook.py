@@ -197,16 +197,21 @@ def test_files_follow_the_umask(tmp_path: Path) -> None:
 
 
 def test_forms_keeps_the_old_names() -> None:
-    from atiyeh_reports.forms import template as forms
+    from atiyeh_reports import forms
+    from atiyeh_reports.core import provinces
+    from atiyeh_reports.forms import template, write
 
-    assert forms.save_workbook is workbook.save_workbook
-    assert forms.write_table is workbook.write_table
-    assert forms.set_value is workbook.set_value
+    for old in (template, forms):
+        assert old.save_workbook is workbook.save_workbook
+        assert old.write_table is workbook.write_table
+        assert old.set_value is workbook.set_value
+        assert old.counties is provinces.counties
+    assert forms.write_form is write.write_form and forms.write_forms is write.write_forms
 
 
 # --- every writer of the package, fed hostile strings ---------------------------------------------
 def test_a_returned_form_with_hostile_names_and_counties(tmp_path: Path) -> None:
-    from atiyeh_reports.forms.template import write_form
+    from atiyeh_reports.forms.write import write_form
 
     children = pd.DataFrame({
         "national_id": ["=0012345678", "+0012345679", "-1", "@1"],

@@ -84,18 +84,33 @@ def _default_params(year: int) -> Path:
     return Path("params") / f"{year}.yaml"
 
 
+def _params_dir() -> Path:
+    """The project's params/ folder (:func:`atiyeh_reports.lab.explore.project_root`), else ./params."""
+    from atiyeh_reports.lab.explore import ROOT_ENV, project_root
+
+    try:
+        return project_root() / "params"
+    except ParamsError:
+        if os.environ.get(ROOT_ENV):  # a wrong $ATIYEH_ROOT is said, not worked around
+            raise
+        return Path("params")
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from atiyeh_reports.sample.write import write_sample
 
-    info = write_sample(Path(args.out), seed=args.seed)
+    params_dir = _params_dir()
+    info = write_sample(Path(args.out), seed=args.seed, params_dir=params_dir)
     files = getattr(info, "files", ())
     _say(f"sample data written to {args.out} ({len(files)} files)")
+    if not params_dir.is_dir():
+        _say(f"note: no parameter folder {params_dir}, so the sample has no HQ allocation records")
     return 0
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
     from atiyeh_reports.core.params import FIRST_YEAR, LAST_YEAR
-    from atiyeh_reports.forms.template import write_forms
+    from atiyeh_reports.forms.write import write_forms
 
     if not FIRST_YEAR <= args.year <= LAST_YEAR:
         hint = f" (a Gregorian year? {args.year} is about {args.year - 621} in the Jalali calendar)" \

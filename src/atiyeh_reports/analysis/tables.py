@@ -30,7 +30,7 @@ from atiyeh_reports.core import vocab
 from atiyeh_reports.core.provinces import by_code, provinces
 from atiyeh_reports.core.vocab import CARE_TYPES, GENDERS, GUARDIANSHIPS
 from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.present import charts
+from atiyeh_reports.present import chart_kinds
 
 #: Lower edges of the age bands plus the end of the last one (exclusive).
 AGE_EDGES: tuple[int, ...] = (0, 6, 12, 15, 18)
@@ -308,7 +308,7 @@ def age_gender_table(children: pd.DataFrame, edges: Sequence[int] | None = AGE_E
     """Counts by age band (or single year of age when ``edges`` is None) × gender, national.
 
     Index: bands youngest first; columns: :data:`vocab.GENDERS`. The input of
-    :func:`charts.population_pyramid`.
+    :func:`chart_kinds.population_pyramid`.
     """
     _require(children, ["age", "gender"], "children")
     if edges is None:
@@ -703,21 +703,21 @@ def headline_figures_fa(children_by_year: Mapping[int, pd.DataFrame], *,
 
 
 # --- the charts of the analysis report --------------------------------------------------------
-def children_by_province_chart(children: pd.DataFrame) -> charts.Figure:
+def children_by_province_chart(children: pd.DataFrame) -> chart_kinds.Figure:
     """Sorted horizontal bars of children per province."""
-    return charts.bar_by_province(province_counts(children), f"{vocab.ELIGIBLE} به تفکیک استان{_year_of(children)}",
-                                  "تعداد (نفر)")
+    return chart_kinds.bar_by_province(province_counts(children), f"{vocab.ELIGIBLE} به تفکیک استان{_year_of(children)}",
+                                       "تعداد (نفر)")
 
 
-def per_100k_chart(children: pd.DataFrame) -> charts.Figure:
+def per_100k_chart(children: pd.DataFrame) -> chart_kinds.Figure:
     """Sorted bars of children per 100,000 people of each province."""
     table = children_by_province(children).set_index("province_code")
-    return charts.bar_by_province(table["per_100k"],
-                                  f"{vocab.ELIGIBLE} در هر ۱۰۰ هزار نفر جمعیت استان{_year_of(children)}",
-                                  "نفر در هر ۱۰۰ هزار نفر جمعیت (سرشماری ۱۳۹۵)", decimals=1)
+    return chart_kinds.bar_by_province(table["per_100k"],
+                                       f"{vocab.ELIGIBLE} در هر ۱۰۰ هزار نفر جمعیت استان{_year_of(children)}",
+                                       "نفر در هر ۱۰۰ هزار نفر جمعیت (سرشماری ۱۳۹۵)", decimals=1)
 
 
-def age_pyramid_chart(children: pd.DataFrame, edges: Sequence[int] | None = None) -> charts.Figure:
+def age_pyramid_chart(children: pd.DataFrame, edges: Sequence[int] | None = None) -> chart_kinds.Figure:
     """The population pyramid by single year of age (equal widths: no band looks bigger for being wider).
 
     Pass ``edges`` of equal steps for bands (e.g. ``range(0, 19, 3)``); unequal bands are refused,
@@ -725,26 +725,26 @@ def age_pyramid_chart(children: pd.DataFrame, edges: Sequence[int] | None = None
     """
     if edges is not None and len({b - a for a, b in zip(edges[:-1], edges[1:])}) > 1:
         raise AnalysisError(f"age pyramid bands {list(edges)} are not of equal width; pass equal steps or None")
-    return charts.population_pyramid(age_gender_table(children, edges),
-                                     f"هرم سنی {vocab.ELIGIBLE}{_year_of(children)}",
-                                     xlabel="تعداد (نفر)",
-                                     ylabel="سن (سال تمام در یکم فروردین)" if edges is None else "گروه سنی (سال)")
+    return chart_kinds.population_pyramid(age_gender_table(children, edges),
+                                          f"هرم سنی {vocab.ELIGIBLE}{_year_of(children)}",
+                                          xlabel="تعداد (نفر)",
+                                          ylabel="سن (سال تمام در یکم فروردین)" if edges is None else "گروه سنی (سال)")
 
 
-def care_type_chart(children: pd.DataFrame) -> charts.Figure:
+def care_type_chart(children: pd.DataFrame) -> chart_kinds.Figure:
     """Stacked bars: care arrangement within each guardianship status."""
     table = province_crosstab(children.assign(province_code=children["guardianship"]),
                               "care_type", CARE_TYPES)
     frame = table.drop(columns=["province", "total"]).set_index("province_code")
-    return charts.stacked_bars(frame, f"نوع نگهداری به تفکیک وضعیت سرپرستی{_year_of(children)}",
-                               "درصد فرزندان هر وضعیت سرپرستی", share=True)
+    return chart_kinds.stacked_bars(frame, f"نوع نگهداری به تفکیک وضعیت سرپرستی{_year_of(children)}",
+                                    "درصد فرزندان هر وضعیت سرپرستی", share=True)
 
 
-def trend_chart(children_by_year: Mapping[int, pd.DataFrame]) -> charts.Figure:
+def trend_chart(children_by_year: Mapping[int, pd.DataFrame]) -> chart_kinds.Figure:
     """Lines of children, boys and girls over the years given."""
     table = trend_table(children_by_year).set_index("year")
     frame = table[["children", *GENDERS]].rename(columns={"children": "همه فرزندان"})
-    return charts.trend_lines(frame, f"روند تعداد {vocab.ELIGIBLE}", "تعداد (نفر)")
+    return chart_kinds.trend_lines(frame, f"روند تعداد {vocab.ELIGIBLE}", "تعداد (نفر)")
 
 
 def _year_of(children: pd.DataFrame) -> str:

@@ -1,7 +1,7 @@
 """Where things are: the provincial form's sheets and headers, the insurer's
 export columns, and the on-disk layout of raw and clean data.
 
-The form writer (:mod:`atiyeh_reports.forms.template`), the sample generator and the
+The form writer (:mod:`atiyeh_reports.forms.write`), the sample generator and the
 intake all read these constants, so the form HQ sends out is the form it can
 read back.
 """

@@ -1,7 +1,7 @@
-"""The 31 provinces: codes, names, population, and matching what people type.
+"""The 31 provinces: codes, names, population, their counties, and matching what people type.
 
-The reference table ships with the package (``data/provinces.csv``, a copy of
-the project's shared reference). Codes are ISO 3166-2:IR (2020 onwards).
+The reference tables ship with the package (``data/provinces.csv``, a copy of
+the project's shared reference; ``data/counties.csv``). Codes are ISO 3166-2:IR (2020 onwards).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 
 from atiyeh_reports.core.text import normalize_key, normalize_text
-from atiyeh_reports.errors import UnknownProvinceError
+from atiyeh_reports.errors import AtiyehError, UnknownProvinceError
 
 
 @dataclass(frozen=True)
@@ -106,3 +106,25 @@ def province_code(name: object, *, file: str | None = None, sheet: str | None = 
 def name_fa(code: str) -> str:
     """The official Persian name of a province code."""
     return by_code()[code].name_fa
+
+
+@cache
+def _county_table() -> dict[str, tuple[str, ...]]:
+    path = resources.files("atiyeh_reports") / "data" / "counties.csv"
+    table: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            table.setdefault(r["province_code"], []).append(r["county_name_fa"])
+    return {code: tuple(names) for code, names in table.items()}
+
+
+def counties(province_code: str) -> tuple[str, ...]:
+    """The counties (شهرستان) of a province, its capital's county first.
+
+    The Statistical Centre's 1398 divisions (``data/counties.csv``, source in
+    ``data/counties.md``), in its spelling. Reference data for the drop-down
+    and the sample; the intake keeps other counties with a warning.
+    """
+    if province_code not in by_code():
+        raise AtiyehError(f"{province_code!r} is not a province code; use one of IR-00 … IR-30")
+    return _county_table().get(province_code, ())

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from atiyeh_reports.core.text import to_persian_digits
-from atiyeh_reports.present import charts
+from atiyeh_reports.present import chart_kinds
 
 __all__ = ["absorption_chart", "coverage_chart"]
 
@@ -36,7 +36,7 @@ def _share_chart(current: pd.DataFrame, column: str, target: float, title: str, 
                  ) -> Figure:
     values = (current.set_index("province_code")[column].astype(float) * 100).dropna()
     below = [code for code, v in values.items() if v < target * 100]
-    fig = charts.bar_by_province(values, title, xlabel, highlight=below, decimals=1)
+    fig = chart_kinds.bar_by_province(values, title, xlabel, highlight=below, decimals=1)
     return _with_target(fig, target * 100, f"هدف {to_persian_digits(round(target * 100))}٪")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from atiyeh_reports.core import layout, vocab
+from atiyeh_reports.core.provinces import counties
 from atiyeh_reports.core.text import normalize_key
 
 #: Columns of ``children.parquet``, in order (docs/data-contracts.md).
@@ -155,6 +156,4 @@ def _county_key(name: str) -> str:
 @lru_cache(maxsize=64)
 def _province_counties(code: str) -> frozenset[str]:
     """Comparison keys of a province's counties (the form's drop-down list)."""
-    from atiyeh_reports.forms.template import counties
-
     return frozenset(_county_key(c) for c in counties(code))

@@ -1,7 +1,7 @@
 """Any table to an Excel sheet a Persian reader can use: right to left, Persian headers, formats.
 
 :func:`to_excel` goes through the package's reproducible, formula-safe workbook writer
-(:func:`atiyeh_reports.forms.template.set_value` and :func:`~atiyeh_reports.forms.template.save_workbook`): the
+(:func:`atiyeh_reports.io.xlsx.set_value` and :func:`~atiyeh_reports.io.xlsx.save_workbook`): the
 same table gives the same bytes, and text is written as text, never as a formula.
 
 >>> import pandas as pd, tempfile, pathlib
@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.text import to_persian_digits
-from atiyeh_reports.forms.template import save_workbook, set_value
+from atiyeh_reports.io.xlsx import save_workbook, set_value
 
 __all__ = ["HEADERS_FA", "header_fa", "number_format", "to_excel"]
 
