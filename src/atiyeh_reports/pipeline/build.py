@@ -25,6 +25,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,7 +49,8 @@ if TYPE_CHECKING:
     from atiyeh_reports.core.params import Params
     from atiyeh_reports.pipeline.engine.workers import Job, Workers
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[3] / "notebooks"
+# The report notebooks are package data (in a checkout, atiyeh_reports/notebooks links to notebooks/).
+NOTEBOOK_DIR = Path(str(resources.files("atiyeh_reports") / "notebooks")).resolve()
 MANIFEST = fresh.MANIFEST
 
 Progress = Callable[[str], None]

@@ -13,6 +13,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 PREFERRED = "Vazirmatn"
@@ -42,7 +43,7 @@ class Font:
 def font_dir() -> Path:
     """Where ``make fonts`` puts the fetched font (``$ATIYEH_FONT_DIR`` overrides it)."""
     env = os.environ.get("ATIYEH_FONT_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "assets" / "fonts"
+    return Path(env) if env else Path(str(resources.files("atiyeh_reports") / "assets" / "fonts"))
 
 
 @cache
