@@ -30,7 +30,7 @@ from atiyeh_reports.sample.write import (
     write_sample,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 YEARS = (1402, 1403, 1404)
 STANDARD_HEADERS = list(layout.CHILDREN_COLUMNS)
 
