@@ -38,7 +38,7 @@ else
 DATA_DEPS  := $(shell find $(DATA_DIR)/$(YEAR) -type f 2>/dev/null)
 endif
 
-.PHONY: help setup report build sample ingest forms test test-fast lab bench clean distclean fonts pdftools chromium officetools
+.PHONY: help setup report build sample ingest forms test test-fast lint lab bench clean distclean fonts pdftools chromium officetools
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -122,11 +122,15 @@ chromium: ## make sure Debian's chromium is there for the JupyterLab browser tes
 	      || echo "warning: could not install chromium; the browser test is skipped" >&2; \
 	  else echo "warning: chromium missing and cannot be installed here; the browser test is skipped" >&2; fi; }
 
-test: $(SETUP) $(SAMPLE_STAMP) pdftools chromium officetools ## run the whole test suite (pytest, nbval notebooks, browser, end-to-end)
-	$(BIN)/python -m pytest -q tests --nbval-lax --nbval-current-env notebooks -p no:cacheprovider
+test: $(SETUP) $(SAMPLE_STAMP) pdftools chromium officetools ## run the whole test suite (lint, import contracts, unit, integration, nbval notebooks, browser, end-to-end)
+	$(BIN)/python -m pytest -q tests --nbval-lax --nbval-current-env notebooks -p no:cacheprovider --durations=20
 
-test-fast: $(SETUP) ## unit tests only (no notebooks, no end-to-end build)
-	$(BIN)/python -m pytest -q tests -m "not e2e"
+test-fast: $(SETUP) ## unit tests only: no sample, no notebook, no build (about a minute)
+	$(BIN)/python -m pytest -q tests/unit -p no:cacheprovider
+
+lint: $(SETUP) ## ruff and the import contracts (also part of make test)
+	$(BIN)/ruff check src tests benchmarks jupyter
+	$(BIN)/lint-imports
 
 lab: $(SETUP) $(SAMPLE_STAMP) ## JupyterLab on notebooks/explore.ipynb, project-local config (jupyter/: RTL, Vazirmatn)
 	cd notebooks && ../$(BIN)/python ../jupyter/lab.py explore.ipynb $(LAB_ARGS)

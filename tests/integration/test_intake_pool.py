@@ -20,7 +20,7 @@ import pytest
 from atiyeh_reports.intake import Intake, ingest, pool
 from intake_fixtures import child, form_path, make_params, provinces_dir, write_form
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def assert_same(a: Intake, b: Intake) -> None:

@@ -7,8 +7,7 @@ import pytest
 from atiyeh_reports.allocation import budget
 from atiyeh_reports.allocation import charts as budget_charts
 from atiyeh_reports.present import charts
-from factories import svg_texts
-from test_budget import MILLION, THREE, make_params
+from factories import MILLION, THREE, make_params, svg_texts
 
 pytestmark = pytest.mark.usefixtures("chart_style")
 

@@ -237,7 +237,7 @@ def test_the_sample_insurer_export_with_hostile_policy_numbers(tmp_path: Path) -
 
 def test_the_allocation_workbook_with_a_hostile_service_name(tmp_path: Path) -> None:
     from atiyeh_reports.allocation import budget, notify
-    from test_budget import MILLION, THREE, make_params
+    from factories import MILLION, THREE, make_params
 
     p = make_params(approved_credit=25 * MILLION)
     for evil in HOSTILE[:5]:
@@ -264,8 +264,7 @@ def test_the_quality_workbook_with_hostile_values_and_file_names(tmp_path: Path)
 def test_the_reconciliation_workbook_with_hostile_policy_numbers_names_and_files(tmp_path: Path, params) -> None:  # noqa: ANN001
     from atiyeh_reports.core import vocab
     from atiyeh_reports.insurer.reconciliation import reconcile, write_reconciliation_workbook
-    from factories import nid
-    from test_insurer import LIST, PREMIUM, children_frame, policies_frame
+    from factories import LIST, PREMIUM, children_frame, nid, policies_frame
 
     kids = children_frame([("IR-23", nid(i)) for i in range(1, 9)])
     kids["first_name"] = list(HOSTILE)

@@ -18,7 +18,7 @@ from atiyeh_reports.core.params import load_params
 from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.intake import ingest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _nid(nine: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from atiyeh_reports.allocation import budget, notify
 from atiyeh_reports.core.params import Params
-from test_budget import MILLION, THREE, make_params
+from factories import MILLION, THREE, make_params
 
 EVIL = '=HYPERLINK("http://example.invalid","x")'
 

@@ -18,87 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from atiyeh_reports.allocation import budget as B
-from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.provinces import provinces
+from factories import BB, MILLION, THREE, A, C, make_children, make_params, make_performance
 
 CODES = [p.code for p in provinces()]
-A, BB, C = "IR-23", "IR-10", "IR-07"  # Tehran, Isfahan, Fars
-MILLION = 1_000_000
-
-
-def make_params(**budget: Any) -> Params:
-    """Small parameters built in code; ``budget`` overrides budget keys, ``premium`` the premium."""
-    premium = budget.pop("premium", 3 * MILLION)
-    raw: dict[str, Any] = {
-        "year": 1404,
-        "data_dir": "/nonexistent",
-        "service": {
-            "id": "19041060106",
-            "name_fa": "حمایت بیمه تأمین آتیه فرزندان",
-            "per_capita_premium": premium,
-            "expected_recipients": 10,
-        },
-        "budget": {
-            "approved_credit": 25 * MILLION,
-            "released_share": Decimal("1"),
-            "reserve_share": Decimal("0"),
-            "rounding_unit": MILLION,
-            "method": "per_capita",
-            "performance_weights": {
-                "absorption": Decimal("0.5"),
-                "coverage": Decimal("0.5"),
-                "floor": Decimal("0.8"),
-                "cap": Decimal("1.2"),
-            },
-            "premium_growth": Decimal("0.25"),
-            **budget,
-        },
-        "eligibility": {"age_limit": 18},
-        "thresholds": {
-            "coverage_target": Decimal("0.95"),
-            "absorption_target": Decimal("0.9"),
-            "max_issue_delay_days": 45,
-            "data_quality_target": Decimal("0.05"),
-        },
-        "privacy": {},
-        "insurer": {"list_date": "1404/02/15"},
-    }
-    return Params.model_validate(raw)
-
-
-def make_children(counts: dict[str, int], ages: list[int] | None = None) -> pd.DataFrame:
-    codes = [code for code, n in counts.items() for _ in range(n)]
-    ages = ages if ages is not None else [5] * len(codes)
-    return pd.DataFrame(
-        {
-            "province_code": pd.Series(codes, dtype="str"),
-            "national_id": pd.Series([f"{i:010d}" for i in range(len(codes))], dtype="str"),
-            "age": pd.Series(ages, dtype="int64"),
-        }
-    )
-
-
-def make_performance(rows: dict[str, tuple[int, int, int, int]], year: int = 1404) -> pd.DataFrame:
-    """rows: code → (credit_notified, credit_spent, children_covered, policies_issued)."""
-    return pd.DataFrame(
-        [
-            {
-                "year": year,
-                "performance_year": year - 1,
-                "province_code": code,
-                "credit_notified": n,
-                "credit_spent": s,
-                "children_covered": cov,
-                "policies_issued": pol,
-                "children_left": 0,
-                "source_file": f"{code}.xlsx",
-            }
-            for code, (n, s, cov, pol) in rows.items()
-        ]
-    )
-
-
-THREE = make_children({A: 5, BB: 3, C: 2})  # requirements 15, 9, 6 million at 3M each
 
 
 def allocated(table: pd.DataFrame) -> dict[str, int]:

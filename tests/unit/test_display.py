@@ -106,5 +106,5 @@ def test_status_columns_are_coloured_badges_in_their_own_cells() -> None:
     assert '<td class="num">۹۵٫۰٪</td><td class="status"><span class="badge badge-green">سبز</span></td>' in html
     assert '<span class="badge badge-none">واژهٔ تازه</span>' in html  # a word without a colour: still shown
     assert 'dir="rtl"' in html
-    css = (Path(__file__).resolve().parents[1] / "src/atiyeh_reports/templates/report.css").read_text("utf-8")
+    css = (Path(__file__).resolve().parents[2] / "src/atiyeh_reports/templates/report.css").read_text("utf-8")
     assert all(f".{c}" in css for c in ("badge-green", "badge-amber", "badge-red", "badge-none"))

@@ -56,7 +56,7 @@ from atiyeh_reports.api import YearData, load_year
 from atiyeh_reports.insurer.reconciliation import Reconciliation, reconcile
 from atiyeh_reports.intake.quality import CORRECTED, REJECTED, WARNING, Problem, as_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 YEARS = (1402, 1403, 1404)
 DATE_KINDS = {"date_dashes", "date_compact", "date_persian_digits", "date_arabic_indic_digits", "date_excel"}
 DATE_FIELD = {"تاریخ تولد": "birth_date", "Birth Date": "birth_date",

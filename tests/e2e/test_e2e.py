@@ -19,7 +19,7 @@ from atiyeh_reports.pipeline.build import REPORTS, build_year
 from atiyeh_reports.present.display import fmt_rials
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 EPOCH = "1764000000"  # a fixed build time (SOURCE_DATE_EPOCH), so two builds can be compared byte for byte
@@ -217,12 +217,10 @@ def test_the_build_writes_hq_record_of_its_allocation(built: Path, year: object)
 
 # --- the letters and the document (issue 11) -------------------------------------------------------
 def test_letters_match_allocation_xlsx_and_are_listed(built: Path, year: object) -> None:
-    import sys
     import zipfile
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from atiyeh_reports.present.privacy import scan_for_personal_data
-    from test_letters import _digits_amount, _docx_text, _workbook_amounts, words_to_int
+    from factories import _digits_amount, _docx_text, _workbook_amounts, words_to_int
 
     expected = _workbook_amounts(built / "allocation.xlsx")
     letters = sorted((built / "letters").iterdir())
@@ -251,9 +249,7 @@ def test_allocation_pdf_carries_the_workbook(built: Path) -> None:
 
 @pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
 def test_no_heading_ends_a_page_and_no_table_starts_short(built: Path, report: object) -> None:
-    import sys
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from pagecheck import render, stranded_headings, table_starts
 
     document = render((built / f"{report.name}.html").read_text(encoding="utf-8"))
@@ -264,9 +260,7 @@ def test_no_heading_ends_a_page_and_no_table_starts_short(built: Path, report: o
 
 @pytest.mark.parametrize("report", REPORTS, ids=lambda r: r.name)
 def test_html_reads_on_a_390px_phone_and_contents_links_land(built: Path, report: object) -> None:
-    import sys
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from browsercheck import CHROMIUM, check_page
 
     if CHROMIUM is None:
@@ -333,11 +327,9 @@ def _card_value(page: str, label: str) -> str:
 
 
 def test_each_card_shows_the_amount_of_allocation_xlsx(built: Path) -> None:
-    import sys
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from atiyeh_reports.core.text import to_ascii_digits
-    from test_letters import _workbook_amounts
+    from factories import _workbook_amounts
 
     expected = _workbook_amounts(built / "allocation.xlsx")
     for s in _stems():
@@ -349,12 +341,10 @@ def test_each_card_shows_the_amount_of_allocation_xlsx(built: Path) -> None:
 
 def test_nothing_in_the_shared_folder_carries_a_name_or_national_id(built: Path, year: object) -> None:
     """Every file of outputs/<year>/, whatever its format, scanned for the year's names and IDs."""
-    import sys
     import zipfile
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from atiyeh_reports.present.privacy import notebook_text, scan_for_personal_data, visible_text
-    from test_letters import _docx_text
+    from factories import _docx_text
 
     children = year.children
     names = tuple(sorted({f"{f} {l}" for f, l in zip(children["first_name"], children["last_name"], strict=True)}))
@@ -388,9 +378,7 @@ def test_nothing_in_the_shared_folder_carries_a_name_or_national_id(built: Path,
 
 
 def test_no_heading_ends_a_page_of_any_card(built: Path) -> None:
-    import sys
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from pagecheck import render, stranded_headings, table_starts
 
     for s in _stems():
@@ -401,9 +389,7 @@ def test_no_heading_ends_a_page_of_any_card(built: Path) -> None:
 
 
 def test_every_card_reads_on_a_390px_phone(built: Path) -> None:
-    import sys
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from browsercheck import CHROMIUM, check_page
 
     if CHROMIUM is None:
@@ -415,10 +401,8 @@ def test_every_card_reads_on_a_390px_phone(built: Path) -> None:
 
 
 def test_the_index_links_every_shared_file_and_reads_on_a_phone(built: Path) -> None:
-    import sys
     from urllib.parse import unquote
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from browsercheck import CHROMIUM, check_page
 
     page = (built / "index.html").read_text(encoding="utf-8")

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 
 def _run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=1200, **kwargs)  # noqa: S603
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # nothing but the venv's own paths
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=1200, env=kwargs.pop("env", env),
+                          **kwargs)  # noqa: S603
 
 
 def test_a_wheel_installed_in_a_fresh_venv_builds_the_sample_year(tmp_path: Path, sample_dir: Path) -> None:

@@ -26,7 +26,7 @@ from atiyeh_reports.intake.quality import REJECTED, Finding, Problem, findings_f
 from atiyeh_reports.io import xlsx as workbook
 from atiyeh_reports.lab.export import to_excel
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 #: CT_Worksheet's child elements in the order the schema requires (ECMA-376 Part 1, 18.3.1.99).
 WORKSHEET_ORDER = [
@@ -47,7 +47,7 @@ def _form(tmp: Path) -> Path:
 
 
 def _allocation(tmp: Path) -> Path:
-    from test_budget import MILLION, THREE, make_params
+    from factories import MILLION, THREE, make_params
 
     p = make_params(approved_credit=25 * MILLION)
     path = tmp / "allocation" / "allocation.xlsx"
@@ -64,8 +64,7 @@ def _quality(tmp: Path) -> Path:
 
 
 def _reconciliation(tmp: Path, params) -> Path:  # noqa: ANN001
-    from factories import nid
-    from test_insurer import LIST, PREMIUM, children_frame, policies_frame
+    from factories import LIST, PREMIUM, children_frame, nid, policies_frame
 
     kids = children_frame([("IR-23", nid(11)), ("IR-23", nid(22))])
     pols = policies_frame([("1", nid(11), "IR-10", LIST, PREMIUM, vocab.POLICY_ACTIVE)])
@@ -277,9 +276,7 @@ def test_the_date_check_is_a_short_formula_of_its_first_cell() -> None:
 
 def test_the_date_check_evaluated_by_a_spreadsheet(tmp_path: Path) -> None:
     """LibreOffice evaluates the check (as a cell formula, in a scratch workbook) on typed text."""
-    import sys
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from hostile_fixtures import convert_with_soffice
 
     wb = openpyxl.Workbook()

@@ -25,7 +25,7 @@ from atiyeh_reports.errors import AtiyehError
 from atiyeh_reports.sample.population import LIST_DATES, PREMIUMS, province_quotas, target_children
 from atiyeh_reports.sample.write import write_sample
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 YEARS = (1402, 1403, 1404)
 STANDARD_HEADERS = list(layout.CHILDREN_COLUMNS)
 

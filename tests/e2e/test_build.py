@@ -22,7 +22,7 @@ from atiyeh_reports.errors import BuildError
 from atiyeh_reports.pipeline.build import REPORTS, build_year
 from atiyeh_reports.pipeline.outdir import MARKER
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _notebook(cells: list) -> nbformat.NotebookNode:

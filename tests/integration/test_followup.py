@@ -21,10 +21,9 @@ from atiyeh_reports.intake.quality import Problem
 from atiyeh_reports.io.xlsx import sheet_formulas
 from atiyeh_reports.publish import followup
 from atiyeh_reports.publish.letters import file_stem
-from factories import nid
-from test_insurer import LIST, children_frame, policies_frame
+from factories import LIST, children_frame, nid, policies_frame
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 S = followup.SHEET_FA
 A, B, C, D, E, F = (nid(i) for i in (11, 22, 33, 44, 55, 66))
 OTHER = nid(77)  # a child of IR-23 whose row IR-10 also sent: rejected there as counted elsewhere

@@ -24,7 +24,7 @@ from atiyeh_reports.evaluation.indicators import (
 )
 from factories import nid
 
-PARAMS_FILE = Path(__file__).parents[1] / "params" / "1404.yaml"
+PARAMS_FILE = Path(__file__).parents[2] / "params" / "1404.yaml"
 PREMIUM = 3_600_000
 LIST_1404 = dt.date(2025, 5, 5)  # 1404/02/15
 

@@ -13,7 +13,7 @@ import pytest
 from atiyeh_reports.core.params import load_params
 from atiyeh_reports.lab import explore
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "src" / "atiyeh_reports"
 
 

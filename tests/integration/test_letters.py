@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,7 +19,7 @@ from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.core.text import to_ascii_digits
 from atiyeh_reports.publish import amount_in_words, letter_for, letters, write_letters
 from atiyeh_reports.publish.docx import letter_document, write_letter_docx
-from test_budget import MILLION, make_params
+from factories import MILLION, NAMES, children_31, make_params
 
 # --- reading Persian number words back, written here independently of num2words ------------------
 _UNITS = {
@@ -75,23 +74,10 @@ def test_a_negative_amount_is_refused() -> None:
 
 
 # --- a year of 31 provinces, built in code ----------------------------------------------------------
-NAMES = ("زهرا", "محمدرضا")
-
-
-def _children() -> pd.DataFrame:
-    codes = [p.code for p in provinces() for _ in range(3 + int(p.code[3:]) % 7)]
-    return pd.DataFrame({
-        "province_code": pd.Series(codes, dtype="str"),
-        "national_id": pd.Series([f"{4000000000 + i:010d}" for i in range(len(codes))], dtype="str"),
-        "first_name": [NAMES[i % 2] for i in range(len(codes))],
-        "age": pd.Series([5] * len(codes), dtype="int64"),
-    })
-
-
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     params = make_params(approved_credit=400 * MILLION)  # the requirement (558M) is not covered
-    children = _children()
+    children = children_31()
     table = budget.allocation_table(params, children, None)
     out = tmp_path_factory.mktemp("letters")
     workbook = notify.write_allocation_workbook(params, table, out / "allocation.xlsx")
@@ -220,7 +206,7 @@ def test_the_computation_names_the_provinces_own_numbers(year: tuple) -> None:
 
 def test_a_covered_requirement_is_notified_as_it_is() -> None:
     params = make_params(approved_credit=10_000 * MILLION)
-    table = budget.allocation_table(params, _children(), None)
+    table = budget.allocation_table(params, children_31(), None)
     letter = letter_for(params, table, "IR-00")
     assert letter.allocated == int(table.loc[table["province_code"] == "IR-00", "requirement"].iloc[0])
     assert "پوشش می‌دهد" in letter.computation

@@ -34,7 +34,7 @@ from atiyeh_reports.errors import EXIT_CODES
 from atiyeh_reports.pipeline import outdir
 from atiyeh_reports.pipeline.build import REPORTS, build_year
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = (ROOT / "params" / "1404.yaml").read_text(encoding="utf-8")
 HOSTILE = ('=HYPERLINK("http://example.invalid","click")', "+1", "-2", "@SUM(A1:A9)")
 

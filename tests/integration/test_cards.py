@@ -12,7 +12,7 @@ from atiyeh_reports.errors import AtiyehError
 from atiyeh_reports.present.privacy import scan_for_personal_data
 from atiyeh_reports.publish import cards
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import yaml
 from atiyeh_reports.core.params import load_params, params_digest
 from atiyeh_reports.errors import ParamsError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("year", [1402, 1403, 1404])

@@ -17,9 +17,7 @@ from atiyeh_reports.pipeline.build import REPORTS
 from atiyeh_reports.present.privacy import scan_for_personal_data, visible_text
 from atiyeh_reports.publish.index import INDEX, MANIFEST, format_size, index_entries, write_index
 from atiyeh_reports.publish.letters import file_stem, write_letters
-from factories import nid
-from test_budget import MILLION, make_params
-from test_letters import NAMES, _children
+from factories import MILLION, NAMES, children_31, make_params, nid
 
 PROVENANCE = (
     ("پرونده پارامترها", "1404.yaml  sha256:0123456789abcdef"),
@@ -36,7 +34,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """A build folder: fake reports and workbooks, real letters for three provinces, cards for two,
     files the index does not know, an internal/ folder and hidden files."""
     params = make_params(approved_credit=400 * MILLION)
-    table = budget.allocation_table(params, _children(), None)
+    table = budget.allocation_table(params, children_31(), None)
     out = tmp_path_factory.mktemp("year") / "1404"
     write_letters(params, table[table["province_code"].isin(["IR-00", "IR-23", "IR-30"])], out / "letters",
                   provenance="test")
@@ -138,7 +136,7 @@ def test_sizes_and_provenance(folder) -> None:
 def test_no_id_or_name_on_the_page(folder) -> None:
     out, _ = folder
     page = _page(out)
-    ids = list(_children()["national_id"])
+    ids = list(children_31()["national_id"])
     assert scan_for_personal_data(visible_text(page), NAMES) == []
     assert scan_for_personal_data(re.sub(r"<style>.*?</style>", "", page, flags=re.S), NAMES) == []
     assert not [i for i in ids if i in page]

@@ -16,7 +16,7 @@ from atiyeh_reports.present import summary as summaries
 from atiyeh_reports.present.privacy import scan_for_personal_data
 from factories import nid
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _project(folder: Path, name: str = "atiyeh-reports", years: tuple[int, ...] = ()) -> Path:

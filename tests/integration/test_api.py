@@ -20,7 +20,7 @@ from atiyeh_reports.year import data as data_module
 from atiyeh_reports.year import read as year_read
 from atiyeh_reports.year.load import write_snapshot
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()

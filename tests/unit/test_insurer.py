@@ -23,9 +23,8 @@ from atiyeh_reports.insurer.reconciliation import (
     reconcile,
     write_reconciliation_workbook,
 )
-from factories import nid
+from factories import LIST, PREMIUM, children_frame, nid, policies_frame
 
-PREMIUM = 3_600_000
 HEADER = list(layout.INSURER_COLUMNS)
 
 
@@ -138,28 +137,6 @@ def test_unreadable_file_and_missing_header_name_the_file(tmp_path, params):
 
 
 # --- reconciliation --------------------------------------------------------------------------
-def children_frame(rows: list[tuple[str, str]], year: int = 1404, age: int = 10) -> pd.DataFrame:
-    return pd.DataFrame({
-        "year": year,
-        "province_code": [p for p, _ in rows],
-        "national_id": [n for _, n in rows],
-        "first_name": "نام", "last_name": "خانواده",
-        "age": age, "county": None,
-        "source_file": "f.xlsx", "source_row": range(6, 6 + len(rows)),
-    })
-
-
-def policies_frame(rows: list[tuple]) -> pd.DataFrame:
-    """rows: (policy_no, national_id, province_code, issue_date, premium, status)."""
-    frame = pd.DataFrame(rows, columns=["policy_no", "national_id", "province_code", "issue_date",
-                                        "premium", "status"])
-    frame["premium"] = frame["premium"].astype("int64")
-    frame["source_file"] = "x.xlsx"
-    frame["source_row"] = range(2, 2 + len(frame))
-    return frame
-
-
-LIST = dt.date(2025, 5, 5)  # 1404/02/15
 
 
 def test_reconcile_puts_each_case_in_its_category(params):

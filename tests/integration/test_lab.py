@@ -26,7 +26,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "jupyter" / "lab.py"
 FONT = ROOT / "src" / "atiyeh_reports" / "assets" / "fonts" / "Vazirmatn-Regular.ttf"
 START_TIMEOUT = 90  # seconds for the server to answer
