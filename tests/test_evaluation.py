@@ -94,6 +94,19 @@ def test_absorption_and_late_rules(params):
     assert rules["late"].text.startswith("۳ بیمه‌نامه بیش از ۴۵ روز")
 
 
+def test_a_late_second_policy_is_not_a_child_uninsured_in_the_interval(params):
+    kids, pols, perf, summ = frames({"IR-23": (10, 10)}, late=3)
+    late = pols[pols["issue_date"] > LIST + dt.timedelta(days=45)]
+    first = late.iloc[[0]].assign(policy_no="first", issue_date=LIST + dt.timedelta(days=27))
+    pols = pd.concat([pols, first], ignore_index=True)  # one late policy is its child's second
+    table = province_indicators(kids, pols, perf, summ, params)
+    rule = next(f for f in key_findings(table, reconcile(kids, pols, params), params) if f.rule == "late")
+    assert rule.text.startswith("۳ بیمه‌نامه بیش از ۴۵ روز")
+    assert "این فرزندان در این فاصله بیمه نبودند" not in rule.text
+    assert "۲ فرزند در این فاصله بیمه نبودند" in rule.text and "۱ بیمه‌نامهٔ دیگر" in rule.text
+    assert rule.children == 2
+
+
 def test_off_list_policy_carries_the_premium_paid(params):
     kids, pols, perf, summ = frames({"IR-23": (20, 19)})  # coverage 95%: no coverage finding
     stray = pols.iloc[[0]].assign(policy_no="X", national_id=nid(99999))

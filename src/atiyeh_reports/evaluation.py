@@ -231,10 +231,19 @@ def _rule_late(t: pd.DataFrame, rec: Reconciliation, params: Params, yoy: pd.Dat
     total = int(late["late"].sum())
     if total == 0:
         return None
+    # a late policy whose child already had an earlier one (a second policy) left no child uninsured
+    uncovered = int(late["late_uncovered"].sum())
+    if uncovered == total:
+        who = "این فرزندان در این فاصله بیمه نبودند"
+    elif uncovered == 0:
+        who = "همه برای فرزندانی بود که پیش‌تر بیمه‌نامه داشتند"
+    else:
+        who = (f"{_n(uncovered)} فرزند در این فاصله بیمه نبودند؛ {_n(total - uncovered)} بیمه‌نامهٔ دیگر "
+               "برای فرزندانی بود که پیش‌تر بیمه‌نامه داشتند")
     text = (f"{_n(total)} بیمه‌نامه بیش از {_n(rec.max_delay_days)} روز پس از ارسال فهرست صادر شد "
-            f"(این فرزندان در این فاصله بیمه نبودند؛ پولی در میان نیست)، در {_n(len(late))} استان: "
+            f"({who}؛ پولی در میان نیست)، در {_n(len(late))} استان: "
             f"{_names(late, 'late', _n)}.")
-    return _finding("late", tuple(late["province_code"]), text, 0, total, params)
+    return _finding("late", tuple(late["province_code"]), text, 0, uncovered, params)
 
 
 def _rule_off_list(t: pd.DataFrame, rec: Reconciliation, params: Params,
