@@ -156,6 +156,19 @@ def test_follow_up_lists_reds_and_reconciliation_cases(params):
     assert list(follow_up_fa(follow).columns) == ["استان", "شاخص‌های قرمز", "دلایل پیگیری"]
 
 
+def test_follow_up_reasons_count_policies_registered_to_another_province(params):
+    """The headline counts a policy registered to the wrong province as needing follow-up: so do the reasons."""
+    kids, pols, perf, summ = frames({"IR-23": (10, 10), "IR-10": (10, 10)})
+    pols.loc[pols["province_code"] == "IR-10", "province_code"] = ["IR-23"] + ["IR-10"] * 9
+    table = province_indicators(kids, pols, perf, summ, params)
+    rec = reconcile(kids, pols, params)
+    headline = headline_numbers(table, rec, params).set_index("key")["value"]
+    assert headline["problem_policies"] == 1
+    follow = follow_up_list(scorecard(table, params), rec).set_index("province_code")
+    assert "IR-10" in follow.index  # the child's province, where the reconciliation counts it
+    assert "۱ بیمه‌نامه ثبت‌شده به نام استان دیگر" in follow.loc["IR-10", "reasons"]
+
+
 def test_evaluate_outputs_carry_no_ids_or_names(params):
     kids, pols, perf, summ = frames({"IR-23": (12, 9), "IR-10": (6, 6)}, late=1,
                                     absorption={"IR-23": 0.7})

@@ -483,7 +483,8 @@ def follow_up_list(card: pd.DataFrame, rec: Reconciliation) -> pd.DataFrame:
 
     A province is listed when any scored indicator is red, or when the
     reconciliation left children without a policy or policies off the list,
-    duplicated or with a wrong premium. No IDs, only counts.
+    duplicated, with a wrong premium or registered to another province (the
+    policies the headline counts as needing follow-up). No IDs, only counts.
     """
     counts = rec.counts.dropna(subset=["province_code"]).set_index("province_code")
     rows = []
@@ -498,7 +499,8 @@ def follow_up_list(card: pd.DataFrame, rec: Reconciliation) -> pd.DataFrame:
             for col, label in (("no_policy", "فرزند بدون بیمه‌نامه"),
                                ("not_on_list", "بیمه‌نامهٔ خارج از فهرست"),
                                ("duplicate", "بیمه‌نامهٔ تکراری"),
-                               ("premium_mismatch", "بیمه‌نامه با حق بیمهٔ مغایر")):
+                               ("premium_mismatch", "بیمه‌نامه با حق بیمهٔ مغایر"),
+                               ("province_mismatch", "بیمه‌نامه ثبت‌شده به نام استان دیگر")):
                 if int(c[col]) > 0:
                     reasons.append(f"{_n(c[col])} {label}")
         if reasons:
