@@ -45,7 +45,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from atiyeh_reports.display import DECIMAL, THOUSANDS
+from atiyeh_reports.display import fmt_decimal
 from atiyeh_reports.fonts import Font, report_font
 from atiyeh_reports.provinces import by_code
 from atiyeh_reports.text import to_persian_digits
@@ -226,9 +226,7 @@ def number_fa(value: float, *, decimals: int = 0) -> str:
     Uses the separators of :mod:`atiyeh_reports.display` (``٬`` for thousands,
     ``٫`` for decimals), so a chart and the table beside it write numbers alike.
     """
-    text = f"{round(value):,}" if decimals == 0 else f"{value:,.{decimals}f}"
-    text = text.replace(",", "\0").replace(".", DECIMAL).replace("\0", THOUSANDS)
-    return to_persian_digits(text)
+    return fmt_decimal(value, decimals)
 
 
 def persian_formatter(*, scale: int = 1, decimals: int = 0) -> FuncFormatter:
@@ -241,7 +239,7 @@ def persian_formatter(*, scale: int = 1, decimals: int = 0) -> FuncFormatter:
 
 def year_formatter() -> FuncFormatter:
     """A tick formatter for years: Persian digits, no separator (``1404`` → ``'۱۴۰۴'``)."""
-    return FuncFormatter(lambda x, _pos: to_persian_digits(str(round(x))))
+    return FuncFormatter(lambda x, _pos: fmt_decimal(x, grouping=False))
 
 
 def label_fa(value: object) -> str:

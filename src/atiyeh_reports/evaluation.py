@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from atiyeh_reports import indicators as ind
+from atiyeh_reports.display import fmt_int, fmt_million, fmt_pct, round_half_up
 from atiyeh_reports.hq_record import notified_check
 from atiyeh_reports.insurer import Reconciliation, reconcile_year
 from atiyeh_reports.triangulation import triangulation_table
@@ -88,16 +89,15 @@ def _finding(rule: str, provinces: tuple[str, ...], text: str, rials: int, child
 
 
 # --- formatting helpers (sentences only) -----------------------------------------------------
-def _n(value: Any) -> str:
-    return to_persian_digits(f"{int(value):,}".replace(",", "٬"))
+_n = fmt_int
 
 
 def _pct(share: Any, decimals: int = 0) -> str:
-    return to_persian_digits(f"{float(share) * 100:.{decimals}f}".replace(".", "٫")) + "٪"
+    return fmt_pct(share, decimals)
 
 
 def _rials_million(value: int) -> str:
-    return _n(round(int(value) / 1_000_000)) + " میلیون ریال"
+    return fmt_million(value) + " میلیون ریال"
 
 
 def _names(rows: pd.DataFrame, value_col: str | None = None, fmt: Any = _pct) -> str:
@@ -152,8 +152,6 @@ def headline_numbers(table: pd.DataFrame, rec: Reconciliation, params: Params) -
 
 def headline_fa(headline: pd.DataFrame) -> pd.DataFrame:
     """Headline numbers as label/value text for a two-column table (formatted here, at the edge)."""
-    from atiyeh_reports.display import fmt_int, fmt_million, fmt_pct
-
     def fmt(value: Any, unit: str) -> str:
         if value is None or pd.isna(value):
             return "نامعلوم"
@@ -308,7 +306,7 @@ def _rule_coverage_drop(t: pd.DataFrame, rec: Reconciliation, params: Params,
     text = (f"پوشش بیمه نسبت به سال {to_persian_digits(prev)} در {_n(len(drop))} استان دست‌کم "
             f"{_n(COVERAGE_DROP * 100)} واحد درصد کاهش یافت: "
             f"{_names(drop, 'coverage_change', lambda v: _pct(-v, 1))}.")
-    children = int((-drop["coverage_change"] * drop["eligible"].astype(float)).round().sum())
+    children = sum(int(round_half_up(v)) for v in -drop["coverage_change"] * drop["eligible"].astype(float))
     rials = children * params.service.per_capita_premium
     return _finding("coverage_drop", tuple(drop["province_code"]), text, rials, children, params)
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from atiyeh_reports.display import exact, round_half_up
 from atiyeh_reports.text import to_persian_digits
 
 __all__ = [
@@ -41,13 +42,13 @@ TABLE_FA = {
 def _n(value: Any) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "-"
-    return f"{int(value):,}"
+    return f"{round_half_up(value):,}"
 
 
 def _pct(value: Any) -> str:
     if value is None or pd.isna(value):
         return "-"
-    return f"{float(value) * 100:.1f}%"
+    return f"{round_half_up(exact(value) * 100, 1)}%"
 
 
 def _shape(frame: pd.DataFrame) -> str:

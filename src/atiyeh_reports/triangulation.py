@@ -38,6 +38,7 @@ import pandas as pd
 
 from atiyeh_reports import budget, vocab
 from atiyeh_reports.analysis import newcomers_leavers
+from atiyeh_reports.display import fmt_int, fmt_million
 from atiyeh_reports.hq_record import SOURCE_FA, SOURCE_HQ, find_notified_record, with_hq_notified
 from atiyeh_reports.provinces import by_code, provinces
 from atiyeh_reports.quality import Problem
@@ -158,13 +159,12 @@ def triangulation_summary(table: pd.DataFrame) -> pd.DataFrame:
                                        "residual", "provinces_flagged", "abs_residual"])
 
 
-def _n(value: int) -> str:
-    return to_persian_digits(f"{int(value):,}".replace(",", "٬"))
+_n = fmt_int
 
 
 def _amount(value: int, unit: str) -> str:
     if unit == "ریال":
-        return _n(round(int(value) / 1_000_000)) + " میلیون ریال"
+        return fmt_million(value) + " میلیون ریال"
     return f"{_n(value)} {unit}"
 
 

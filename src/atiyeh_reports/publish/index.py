@@ -27,8 +27,10 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from fractions import Fraction
 from urllib.parse import quote
 
+from atiyeh_reports.display import fmt_decimal
 from atiyeh_reports.provinces import provinces
 from atiyeh_reports.text import to_persian_digits
 
@@ -83,8 +85,9 @@ def format_size(size: int) -> str:
     """Bytes in Persian digits: «۵۱۲ بایت», «۱۲٫۳ کیلوبایت», «۱٫۲ مگابایت»."""
     if size < 1024:
         return f"{to_persian_digits(size)} بایت"
-    value, unit = (size / 1024, "کیلوبایت") if size < 1024 * 1024 else (size / (1024 * 1024), "مگابایت")
-    return f"{to_persian_digits(f'{value:.1f}').replace('.', '٫')} {unit}"
+    value, unit = ((Fraction(size, 1024), "کیلوبایت") if size < 1024 * 1024
+                   else (Fraction(size, 1024 * 1024), "مگابایت"))
+    return f"{fmt_decimal(value, 1, grouping=False)} {unit}"
 
 
 def _format(path: Path) -> str:

@@ -29,7 +29,7 @@ import pandas as pd
 from num2words import num2words
 
 from atiyeh_reports import budget
-from atiyeh_reports.display import fmt_int
+from atiyeh_reports.display import fmt_decimal, fmt_int, fmt_pct
 from atiyeh_reports.params import Params
 from atiyeh_reports.render import AGENCY, PARENT_AGENCY  # the same head as the reports' cover
 from atiyeh_reports.text import to_persian_digits
@@ -96,9 +96,7 @@ def file_stem(province_code: str, province_name: str) -> str:
 
 def _fa_share(value: Fraction) -> str:
     """A share as a percentage with two decimals, e.g. ``۹٫۶۸٪``."""
-    hundredths = (value * 10000 + Fraction(1, 2)).__floor__()
-    whole, frac = divmod(int(hundredths), 100)
-    return to_persian_digits(f"{whole}٫{frac:02d}") + "٪"
+    return fmt_pct(value, 2)
 
 
 def _computation(params: Params, table: pd.DataFrame, row: pd.Series) -> str:
@@ -123,7 +121,7 @@ def _computation(params: Params, table: pd.DataFrame, row: pd.Series) -> str:
     pool = (b.distributable // unit) * unit
     exact = pool * weight / sum(weights) if sum(weights) else Fraction(0)
     if b.method == "performance_weighted":
-        shown = to_persian_digits(f"{float(row['weight']):.3f}".replace(".", "٫"))
+        shown = fmt_decimal(row["weight"], 3)
         basis = f"به نسبت نیاز ضرب در ضریب عملکرد استان ({shown})"
     else:
         basis = "به نسبت نیاز"
