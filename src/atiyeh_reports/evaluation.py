@@ -5,10 +5,13 @@ sentence written from the data, and its stakes: ``rials`` (money at stake) and
 ``children`` (children affected). The rules (each a small function below) are:
 
 1. ``funding_gap``: the requirement (eligible children × premium) not covered by
-   the distributable credit, and the children whose premium it leaves unfunded
-   (the gap ÷ premium, rounded up). Always evaluated.
+   the distributable credit: premium not funded, also told as a number of premiums
+   (the gap ÷ premium, rounded up), never as children (no child is affected: its
+   children at stake are 0; the children without a policy are told beside it).
+   Always evaluated.
 2. ``insurer_vs_credit``: premiums the insurer records on active policies
-   against the credit HQ notifies for the year. Always evaluated.
+   against the credit HQ notifies for the year (money: no child at stake).
+   Always evaluated.
 3. ``self_report``: provinces whose self-reported notified credit of last year
    differs from HQ's record by more than ``checks.money_tolerance``
    (:mod:`atiyeh_reports.hq_record`). Always evaluated when a record exists.
@@ -41,7 +44,7 @@ from atiyeh_reports.insurer import Reconciliation, reconcile_year
 from atiyeh_reports.triangulation import triangulation_table
 from atiyeh_reports.params import Params
 from atiyeh_reports.provinces import name_fa
-from atiyeh_reports.vocab import TOTAL
+from atiyeh_reports.vocab import PREMIUM_UNFUNDED, PREMIUMS, TOTAL, WITHOUT_POLICY
 from atiyeh_reports.text import to_persian_digits
 
 __all__ = [
@@ -130,7 +133,7 @@ def headline_numbers(table: pd.DataFrame, rec: Reconciliation, params: Params) -
         ("eligible", "فرزندان واجد شرایط", int(nat["eligible"]), "نفر"),
         ("insured", "فرزندان بیمه‌شده (دارای بیمه‌نامهٔ فعال)", _int_or_none(nat["insured"]), "نفر"),
         ("coverage", "پوشش بیمه", _float_or_none(nat["coverage"]), "درصد"),
-        ("no_policy", "فرزندان بدون بیمه‌نامه", int(counts.get("no_policy", 0)), "نفر"),
+        ("no_policy", WITHOUT_POLICY, int(counts.get("no_policy", 0)), "نفر"),
         ("policies", "بیمه‌نامه‌های خروجی بیمه‌گر", int(counts.get("policies", 0)), "فقره"),
         ("problem_policies", "بیمه‌نامه‌های نیازمند پیگیری",
          int(sum(counts.get(c, 0) for c in ("not_on_list", "duplicate", "premium_mismatch",
@@ -145,7 +148,7 @@ def headline_numbers(table: pd.DataFrame, rec: Reconciliation, params: Params) -
         ("requirement", f"نیاز اعتباری سال {to_persian_digits(year)}", gap["requirement"], "ریال"),
         ("distributable", f"اعتبار قابل توزیع سال {to_persian_digits(year)}", gap["distributable"], "ریال"),
         ("funding_gap", "کسری اعتبار نسبت به نیاز", gap["gap"], "ریال"),
-        ("children_unfunded", "فرزندانی که کسری سرانهٔ آن‌ها را بی‌پشتوانه می‌گذارد", gap["children"], "نفر"),
+        ("premiums_unfunded", f"{PREMIUM_UNFUNDED} (کسری ÷ سرانه)", gap["children"], PREMIUMS),
     ]
     return pd.DataFrame(rows, columns=["key", "label", "value", "unit"])
 
@@ -333,12 +336,16 @@ def _rule_funding_gap(t: pd.DataFrame, rec: Reconciliation, params: Params,
         return None
     premium = params.service.per_capita_premium
     codes = tuple(t.loc[t["eligible"] > 0, "province_code"])
+    # money, not children: the children the premium is for are counted apart (without a policy)
+    uninsured = int(rec.counts["no_policy"].sum()) if len(rec.policies) else None
+    children = (f"؛ {WITHOUT_POLICY} {_n(uninsured)} نفرند" if uninsured is not None else "")
     text = (f"اعتبار قابل توزیع ({_rials_million(g['distributable'])}) فقط "
             f"{_pct(g['distributable'] / g['requirement'])} نیاز اعتباری ({_rials_million(g['requirement'])}) "
-            f"را پوشش می‌دهد: کسری {_rials_million(g['gap'])}، برابر سرانهٔ {_n(g['children'])} فرزند. "
+            f"را پوشش می‌دهد: کسری {_rials_million(g['gap'])}، {PREMIUM_UNFUNDED} به اندازهٔ "
+            f"{_n(g['children'])} {PREMIUMS} (پول است، نه فرزند بی‌بیمه‌نامه{children}). "
             f"به ازای هر فرزند واجد شرایط {_n(g['per_child'])} ریال در برابر سرانهٔ {_n(premium)} ریال "
             "در دست است.")
-    return _finding("funding_gap", codes, text, g["gap"], g["children"], params)
+    return _finding("funding_gap", codes, text, g["gap"], 0, params)
 
 
 def _rule_insurer_vs_credit(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -356,17 +363,16 @@ def _rule_insurer_vs_credit(t: pd.DataFrame, rec: Reconciliation, params: Params
     if abs(diff) <= params.checks.money_tolerance:
         return None
     premium = params.service.per_capita_premium
-    children = abs(diff) // premium
     codes = tuple(sorted(active["province_code"].dropna().unique()))
     if diff > 0:
         text = (f"بیمه‌گر روی {_n(len(active))} بیمه‌نامهٔ فعال {_rials_million(premiums)} حق بیمه ثبت کرده است، "
                 f"{_rials_million(diff)} بیش از اعتبار ابلاغی امسال ({_rials_million(notified)})؛ این مبلغ، "
-                f"برابر سرانهٔ {_n(children)} فرزند، از محل اعتبار ابلاغی تأمین نمی‌شود و باید روشن شود "
-                "چه کسی آن را می‌پردازد.")
+                f"{PREMIUM_UNFUNDED} به اندازهٔ {_n(abs(diff) // premium)} {PREMIUMS}، از محل اعتبار ابلاغی "
+                "تأمین نمی‌شود و باید روشن شود چه کسی آن را می‌پردازد.")
     else:
         text = (f"حق بیمهٔ ثبت‌شده روی بیمه‌نامه‌های فعال ({_rials_million(premiums)}) "
                 f"{_rials_million(-diff)} کمتر از اعتبار ابلاغی امسال ({_rials_million(notified)}) است.")
-    return _finding("insurer_vs_credit", codes, text, abs(diff), children, params)
+    return _finding("insurer_vs_credit", codes, text, abs(diff), 0, params)  # money: no child uninsured
 
 
 def _rule_self_report(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -449,8 +455,8 @@ def findings_markdown(findings: list[Finding], top: int | None = 3) -> str:
     if not chosen:
         return "در این سال یافتهٔ نیازمند توجهی بر پایهٔ قواعد ارزیابی پیدا نشد."
     return "\n\n".join(
-        f"{to_persian_digits(i)}. {f.text} (در معرض: {_rials_million(f.rials)} و {_n(f.children)} فرزند؛ "
-        f"اهمیت {SEVERITY_FA[f.severity]})"
+        f"{to_persian_digits(i)}. {f.text} (در معرض: {_rials_million(f.rials)}"
+        f"{f' و {_n(f.children)} فرزند' if f.children else ''}؛ اهمیت {SEVERITY_FA[f.severity]})"
         for i, f in enumerate(chosen, start=1))
 
 
