@@ -127,6 +127,7 @@ def test_halves_round_up_on_the_decimal_a_float_prints_as() -> None:
     assert fmt_number(89.85) == "۸۹٫۹" and fmt_number(np.float64(1234.25), 1) == "۱٬۲۳۴٫۳"
     assert fmt_number(-0.04) == "۰٫۰"  # no minus on a zero
     assert fmt_int(2.5) == "۳"
+    assert fmt_number(float("inf")) == "∞" and fmt_pct(-np.inf) == "-∞٪"  # nothing to round, no crash
 
 
 def test_every_formatter_rounds_halves_up() -> None:

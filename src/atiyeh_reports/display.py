@@ -68,6 +68,8 @@ def round_half_up(value: object, decimals: int = 0) -> Decimal:
 
 def fmt_decimal(value: object, decimals: int = 0, *, grouping: bool = True) -> str:
     """:func:`round_half_up` in Persian digits, with thousands separators unless ``grouping`` is False."""
+    if isinstance(value, float) and math.isinf(value):  # numpy's floats too; nothing to round
+        return "∞" if value > 0 else "-∞"
     text = format(round_half_up(value, decimals), f"{',' if grouping else ''}.{decimals}f")
     return to_persian_digits(text.replace(",", "\0").replace(".", DECIMAL).replace("\0", THOUSANDS))
 
@@ -97,7 +99,8 @@ def fmt_pct(value: object, decimals: int = 1) -> str:
     """A share (0.953) as a percentage (``۹۵٫۳٪``)."""
     if _is_missing(value):
         return MISSING
-    return fmt_decimal(exact(value) * 100, decimals) + "٪"
+    infinite = isinstance(value, float) and math.isinf(value)
+    return fmt_decimal(value if infinite else exact(value) * 100, decimals) + "٪"
 
 
 def fmt_number(value: object, decimals: int = 1) -> str:
