@@ -80,6 +80,8 @@ def test_crosschecks_are_the_province_rows_of_the_triangulation(year: YearData) 
         mine = tri[tri["province_code"] == code]
         assert len(c.crosschecks) == len(mine)
         assert (c.crosschecks["وضعیت"] == "نیازمند بررسی").sum() == int(mine["flagged"].sum())
+        # «منطبق» (matched) only where the two values are equal; an explained difference says so
+        assert (c.crosschecks["وضعیت"] == "منطبق").sum() == int(((mine["difference"] == 0) & ~mine["flagged"]).sum())
 
 
 def test_followup_counts_add_up(year: YearData) -> None:

@@ -241,6 +241,22 @@ def test_the_file_name_wins_when_the_title_would_give_a_province_two_forms(tmp_p
     assert_balanced(intake)
 
 
+def test_a_copied_titles_form_has_its_counties_checked_against_the_province_it_counts_under(
+        tmp_path: Path) -> None:
+    """Golestan's form titled East Azerbaijan: its Golestan counties are Golestan's, a Tabriz row is not."""
+    write_form(form_path(tmp_path, "IR-03_آذربایجان_شرقی.xlsx"), [child(1, county="تبریز")],
+               province_title="آذربایجان شرقی")
+    intake = run(tmp_path, [child(2, county="گرگان"), child(3, county="بندرگز"), child(4, county="تبریز")],
+                 name="IR-27_گلستان.xlsx", province_title="آذربایجان شرقی")
+    assert sorted(intake.children.loc[intake.children["province_code"] == GOLESTAN, "national_id"]) == [
+        make_id(2), make_id(3), make_id(4)]
+    finding = one(intake, Problem.COUNTY_UNKNOWN)  # Tabriz, in Golestan's form; not Gorgan nor Bandar-e Gaz
+    assert (finding["file"], finding["value"], finding["province_code"]) == ("IR-27_گلستان.xlsx", "تبریز", GOLESTAN)
+    assert one(intake, Problem.PROVINCE_MISMATCH_FILE)["province_code"] == GOLESTAN
+    assert set(intake.findings["province_code"].dropna()) <= {EAST_AZERBAIJAN, GOLESTAN}
+    assert_balanced(intake)
+
+
 def test_a_form_is_unreadable_when_both_its_provinces_have_other_forms(tmp_path: Path) -> None:
     write_form(form_path(tmp_path, "IR-03_آذربایجان_شرقی.xlsx"), [child(1)], province_title="آذربایجان شرقی")
     write_form(form_path(tmp_path, "IR-27_گلستان.xlsx"), [child(2)], province_title="گلستان")

@@ -108,3 +108,52 @@ def test_status_columns_are_coloured_badges_in_their_own_cells() -> None:
     assert 'dir="rtl"' in html
     css = (Path(__file__).resolve().parents[2] / "src/atiyeh_reports/templates/report.css").read_text("utf-8")
     assert all(f".{c}" in css for c in ("badge-green", "badge-amber", "badge-red", "badge-none"))
+
+
+# --- the one rounding rule ------------------------------------------------------------------
+def test_halves_round_up_on_the_decimal_a_float_prints_as() -> None:
+    """78.5% is 79%, 89.85 is 89.9: float formatting rounds the binary value (just below) half to even."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    import numpy as np
+
+    from atiyeh_reports.present.display import fmt_number, round_half_up
+
+    assert round_half_up(2.5) == 3 and round_half_up(-2.5) == -3 and round_half_up(0.5) == 1
+    assert round_half_up(89.85, 1) == Decimal("89.9") and round_half_up(np.float64(89.85), 1) == Decimal("89.9")
+    assert round_half_up(Fraction(157, 200) * 100) == 79 and round_half_up(Fraction(1, 3), 2) == Decimal("0.33")
+    assert fmt_pct(157 / 200, 0) == "۷۹٪"  # Isfahan's 78.5%
+    assert fmt_number(89.85) == "۸۹٫۹" and fmt_number(np.float64(1234.25), 1) == "۱٬۲۳۴٫۳"
+    assert fmt_number(-0.04) == "۰٫۰"  # no minus on a zero
+    assert fmt_int(2.5) == "۳"
+    assert fmt_number(float("inf")) == "∞" and fmt_pct(-np.inf) == "-∞٪"  # nothing to round, no crash
+
+
+def test_every_formatter_rounds_halves_up() -> None:
+    """Each module's figures go through display.round_half_up: a half is rounded up wherever it is shown."""
+    import importlib
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from atiyeh_reports.allocation import budget
+    from atiyeh_reports.evaluation import findings as evaluation
+    from atiyeh_reports.evaluation import indicators, triangulation
+    from atiyeh_reports.present import charts
+    from atiyeh_reports.year import summaries
+
+    index = importlib.import_module("atiyeh_reports.publish.index")
+    letters = importlib.import_module("atiyeh_reports.publish.letters")
+
+    assert evaluation._rials_million(2_500_000) == "۳ میلیون ریال"
+    assert evaluation._pct(0.785) == "۷۹٪" and evaluation._n(2.5) == "۳"
+    assert triangulation._amount(2_500_000, "ریال") == "۳ میلیون ریال"
+    assert budget._fa_share(Decimal("0.00125")) == "۰٫۱۳٪" and budget._fa_share(Decimal("0.02")) == "۲٪"
+    assert budget._fa_weight(Fraction(10625, 10000)) == "۱٫۰۶۳"
+    assert budget._half_up(Fraction(-5, 2)) == -3
+    assert indicators.pp_text(0.0125) == "۱٫۳ واحد درصد افزایش"
+    assert indicators.pp_text(-0.0125) == "۱٫۳ واحد درصد کاهش"
+    assert charts.number_fa(2.5) == "۳" and charts.number_fa(1234.25, decimals=1) == "۱٬۲۳۴٫۳"
+    assert letters._fa_share(Fraction(1, 800)) == "۰٫۱۳٪"
+    assert summaries._pct(0.0025) == "0.3%" and summaries._n(2.5) == "3"
+    assert index.format_size(1280) == "۱٫۳ کیلوبایت"  # 1.25 KB

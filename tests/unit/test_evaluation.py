@@ -94,6 +94,19 @@ def test_absorption_and_late_rules(params):
     assert rules["late"].text.startswith("۳ بیمه‌نامه بیش از ۴۵ روز")
 
 
+def test_a_late_second_policy_is_not_a_child_uninsured_in_the_interval(params):
+    kids, pols, perf, summ = frames({"IR-23": (10, 10)}, late=3)
+    late = pols[pols["issue_date"] > LIST + dt.timedelta(days=45)]
+    first = late.iloc[[0]].assign(policy_no="first", issue_date=LIST + dt.timedelta(days=27))
+    pols = pd.concat([pols, first], ignore_index=True)  # one late policy is its child's second
+    table = province_indicators(kids, pols, perf, summ, params)
+    rule = next(f for f in key_findings(table, reconcile(kids, pols, params), params) if f.rule == "late")
+    assert rule.text.startswith("۳ بیمه‌نامه بیش از ۴۵ روز")
+    assert "این فرزندان در این فاصله بیمه نبودند" not in rule.text
+    assert "۲ فرزند در این فاصله بیمه نبودند" in rule.text and "۱ بیمه‌نامهٔ دیگر" in rule.text
+    assert rule.children == 2
+
+
 def test_off_list_policy_carries_the_premium_paid(params):
     kids, pols, perf, summ = frames({"IR-23": (20, 19)})  # coverage 95%: no coverage finding
     stray = pols.iloc[[0]].assign(policy_no="X", national_id=nid(99999))
@@ -141,6 +154,19 @@ def test_follow_up_lists_reds_and_reconciliation_cases(params):
     assert "پوشش کمتر از هدف (۵۰٪)" in follow.loc[0, "reasons"]
     assert "۵ فرزند بدون بیمه‌نامه" in follow.loc[0, "reasons"]
     assert list(follow_up_fa(follow).columns) == ["استان", "شاخص‌های قرمز", "دلایل پیگیری"]
+
+
+def test_follow_up_reasons_count_policies_registered_to_another_province(params):
+    """The headline counts a policy registered to the wrong province as needing follow-up: so do the reasons."""
+    kids, pols, perf, summ = frames({"IR-23": (10, 10), "IR-10": (10, 10)})
+    pols.loc[pols["province_code"] == "IR-10", "province_code"] = ["IR-23"] + ["IR-10"] * 9
+    table = province_indicators(kids, pols, perf, summ, params)
+    rec = reconcile(kids, pols, params)
+    headline = headline_numbers(table, rec, params).set_index("key")["value"]
+    assert headline["problem_policies"] == 1
+    follow = follow_up_list(scorecard(table, params), rec).set_index("province_code")
+    assert "IR-10" in follow.index  # the child's province, where the reconciliation counts it
+    assert "۱ بیمه‌نامه ثبت‌شده به نام استان دیگر" in follow.loc["IR-10", "reasons"]
 
 
 def test_evaluate_outputs_carry_no_ids_or_names(params):
@@ -276,15 +302,44 @@ def _tight(params, released: str = "0.85"):
     return params.model_copy(update={"budget": budget})
 
 
-def test_funding_gap_is_a_finding_with_its_rials_and_children(params):
+def test_funding_gap_is_a_finding_with_its_rials_and_no_children(params):
     p = _tight(params)  # distributable 83,300,000 against 30 children × 3,600,000 = 108,000,000
     found, _, _ = findings_for(p, {"IR-23": (20, 20), "IR-10": (10, 10)})
     gap = next(f for f in found if f.rule == "funding_gap")
     assert gap.rials == 108_000_000 - p.budget.distributable
-    assert gap.children == -(-gap.rials // PREMIUM)  # children whose premium is left unfunded, rounded up
+    assert gap.children == 0  # premium not funded is money: every child here holds a policy
     # among the three largest stakes (beside it: the insurer's premiums above the whole millions notified)
     assert "funding_gap" in [f.rule for f in found[:3]]
     assert "کسری" in gap.text
+
+
+def test_an_unfunded_premium_is_never_told_as_uninsured_children(params):
+    """All 30 children hold a policy; the credit falls short by 7 premiums: money, not 7 children."""
+    p = _tight(params)
+    kids, pols, perf, summ = frames({"IR-23": (20, 19), "IR-10": (10, 10)})  # one child without a policy
+    table = province_indicators(kids, pols, perf, summ, params)
+    rec = reconcile(kids, pols, p)
+    found = {f.rule: f for f in key_findings(table, rec, p)}
+    unfunded = -(-(30 * PREMIUM - p.budget.distributable) // PREMIUM)
+    gap = found["funding_gap"]
+    assert gap.children == 0
+    assert f"{vocab.PREMIUM_UNFUNDED} به اندازهٔ {unfunded_fa(unfunded)} {vocab.PREMIUMS}" in gap.text
+    assert f"{vocab.WITHOUT_POLICY} ۱ نفرند" in gap.text  # the children uninsured, told apart
+    assert not re.search(rf"{unfunded_fa(unfunded)} (فرزند|نفر)", gap.text)
+    assert found["insurer_vs_credit"].children == 0 and "فرزند" not in found["insurer_vs_credit"].text
+    headline = headline_numbers(table, rec, p).set_index("key")
+    assert headline.loc["no_policy", "value"] == 1 and headline.loc["no_policy", "label"] == vocab.WITHOUT_POLICY
+    assert headline.loc["premiums_unfunded", "value"] == unfunded
+    assert headline.loc["premiums_unfunded", "unit"] == vocab.PREMIUMS
+    assert "فرزند" not in headline.loc["premiums_unfunded", "label"]
+    assert not any(old in text for old in vocab.RETIRED for text in [gap.text, *headline["label"]])
+    assert "و ۰ فرزند" not in findings_markdown(list(found.values()), top=None)
+
+
+def unfunded_fa(n: int) -> str:
+    from atiyeh_reports.present.display import fmt_int
+
+    return fmt_int(n)
 
 
 def test_no_gap_no_gap_finding(params):
@@ -297,7 +352,7 @@ def test_insurer_premiums_above_the_credit_are_a_finding(params):
     found, _, _ = findings_for(p, {"IR-23": (20, 20), "IR-10": (10, 10)})
     ins = next(f for f in found if f.rule == "insurer_vs_credit")
     notified = 83_000_000  # distributable in whole millions
-    assert ins.rials == 30 * PREMIUM - notified and ins.children == ins.rials // PREMIUM
+    assert ins.rials == 30 * PREMIUM - notified and ins.children == 0
 
 
 def test_severity_follows_the_stake_thresholds(params):

@@ -209,6 +209,23 @@ def test_issuance_delay_per_province(params):
     assert "IR-23" not in "".join(map(str, delays_fa(rec).iloc[:, 0]))
 
 
+def test_a_late_second_policy_leaves_no_child_uninsured(params):
+    """A child insured on day 27 and again on day 56 had a policy all along; one insured on day 56 did not."""
+    twice, once, cancelled_first = nid(1), nid(2), nid(3)
+    kids = children_frame([("IR-23", twice), ("IR-23", once), ("IR-10", cancelled_first)])
+    pols = policies_frame([
+        ("A", twice, "IR-23", LIST + dt.timedelta(days=56), PREMIUM, vocab.POLICY_ACTIVE),  # the second policy, late
+        ("B", twice, "IR-23", LIST + dt.timedelta(days=27), PREMIUM, vocab.POLICY_ACTIVE),
+        ("C", once, "IR-23", LIST + dt.timedelta(days=56), PREMIUM, vocab.POLICY_ACTIVE),
+        ("D", cancelled_first, "IR-10", LIST + dt.timedelta(days=5), PREMIUM, vocab.POLICY_CANCELLED),
+        ("E", cancelled_first, "IR-10", LIST + dt.timedelta(days=90), PREMIUM, vocab.POLICY_ACTIVE),
+    ])
+    delays = reconcile(kids, pols, params).delays.set_index("province_code")
+    assert delays.loc["IR-23", "late"] == 2 and delays.loc["IR-23", "late_uncovered"] == 1
+    # a child whose earlier policy was cancelled had a policy before: not claimed uninsured
+    assert delays.loc["IR-10", "late"] == 1 and delays.loc["IR-10", "late_uncovered"] == 0
+
+
 ID_POOL = [nid(i) for i in range(1, 13)]
 PROVINCES = ["IR-23", "IR-10", "IR-07"]
 

@@ -21,7 +21,7 @@ def _kids(year: int, ids: list[int], code: str = "IR-23") -> pd.DataFrame:
 def _pols(kids: pd.DataFrame, premium: int = PREMIUM) -> pd.DataFrame:
     return pd.DataFrame({"policy_no": [f"p{i}" for i in range(len(kids))], "national_id": kids["national_id"],
                          "province_code": kids["province_code"], "premium": premium,
-                         "status": vocab.POLICY_ACTIVE})
+                         "status": vocab.POLICY_ACTIVE, "issue_date": None})
 
 
 def _rejected(n: int, code: str = "IR-23", problem: str = Problem.ID_CHECK_DIGIT) -> pd.DataFrame:
@@ -86,6 +86,38 @@ def test_money_rows_add_the_insurer_the_credit_and_the_requirement(params, tmp_p
     # the status is a word of its own column, beside the difference, not inside a value
     assert set(fa["وضعیت"]) <= {"منطبق", "توضیح‌دار", "بی‌توضیح"}
     assert not fa["اختلاف"].str.contains("بی‌توضیح|منطبق").any()
+
+
+def test_the_funding_gap_and_the_reconciliation_explain_the_money_rows(params, tmp_path):
+    """The requirement row is the funding gap; the premiums row is the gap plus the reconciliation's cases."""
+    kids = _kids(1404, list(range(1, 11)))  # 10 children in Tehran
+    pols = _pols(kids)
+    pols = pols[pols["national_id"] != nid(1)].reset_index(drop=True)  # child 1: no policy (− premium)
+    pols.loc[pols["national_id"] == nid(2), "premium"] = 3_000_000  # last year's rate (− 600,000)
+    pols.loc[pols["national_id"] == nid(3), "province_code"] = "IR-10"  # registered to Isfahan (moves one)
+    stranger = pd.DataFrame([{"policy_no": "x", "national_id": nid(99), "province_code": "IR-23",
+                              "premium": PREMIUM, "status": vocab.POLICY_ACTIVE, "issue_date": None}])
+    pols = pd.concat([pols, stranger], ignore_index=True)  # off the list (+ premium)
+    budget = params.budget.model_copy(update={"approved_credit": 8 * PREMIUM})  # short of 10 children
+    p = params.model_copy(update={"data_dir": tmp_path, "budget": budget})
+    y = SimpleNamespace(params=p, children=kids, policies=pols, performance=pd.DataFrame(
+        columns=["year", "province_code", "credit_notified", "credit_spent", "children_covered",
+                 "policies_issued", "children_left"]), findings=_rejected(0), history={})
+    t = triangulation_table(y).set_index(["quantity", "province_code"])
+    req, prem = t.loc[("requirement", "IR-23")], t.loc[("premiums", "IR-23")]
+    gap = req["value_a"] - req["value_b"]
+    assert gap > 0 and req["explained"] == gap and req["residual"] == 0 and not req["flagged"]
+    assert prem["value_a"] == 9 * PREMIUM - 600_000
+    assert prem["explained"] == gap - PREMIUM - 600_000 and prem["residual"] == 0 and not prem["flagged"]
+    isfahan = t.loc[("premiums", "IR-10")]
+    assert (isfahan["explained"], isfahan["residual"], isfahan["flagged"]) == (
+        isfahan["difference"], 0, False)
+    fa = triangulation_summary_fa(triangulation_summary(t.reset_index())).set_index("کمیت")
+    money = fa.loc[fa.index.str.startswith(("حق بیمه", "نیاز اعتباری"))]
+    assert (money["وضعیت"] == "توضیح‌دار").all()
+    assert money["توضیح"].str.contains("کسری اعتبار").all()
+    assert not money["توضیح"].str.contains("بی‌توضیح").any()
+    assert "تطبیق بیمه‌نامه‌ها" in money.loc[money.index.str.startswith("حق بیمه"), "توضیح"].iloc[0]
 
 
 def test_a_national_rows_status() -> None:

@@ -11,7 +11,6 @@ The Persian tables and prose are in :mod:`atiyeh_reports.allocation.views`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -21,6 +20,7 @@ from atiyeh_reports.core.national_id import ids_in
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.errors import BudgetError
+from atiyeh_reports.present.display import round_half_up
 
 
 def _ages(params: Params, children: pd.DataFrame) -> pd.Series:
@@ -95,7 +95,7 @@ def exit_rates_by_province(
 
 
 def _half_up(value: Fraction) -> int:
-    return math.floor(value + Fraction(1, 2))
+    return int(round_half_up(value))  # the one rounding rule (present.display.round_half_up)
 
 
 def _project(children: pd.DataFrame, ages: pd.Series, start_year: int, years: int, age_limit: int,

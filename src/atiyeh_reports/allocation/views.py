@@ -9,7 +9,6 @@ unless a docstring says otherwise; formatting is left to the display helpers.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -29,6 +28,8 @@ from atiyeh_reports.core import vocab
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.present.display import exact as _exact
+from atiyeh_reports.present.display import fmt_decimal, fmt_int, round_half_up
 
 METHOD_FA = {
     "per_capita": "سرانه‌ای (متناسب با نیاز)",
@@ -202,22 +203,19 @@ def allocation_table_fa(params: Params, table: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- explanation -------------------------------------------------------------------------
-def _fa_int(n: int) -> str:
-    return to_persian_digits(f"{n:,}").replace(",", "٬")
+_fa_int = fmt_int
 
 
 def _fa_weight(value: Fraction | None) -> str:
     """A weight with three decimals, rounded half up, in Persian digits (``–`` for none)."""
     if value is None:
         return "–"
-    thousandths = math.floor(Fraction(value) * 1000 + Fraction(1, 2))
-    whole, frac = divmod(thousandths, 1000)
-    return to_persian_digits(f"{whole}٫{frac:03d}")
+    return fmt_decimal(value, 3)
 
 
 def _fa_share(share: Decimal | Fraction) -> str:
-    pct = Fraction(share) * 100
-    text = f"{float(pct):.2f}".rstrip("0").rstrip(".")
+    """A share as a percentage with at most two decimals, trailing zeros dropped (``۲٪``, ``۸۵٫۵٪``)."""
+    text = format(round_half_up(_exact(share) * 100, 2), "f").rstrip("0").rstrip(".")
     return to_persian_digits(text.replace(".", "٫")) + "٪"
 
 
@@ -333,9 +331,9 @@ def projection_backtest_fa(backtest: pd.DataFrame | None, latest: int) -> pd.Dat
         return pd.DataFrame(columns=["روش"])
     return pd.DataFrame({
         "روش": backtest["method"].map(BACKTEST_METHOD_FA),
-        f"برآورد {to_persian_digits(latest)} (نفر)": backtest["predicted"].map(lambda v: _half_up(Fraction(v))),
+        f"برآورد {to_persian_digits(latest)} (نفر)": backtest["predicted"].map(_half_up),
         "واقعی (نفر)": backtest["actual"],
-        "خطا (نفر)": backtest["error"].map(lambda v: _half_up(Fraction(v))),
+        "خطا (نفر)": backtest["error"].map(_half_up),
         "خطا (درصد)": backtest["error_share"],
         "خطای اعتبار (میلیون ریال)": backtest["error_rials"],
     })
@@ -360,7 +358,7 @@ def projection_method_fa(params: Params, children: pd.DataFrame,
         "دیگران، هر استان به نرخی که در سال‌های گذشته دیده شده به دلایل دیگر (پایان حمایت، بازگشت به "
         f"خانواده و مانند آن) خارج می‌شوند؛ این نرخ از مقایسهٔ فهرست‌های پیاپی ({years}) به دست آمده و میان "
         f"استان‌ها از {_fa_share(lo)} تا {_fa_share(hi)} در سال است. پذیرش جدید هر استان برابر میانگین دقیق "
-        f"پذیرش همان سال‌هاست (جمع کشور {_fa_decimal(Decimal(float(national)).quantize(Decimal('0.1')))} "
+        f"پذیرش همان سال‌هاست (جمع کشور {_fa_decimal(round_half_up(national, 1))} "
         "نفر در سال) و پیش از محاسبهٔ مبلغ نهایی گرد نمی‌شود. فرض شده است پذیرفته‌شدگان جدید در این "
         "دوره به سقف سنی نمی‌رسند ولی به همان نرخ خارج می‌شوند. سرانه هر سال "
         f"{_fa_share(params.budget.premium_growth)} افزایش می‌یابد. شمارها امید ریاضی‌اند و در جدول "
@@ -378,5 +376,5 @@ def projection_table_fa(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out["year"] = out["year"].map(to_persian_digits).astype("str")
     for col in ("children_start", "leaving", "other_exits", "admissions", "children"):
-        out[col] = out[col].map(lambda v: _half_up(Fraction(v))).astype("int64")
+        out[col] = out[col].map(_half_up).astype("int64")
     return out.rename(columns=PROJECTION_FA)

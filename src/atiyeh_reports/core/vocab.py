@@ -71,6 +71,14 @@ ELIGIBLE = "فرزندان واجد شرایط"
 INSURED = "فرزندان بیمه‌شده"
 #: What a province reports in its form as the children it covered in the year before.
 COVERED_REPORTED = "فرزندان تحت پوشش (گزارش استان)"
+#: Eligible children with no active policy in the insurer's export: the only children the reports
+#: call uninsured.
+WITHOUT_POLICY = "فرزندان بدون بیمه‌نامه"
+#: Premium the credit does not fund (the requirement beyond the credit): money, counted in Rials or
+#: in premiums (:data:`PREMIUMS`), never in children: the children it is for may all hold policies.
+PREMIUM_UNFUNDED = "حق بیمهٔ تأمین‌نشده"
+#: The unit of an amount of money divided by the per-capita premium ("as many premiums"), not children.
+PREMIUMS = "سرانه"
 #: The label of every table's national total row.
 TOTAL = "جمع کل کشور"
 #: Difference of two percentages.
@@ -85,6 +93,8 @@ RETIRED: dict[str, str] = {
     "هزینه هر بیمه‌شده": "هزینهٔ هر بیمه‌نامه",
     "فرزندان تحت پوشش به تفکیک": f"{ELIGIBLE} به تفکیک",
     "هرم سنی فرزندان تحت پوشش": f"هرم سنی {ELIGIBLE}",
+    # an unfunded premium is money, not children left without a policy
+    "را بی‌پشتوانه می‌گذارد": PREMIUM_UNFUNDED,
 }
 
 # --- one order for provinces --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.present import chart_kinds
+from atiyeh_reports.present.display import fmt_pct
 
 __all__ = ["absorption_chart", "coverage_chart"]
 
@@ -37,7 +38,7 @@ def _share_chart(current: pd.DataFrame, column: str, target: float, title: str, 
     values = (current.set_index("province_code")[column].astype(float) * 100).dropna()
     below = [code for code, v in values.items() if v < target * 100]
     fig = chart_kinds.bar_by_province(values, title, xlabel, highlight=below, decimals=1)
-    return _with_target(fig, target * 100, f"هدف {to_persian_digits(round(target * 100))}٪")
+    return _with_target(fig, target * 100, f"هدف {fmt_pct(target, 0)}")
 
 
 def coverage_chart(ev: Any) -> Figure:

@@ -5,10 +5,13 @@ sentence written from the data, and its stakes: ``rials`` (money at stake) and
 ``children`` (children affected). The rules (each a small function below) are:
 
 1. ``funding_gap``: the requirement (eligible children × premium) not covered by
-   the distributable credit, and the children whose premium it leaves unfunded
-   (the gap ÷ premium, rounded up). Always evaluated.
+   the distributable credit: premium not funded, also told as a number of premiums
+   (the gap ÷ premium, rounded up), never as children (no child is affected: its
+   children at stake are 0; the children without a policy are told beside it).
+   Always evaluated.
 2. ``insurer_vs_credit``: premiums the insurer records on active policies
-   against the credit HQ notifies for the year. Always evaluated.
+   against the credit HQ notifies for the year (money: no child at stake).
+   Always evaluated.
 3. ``self_report``: provinces whose self-reported notified credit of last year
    differs from HQ's record by more than ``checks.money_tolerance``
    (:mod:`atiyeh_reports.allocation.record`). Always evaluated when a record exists.
@@ -39,11 +42,12 @@ from atiyeh_reports.allocation.record import NotifiedRecord, find_notified_recor
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.provinces import name_fa
 from atiyeh_reports.core.text import to_persian_digits
-from atiyeh_reports.core.vocab import TOTAL
+from atiyeh_reports.core.vocab import PREMIUM_UNFUNDED, PREMIUMS, TOTAL, WITHOUT_POLICY
 from atiyeh_reports.evaluation import indicators as ind
 from atiyeh_reports.evaluation.triangulation import triangulation_table
 from atiyeh_reports.evaluation.views import evaluation_html, evaluation_repr
 from atiyeh_reports.insurer.reconciliation import Reconciliation, reconcile_year
+from atiyeh_reports.present.display import fmt_int, fmt_million, fmt_pct, round_half_up
 
 __all__ = [
     "Assumption", "Evaluation", "Finding", "assumptions", "assumptions_fa", "evaluate", "follow_up_list",
@@ -90,16 +94,15 @@ def _finding(rule: str, provinces: tuple[str, ...], text: str, rials: int, child
 
 
 # --- formatting helpers (sentences only) -----------------------------------------------------
-def _n(value: Any) -> str:
-    return to_persian_digits(f"{int(value):,}".replace(",", "٬"))
+_n = fmt_int
 
 
 def _pct(share: Any, decimals: int = 0) -> str:
-    return to_persian_digits(f"{float(share) * 100:.{decimals}f}".replace(".", "٫")) + "٪"
+    return fmt_pct(share, decimals)
 
 
 def _rials_million(value: int) -> str:
-    return _n(round(int(value) / 1_000_000)) + " میلیون ریال"
+    return fmt_million(value) + " میلیون ریال"
 
 
 def _names(rows: pd.DataFrame, value_col: str | None = None, fmt: Any = _pct) -> str:
@@ -132,7 +135,7 @@ def headline_numbers(table: pd.DataFrame, rec: Reconciliation, params: Params) -
         ("eligible", "فرزندان واجد شرایط", int(nat["eligible"]), "نفر"),
         ("insured", "فرزندان بیمه‌شده (دارای بیمه‌نامهٔ فعال)", _int_or_none(nat["insured"]), "نفر"),
         ("coverage", "پوشش بیمه", _float_or_none(nat["coverage"]), "درصد"),
-        ("no_policy", "فرزندان بدون بیمه‌نامه", int(counts.get("no_policy", 0)), "نفر"),
+        ("no_policy", WITHOUT_POLICY, int(counts.get("no_policy", 0)), "نفر"),
         ("policies", "بیمه‌نامه‌های خروجی بیمه‌گر", int(counts.get("policies", 0)), "فقره"),
         ("problem_policies", "بیمه‌نامه‌های نیازمند پیگیری",
          int(sum(counts.get(c, 0) for c in ("not_on_list", "duplicate", "premium_mismatch",
@@ -147,15 +150,13 @@ def headline_numbers(table: pd.DataFrame, rec: Reconciliation, params: Params) -
         ("requirement", f"نیاز اعتباری سال {to_persian_digits(year)}", gap["requirement"], "ریال"),
         ("distributable", f"اعتبار قابل توزیع سال {to_persian_digits(year)}", gap["distributable"], "ریال"),
         ("funding_gap", "کسری اعتبار نسبت به نیاز", gap["gap"], "ریال"),
-        ("children_unfunded", "فرزندانی که کسری سرانهٔ آن‌ها را بی‌پشتوانه می‌گذارد", gap["children"], "نفر"),
+        ("premiums_unfunded", f"{PREMIUM_UNFUNDED} (کسری ÷ سرانه)", gap["children"], PREMIUMS),
     ]
     return pd.DataFrame(rows, columns=["key", "label", "value", "unit"])
 
 
 def headline_fa(headline: pd.DataFrame) -> pd.DataFrame:
     """Headline numbers as label/value text for a two-column table (formatted here, at the edge)."""
-    from atiyeh_reports.present.display import fmt_int, fmt_million, fmt_pct
-
     def fmt(value: Any, unit: str) -> str:
         if value is None or pd.isna(value):
             return "نامعلوم"
@@ -233,10 +234,19 @@ def _rule_late(t: pd.DataFrame, rec: Reconciliation, params: Params, yoy: pd.Dat
     total = int(late["late"].sum())
     if total == 0:
         return None
+    # a late policy whose child already had an earlier one (a second policy) left no child uninsured
+    uncovered = int(late["late_uncovered"].sum())
+    if uncovered == total:
+        who = "این فرزندان در این فاصله بیمه نبودند"
+    elif uncovered == 0:
+        who = "همه برای فرزندانی بود که پیش‌تر بیمه‌نامه داشتند"
+    else:
+        who = (f"{_n(uncovered)} فرزند در این فاصله بیمه نبودند؛ {_n(total - uncovered)} بیمه‌نامهٔ دیگر "
+               "برای فرزندانی بود که پیش‌تر بیمه‌نامه داشتند")
     text = (f"{_n(total)} بیمه‌نامه بیش از {_n(rec.max_delay_days)} روز پس از ارسال فهرست صادر شد "
-            f"(این فرزندان در این فاصله بیمه نبودند؛ پولی در میان نیست)، در {_n(len(late))} استان: "
+            f"({who}؛ پولی در میان نیست)، در {_n(len(late))} استان: "
             f"{_names(late, 'late', _n)}.")
-    return _finding("late", tuple(late["province_code"]), text, 0, total, params)
+    return _finding("late", tuple(late["province_code"]), text, 0, uncovered, params)
 
 
 def _rule_off_list(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -301,7 +311,7 @@ def _rule_coverage_drop(t: pd.DataFrame, rec: Reconciliation, params: Params,
     text = (f"پوشش بیمه نسبت به سال {to_persian_digits(prev)} در {_n(len(drop))} استان دست‌کم "
             f"{_n(COVERAGE_DROP * 100)} واحد درصد کاهش یافت: "
             f"{_names(drop, 'coverage_change', lambda v: _pct(-v, 1))}.")
-    children = int((-drop["coverage_change"] * drop["eligible"].astype(float)).round().sum())
+    children = sum(int(round_half_up(v)) for v in -drop["coverage_change"] * drop["eligible"].astype(float))
     rials = children * params.service.per_capita_premium
     return _finding("coverage_drop", tuple(drop["province_code"]), text, rials, children, params)
 
@@ -328,12 +338,16 @@ def _rule_funding_gap(t: pd.DataFrame, rec: Reconciliation, params: Params,
         return None
     premium = params.service.per_capita_premium
     codes = tuple(t.loc[t["eligible"] > 0, "province_code"])
+    # money, not children: the children the premium is for are counted apart (without a policy)
+    uninsured = int(rec.counts["no_policy"].sum()) if len(rec.policies) else None
+    children = (f"؛ {WITHOUT_POLICY} {_n(uninsured)} نفرند" if uninsured is not None else "")
     text = (f"اعتبار قابل توزیع ({_rials_million(g['distributable'])}) فقط "
             f"{_pct(g['distributable'] / g['requirement'])} نیاز اعتباری ({_rials_million(g['requirement'])}) "
-            f"را پوشش می‌دهد: کسری {_rials_million(g['gap'])}، برابر سرانهٔ {_n(g['children'])} فرزند. "
+            f"را پوشش می‌دهد: کسری {_rials_million(g['gap'])}، {PREMIUM_UNFUNDED} به اندازهٔ "
+            f"{_n(g['children'])} {PREMIUMS} (پول است، نه فرزند بی‌بیمه‌نامه{children}). "
             f"به ازای هر فرزند واجد شرایط {_n(g['per_child'])} ریال در برابر سرانهٔ {_n(premium)} ریال "
             "در دست است.")
-    return _finding("funding_gap", codes, text, g["gap"], g["children"], params)
+    return _finding("funding_gap", codes, text, g["gap"], 0, params)
 
 
 def _rule_insurer_vs_credit(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -350,17 +364,16 @@ def _rule_insurer_vs_credit(t: pd.DataFrame, rec: Reconciliation, params: Params
     if abs(diff) <= params.checks.money_tolerance:
         return None
     premium = params.service.per_capita_premium
-    children = abs(diff) // premium
     codes = tuple(sorted(active["province_code"].dropna().unique()))
     if diff > 0:
         text = (f"بیمه‌گر روی {_n(len(active))} بیمه‌نامهٔ فعال {_rials_million(premiums)} حق بیمه ثبت کرده است، "
                 f"{_rials_million(diff)} بیش از اعتبار ابلاغی امسال ({_rials_million(notified)})؛ این مبلغ، "
-                f"برابر سرانهٔ {_n(children)} فرزند، از محل اعتبار ابلاغی تأمین نمی‌شود و باید روشن شود "
-                "چه کسی آن را می‌پردازد.")
+                f"{PREMIUM_UNFUNDED} به اندازهٔ {_n(abs(diff) // premium)} {PREMIUMS}، از محل اعتبار ابلاغی "
+                "تأمین نمی‌شود و باید روشن شود چه کسی آن را می‌پردازد.")
     else:
         text = (f"حق بیمهٔ ثبت‌شده روی بیمه‌نامه‌های فعال ({_rials_million(premiums)}) "
                 f"{_rials_million(-diff)} کمتر از اعتبار ابلاغی امسال ({_rials_million(notified)}) است.")
-    return _finding("insurer_vs_credit", codes, text, abs(diff), children, params)
+    return _finding("insurer_vs_credit", codes, text, abs(diff), 0, params)  # money: no child uninsured
 
 
 def _rule_self_report(t: pd.DataFrame, rec: Reconciliation, params: Params,
@@ -443,8 +456,8 @@ def findings_markdown(findings: list[Finding], top: int | None = 3) -> str:
     if not chosen:
         return "در این سال یافتهٔ نیازمند توجهی بر پایهٔ قواعد ارزیابی پیدا نشد."
     return "\n\n".join(
-        f"{to_persian_digits(i)}. {f.text} (در معرض: {_rials_million(f.rials)} و {_n(f.children)} فرزند؛ "
-        f"اهمیت {SEVERITY_FA[f.severity]})"
+        f"{to_persian_digits(i)}. {f.text} (در معرض: {_rials_million(f.rials)}"
+        f"{f' و {_n(f.children)} فرزند' if f.children else ''}؛ اهمیت {SEVERITY_FA[f.severity]})"
         for i, f in enumerate(chosen, start=1))
 
 
@@ -475,7 +488,8 @@ def follow_up_list(card: pd.DataFrame, rec: Reconciliation) -> pd.DataFrame:
 
     A province is listed when any scored indicator is red, or when the
     reconciliation left children without a policy or policies off the list,
-    duplicated or with a wrong premium. No IDs, only counts.
+    duplicated, with a wrong premium or registered to another province (the
+    policies the headline counts as needing follow-up). No IDs, only counts.
     """
     counts = rec.counts.dropna(subset=["province_code"]).set_index("province_code")
     rows = []
@@ -490,7 +504,8 @@ def follow_up_list(card: pd.DataFrame, rec: Reconciliation) -> pd.DataFrame:
             for col, label in (("no_policy", "فرزند بدون بیمه‌نامه"),
                                ("not_on_list", "بیمه‌نامهٔ خارج از فهرست"),
                                ("duplicate", "بیمه‌نامهٔ تکراری"),
-                               ("premium_mismatch", "بیمه‌نامه با حق بیمهٔ مغایر")):
+                               ("premium_mismatch", "بیمه‌نامه با حق بیمهٔ مغایر"),
+                               ("province_mismatch", "بیمه‌نامه ثبت‌شده به نام استان دیگر")):
                 if int(c[col]) > 0:
                     reasons.append(f"{_n(c[col])} {label}")
         if reasons:

@@ -259,15 +259,15 @@ def definitions_fa() -> pd.DataFrame:
 
 def pp_text(change: object) -> str:
     """A difference of two shares in percentage points, in words: ``-0.052`` → ``۵٫۲ واحد درصد کاهش``."""
-    from atiyeh_reports.core.text import to_persian_digits
+    from atiyeh_reports.present.display import exact, fmt_decimal, round_half_up
 
     if change is None or pd.isna(change):
         return "–"
-    points = round(float(change) * 100, 1)
+    points = round_half_up(exact(change) * 100, 1)
     if points == 0:
         return "بدون تغییر"
     word = "افزایش" if points > 0 else "کاهش"
-    return to_persian_digits(f"{abs(points):.1f}".replace(".", "٫")) + f" واحد درصد {word}"
+    return fmt_decimal(abs(points), 1) + f" واحد درصد {word}"
 
 
 # --- lights and rank ------------------------------------------------------------------------

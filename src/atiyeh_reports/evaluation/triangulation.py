@@ -20,9 +20,14 @@ The quantities (Y is the report year; the form of Y reports Y-1):
               export of Y-1 under that province.
 ``notified``  credit notified in Y-1: the form vs HQ's record (:mod:`hq_record`).
 ``premiums``  Y: premiums the insurer records on active policies vs the credit HQ notifies
-              for Y (the allocation).
+              for Y (the allocation). Accounted for: the funding gap (requirement − credit
+              notified), and the cases of the reconciliation (:mod:`insurer`) that make the
+              premiums differ from the requirement: children without a policy, policies off the
+              list or duplicated, premiums other than the per-capita, policies registered to
+              another province.
 ``requirement`` Y: the requirement (eligible children × premium) vs the credit notified:
-              the funding gap, province by province.
+              the funding gap, province by province. Accounted for: all of it (the gap is what
+              the allocation leaves; the allocation report explains it).
 
 Every row explains itself in a Persian sentence; the national rows
 (:func:`triangulation_summary`) add the provinces up, so a figure that appears
@@ -42,7 +47,9 @@ from atiyeh_reports.analysis.tables import newcomers_leavers
 from atiyeh_reports.core import vocab
 from atiyeh_reports.core.provinces import by_code, provinces
 from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.insurer.reconciliation import Reconciliation, reconcile_year
 from atiyeh_reports.intake.quality import Problem
+from atiyeh_reports.present.display import fmt_int, fmt_million
 
 __all__ = ["QUANTITIES", "triangulation_table", "triangulation_summary", "triangulation_fa",
            "triangulation_summary_fa"]
@@ -133,13 +140,45 @@ def triangulation_table(y: Any, allocation: pd.DataFrame | None = None) -> pd.Da
         parts.append(_rows("notified", perf["credit_notified_reported"], perf["credit_notified_hq"], None, tol_r))
     table = allocation if allocation is not None else allocation_table(params, y.children, y.performance)
     notified = table.set_index("province_code")["allocated"]
+    requirement = table.set_index("province_code")["requirement"]
+    gap = requirement.reindex(_codes()) - notified.reindex(_codes())
     if len(y.policies):
         active = y.policies[y.policies["status"] == vocab.POLICY_ACTIVE]
         premiums = active.groupby("province_code")["premium"].sum()
-        parts.append(_rows("premiums", premiums.reindex(_codes(), fill_value=0), notified, None, tol_r))
-    parts.append(_rows("requirement", table.set_index("province_code")["requirement"], notified, None, tol_r))
+        cases = reconciliation_premiums(reconcile_year(y), params.service.per_capita_premium)
+        parts.append(_rows("premiums", premiums.reindex(_codes(), fill_value=0), notified, gap + cases, tol_r))
+    parts.append(_rows("requirement", requirement, notified, gap, tol_r))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     return out[COLUMNS]
+
+
+def reconciliation_premiums(rec: Reconciliation, premium: int) -> pd.Series:
+    """Per province, by how much the insurer's active premiums differ from the requirement because of
+    the reconciliation's cases (Rials; the insurer's premiums − eligible children × ``premium``).
+
+    A child without a policy takes ``premium`` off; a policy off the list or duplicated adds its
+    premium; the policy kept for a child adds its premium's difference from ``premium``, and when
+    the insurer registered it to another province, moves ``premium`` from the child's province to
+    that one. Counted under the province the insurer recorded, as the premiums row is.
+    """
+    codes = _codes()
+    pol = rec.policies[rec.policies["status"] == vocab.POLICY_ACTIVE]
+    recorded = pol["policy_province"]
+
+    def by(values: pd.Series, where: pd.Series) -> pd.Series:
+        keep = where.notna()
+        return values[keep].groupby(where[keep]).sum().reindex(codes, fill_value=0).astype("int64")
+
+    counts = rec.counts.dropna(subset=["province_code"]).set_index("province_code")
+    out = -counts["no_policy"].reindex(codes, fill_value=0).astype("int64") * premium
+    extra = pol["category"].isin(("duplicate", "not_on_list"))
+    out += by(pol.loc[extra, "premium"], recorded[extra])
+    kept = pol[pol["category"].isin(("matched", "premium_mismatch", "province_mismatch"))]
+    out += by(kept["premium"] - premium, kept["policy_province"])
+    moved = kept[kept["policy_province"] != kept["child_province"]]
+    ones = pd.Series(premium, index=moved.index, dtype="int64")
+    out += by(ones, moved["policy_province"]) - by(ones, moved["child_province"])
+    return out
 
 
 def triangulation_summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -159,13 +198,12 @@ def triangulation_summary(table: pd.DataFrame) -> pd.DataFrame:
                                        "residual", "provinces_flagged", "abs_residual"])
 
 
-def _n(value: int) -> str:
-    return to_persian_digits(f"{int(value):,}".replace(",", "٬"))
+_n = fmt_int
 
 
 def _amount(value: int, unit: str) -> str:
     if unit == "ریال":
-        return _n(round(int(value) / 1_000_000)) + " میلیون ریال"
+        return fmt_million(value) + " میلیون ریال"
     return f"{_n(value)} {unit}"
 
 
@@ -193,8 +231,12 @@ _EXPLAIN = {
 }
 
 
-def explanation_fa(key: str, row: pd.Series | dict) -> str:
-    """Why the two values of one row (a province, or the national total) differ, in a sentence."""
+def explanation_fa(key: str, row: pd.Series | dict, gap: int | None = None) -> str:
+    """Why the two values of one row (a province, or the national total) differ, in a sentence.
+
+    ``gap``: for the premiums row, the funding gap of the same province (or the nation): the
+    requirement row's difference, the part of the premiums' difference it accounts for.
+    """
     name, a_src, b_src, unit = QUANTITIES[key]
     diff, expl, residual = int(row["difference"]), int(row["explained"]), int(row["residual"])
     if diff == 0:
@@ -206,15 +248,37 @@ def explanation_fa(key: str, row: pd.Series | dict) -> str:
         parts.append("رقم گزارش‌شدهٔ استان با سابقهٔ ابلاغ ستاد نمی‌خواند؛ جذب اعتبار و ضریب عملکرد با سابقهٔ ستاد "
                      "حساب شده است" if diff else "")
         residual = 0
-    if key == "requirement" and diff > 0:
-        parts.append(f"اعتبار ابلاغی {_amount(diff, unit)} کمتر از نیاز است (کسری اعتبار)")
-    elif key == "premiums" and diff > 0:
-        parts.append(f"بیمه‌گر {_amount(diff, unit)} بیش از اعتبار ابلاغی حق بیمه ثبت کرده است")
+    if key == "requirement":
+        parts.append(_gap_fa(expl, unit))
+    elif key == "premiums":
+        gap = 0 if gap is None else int(gap)
+        parts.append(_gap_fa(gap, unit))
+        if expl - gap:
+            parts.append(f"حق بیمهٔ ثبت‌شده {_amount(abs(expl - gap), unit)} "
+                         f"{'بیش' if expl > gap else 'کم'}تر از نیاز است، به سبب موردهای تطبیق بیمه‌نامه‌ها با "
+                         "فهرست (فرزند بدون بیمه‌نامه، بیمه‌نامهٔ خارج از فهرست یا تکراری، حق بیمهٔ مغایر با "
+                         "سرانه، بیمه‌نامهٔ ثبت‌شده به نام استان دیگر)")
     if residual:
-        parts.append(f"{_amount(abs(residual), unit)} بی‌توضیح می‌ماند" if key not in ("requirement", "premiums")
-                     else "")
+        parts.append(f"{_amount(abs(residual), unit)} بی‌توضیح می‌ماند")
     text = "؛ ".join(p for p in parts if p)
     return (text or "اختلاف توضیحی ندارد") + "."
+
+
+def _gap_fa(gap: int, unit: str) -> str:
+    """The funding gap (requirement − credit notified) in a clause, or nothing when there is none."""
+    if gap > 0:
+        return f"اعتبار ابلاغی {_amount(gap, unit)} کمتر از نیاز است (کسری اعتبار)"
+    if gap < 0:
+        return f"اعتبار ابلاغی {_amount(-gap, unit)} بیشتر از نیاز است (روش توزیع اعتبار)"
+    return ""
+
+
+def _gaps(table: pd.DataFrame, by: str | None) -> dict[object, int]:
+    """The requirement rows' differences (the funding gap), by ``by`` (a column) or national (key None)."""
+    req = table[table["quantity"] == "requirement"]
+    if by is None:
+        return {None: int(req["difference"].sum())} if len(req) else {}
+    return dict(zip(req[by], req["difference"].astype(int), strict=True))
 
 
 def triangulation_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
@@ -222,10 +286,11 @@ def triangulation_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
     row's status (:func:`status_fa`, a badge in its own column, not a word in the sentence), the
     explanation."""
     rows = []
+    gaps = _gaps(summary, None)
     for _, r in summary.iterrows():
         name, a_src, b_src, unit = QUANTITIES[r["quantity"]]
         flagged = int(r["provinces_flagged"])
-        note = explanation_fa(r["quantity"], r)
+        note = explanation_fa(r["quantity"], r, gaps.get(None))
         if flagged:
             note += f" اختلاف بی‌توضیح در {to_persian_digits(flagged)} استان."
         rows.append({
@@ -245,6 +310,7 @@ SUMMARY_COLUMNS_FA = ["کمیت", "منبع اول", "منبع دوم", "اخت�
 
 def triangulation_fa(table: pd.DataFrame, quantities: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The flagged province rows for the report (all rows with ``flagged`` False included when asked)."""
+    gaps = _gaps(table, "province_code")
     t = table[table["flagged"]]
     if quantities is not None:
         t = t[t["quantity"].isin(quantities)]
@@ -258,6 +324,6 @@ def triangulation_fa(table: pd.DataFrame, quantities: tuple[str, ...] | None = N
             "مقدار اول": _amount(r["value_a"], unit),
             "مقدار دوم": _amount(r["value_b"], unit),
             "اختلاف": difference_fa(r["difference"], unit),
-            "توضیح": explanation_fa(r["quantity"], r),
+            "توضیح": explanation_fa(r["quantity"], r, gaps.get(r["province_code"])),
         })
     return pd.DataFrame(rows, columns=["کمیت", "استان", "مقدار اول", "مقدار دوم", "اختلاف", "توضیح"])

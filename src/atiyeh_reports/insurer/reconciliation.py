@@ -441,7 +441,9 @@ class Reconciliation:
         and one column per policy category. No IDs.
     delays
         Per province: ``issued`` (policies with a known date), ``median_days``,
-        ``p90_days``, ``late`` (issued more than ``max_issue_delay_days`` after the list).
+        ``p90_days``, ``late`` (issued more than ``max_issue_delay_days`` after the list),
+        ``late_uncovered`` (of those, the policies whose child had no policy issued before it:
+        the children without a policy for that while).
     list_date
         When HQ sent the list to the insurer (Gregorian).
     max_delay_days
@@ -603,18 +605,26 @@ def _counts(kids: pd.DataFrame, pol: pd.DataFrame) -> pd.DataFrame:
 
 def _delays(pol: pd.DataFrame, max_delay: int) -> pd.DataFrame:
     dated = pol[pol["delay_days"].notna()]
+    # a policy issued after another of the same child (of any status): the child had a policy before it
+    by_date = dated.sort_values("delay_days", kind="stable")
+    later = by_date["national_id"].notna() & by_date.duplicated("national_id", keep="first")
+    later = later.reindex(dated.index)
     rows = []
     for code, group in dated.groupby(dated["province_code"].astype(object).fillna("-"), sort=True):
         days = group["delay_days"].to_numpy(dtype=float)
+        first = ~later[group.index].to_numpy(dtype=bool)
         rows.append({
             "province_code": None if code == "-" else code,
             "issued": len(days),
             "median_days": float(np.median(days)),
             "p90_days": float(np.percentile(days, 90)),
             "late": int((days > max_delay).sum()),
+            "late_uncovered": int(((days > max_delay) & first).sum()),
         })
-    frame = pd.DataFrame(rows, columns=["province_code", "issued", "median_days", "p90_days", "late"])
-    return frame.astype({"issued": "int64", "late": "int64", "median_days": float, "p90_days": float})
+    frame = pd.DataFrame(rows, columns=["province_code", "issued", "median_days", "p90_days", "late",
+                                        "late_uncovered"])
+    return frame.astype({"issued": "int64", "late": "int64", "late_uncovered": "int64",
+                         "median_days": float, "p90_days": float})
 
 
 def _province_label(code: object) -> str:
@@ -645,6 +655,7 @@ def delays_fa(rec: Reconciliation) -> pd.DataFrame:
         "province_code": "استان", "issued": "بیمه‌نامه با تاریخ صدور",
         "median_days": "میانهٔ فاصله (روز)", "p90_days": "صدک ۹۰ فاصله (روز)",
         "late": f"صادرشده پس از {rec.max_delay_days} روز",
+        "late_uncovered": f"صادرشده پس از {rec.max_delay_days} روز، بی بیمه‌نامهٔ پیشین",
     })
 
 

@@ -44,8 +44,13 @@ class _Lost:
     code: str | None  # the province its file name names, if any
 
 
-def _read_file(path: Path, year: int, rules: _Rules, limits: Limits) -> _Read | _Lost:
-    """Read one form; a file that cannot be read is a :class:`_Lost`, never an exception."""
+def _read_file(path: Path, year: int, rules: _Rules, limits: Limits, code: str | None = None) -> _Read | _Lost:
+    """Read one form; a file that cannot be read is a :class:`_Lost`, never an exception.
+
+    Its rows are judged (their counties checked) under ``code`` when given: the
+    province the year's other forms decided it counts under; else under the
+    province its title (or file name) names.
+    """
     file_findings: list[Finding] = []
     try:
         try:
@@ -56,7 +61,7 @@ def _read_file(path: Path, year: int, rules: _Rules, limits: Limits) -> _Read | 
         try:
             form = _read_form(wb, path)
             claim = _form_province(form, year, file_findings)
-            code = claim.default
+            code = code or claim.default
             file_findings.extend(_header_findings(form, code))
             file_findings.extend(_sheet_findings(form, wb, checked, code))
             result = _read_rows(form, code, rules)

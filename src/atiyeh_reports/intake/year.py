@@ -19,7 +19,7 @@ from atiyeh_reports.intake.claims import (
     _resolve_provinces,
 )
 from atiyeh_reports.intake.dedupe import _deduplicate
-from atiyeh_reports.intake.files import _Lost
+from atiyeh_reports.intake.files import _Lost, _Read, _read_file
 from atiyeh_reports.intake.frames import (
     Intake,
     _children_frame,
@@ -111,7 +111,14 @@ def _ingest(params: Params, data_dir: Path | None, workers: int | None) -> Intak
     performance: list[dict[str, object]] = []
     seen_forms: dict[str, str] = {}
     codes = _resolve_provinces([claim for claim, *_ in read])
+    paths = {path.name: path for path in entries.forms}
     for (claim, result, values, file_findings), code in zip(read, codes, strict=True):
+        if code is not None and code != result.code:
+            # read again, its rows judged under the province it counts under (a copied title's
+            # province has other counties); should it have gone meanwhile, its rows are relabelled below
+            again = _read_file(paths[claim.file], year, rules, params.limits, code)
+            if isinstance(again, _Read) and again.claim == claim:
+                result, values, file_findings = again.result, again.values, again.findings
         if claim.mismatch:
             mismatch = _mismatch_finding(claim, code)
             if code is None:
@@ -121,6 +128,7 @@ def _ingest(params: Params, data_dir: Path | None, workers: int | None) -> Intak
             file_findings.insert(0, mismatch)
         if code != result.code:
             result = _relabel(result, code)
+        if code != claim.default:
             file_findings = [replace(f, province_code=code) if f.province_code == claim.default else f
                              for f in file_findings]
         findings.extend(file_findings)

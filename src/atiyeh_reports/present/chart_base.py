@@ -15,7 +15,7 @@ from matplotlib.ticker import FuncFormatter
 
 from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.core.text import to_persian_digits
-from atiyeh_reports.present.display import DECIMAL, THOUSANDS
+from atiyeh_reports.present.display import fmt_decimal
 
 __all__ = ["COLORS", "HIGHLIGHT", "PAGE_WIDTH_IN", "label_fa", "number_fa", "persian_formatter", "year_formatter"]
 
@@ -34,9 +34,7 @@ def number_fa(value: float, *, decimals: int = 0) -> str:
     Uses the separators of :mod:`atiyeh_reports.present.display` (``٬`` for thousands,
     ``٫`` for decimals), so a chart and the table beside it write numbers alike.
     """
-    text = f"{round(value):,}" if decimals == 0 else f"{value:,.{decimals}f}"
-    text = text.replace(",", "\0").replace(".", DECIMAL).replace("\0", THOUSANDS)
-    return to_persian_digits(text)
+    return fmt_decimal(value, decimals)
 
 
 def persian_formatter(*, scale: int = 1, decimals: int = 0) -> FuncFormatter:
@@ -49,7 +47,7 @@ def persian_formatter(*, scale: int = 1, decimals: int = 0) -> FuncFormatter:
 
 def year_formatter() -> FuncFormatter:
     """A tick formatter for years: Persian digits, no separator (``1404`` → ``'۱۴۰۴'``)."""
-    return FuncFormatter(lambda x, _pos: to_persian_digits(str(round(x))))
+    return FuncFormatter(lambda x, _pos: fmt_decimal(x, grouping=False))
 
 
 def label_fa(value: object) -> str:

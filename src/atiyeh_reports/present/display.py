@@ -13,12 +13,15 @@ import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from numbers import Number
+from numbers import Integral, Number
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from IPython.display import HTML, Markdown
 
 from atiyeh_reports.core.text import to_persian_digits
+
+if TYPE_CHECKING:
+    from IPython.display import HTML, Markdown
 
 THOUSANDS = "٬"  # Arabic thousands separator, U+066C
 DECIMAL = "٫"  # Arabic decimal separator, U+066B
@@ -38,13 +41,46 @@ def _is_missing(value: object) -> bool:
         return False
 
 
+# --- the one rounding rule -------------------------------------------------------------------
+def exact(value: object) -> Fraction:
+    """The exact number a value stands for: a float as the decimal it prints as (``0.785`` is
+    0.785, not the binary 0.78500000000000003108...), ints, Decimals and Fractions as they are."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, Integral):
+        return Fraction(int(value))
+    if isinstance(value, Decimal):
+        return Fraction(value)
+    return Fraction(Decimal(str(value)))  # str of a float (numpy's too) is its shortest repr
+
+
+def round_half_up(value: object, decimals: int = 0) -> Decimal:
+    """Every figure shown is rounded here: half up (away from zero), on the exact decimal.
+
+    ``value`` is read by :func:`exact` (so 78.5 → 79, 89.85 → 89.9 and 2.5 → 3, where
+    float formatting and :func:`round` give 78, 89.8 and 2); the result has exactly
+    ``decimals`` places (``Decimal('89.90')`` for two).
+    """
+    scaled = exact(value) * 10**decimals
+    units = math.floor(abs(scaled) + Fraction(1, 2))
+    return Decimal(-units if scaled < 0 else units).scaleb(-decimals)
+
+
+def fmt_decimal(value: object, decimals: int = 0, *, grouping: bool = True) -> str:
+    """:func:`round_half_up` in Persian digits, with thousands separators unless ``grouping`` is False."""
+    if isinstance(value, float) and math.isinf(value):  # numpy's floats too; nothing to round
+        return "∞" if value > 0 else "-∞"
+    text = format(round_half_up(value, decimals), f"{',' if grouping else ''}.{decimals}f")
+    return to_persian_digits(text.replace(",", "\0").replace(".", DECIMAL).replace("\0", THOUSANDS))
+
+
 def fmt_int(value: object) -> str:
     """``12345`` → ``۱۲٬۳۴۵``; strings (e.g. a suppressed ``<5``) pass through in Persian digits."""
     if _is_missing(value):
         return MISSING
     if isinstance(value, str):
         return to_persian_digits(value)
-    return to_persian_digits(f"{int(value):,}".replace(",", THOUSANDS))
+    return fmt_decimal(value)
 
 
 def fmt_rials(value: object) -> str:
@@ -56,23 +92,15 @@ def fmt_million(value: object, decimals: int = 0) -> str:
     """An amount in Rials shown in million Rials, rounded half up to ``decimals`` places."""
     if _is_missing(value):
         return MISSING
-    exact = Fraction(int(value), 1_000_000)
-    scaled = exact * 10**decimals
-    rounded = math.floor(scaled + Fraction(1, 2)) if scaled >= 0 else -math.floor(-scaled + Fraction(1, 2))
-    whole, frac = divmod(abs(rounded), 10**decimals)
-    sign = "-" if rounded < 0 else ""
-    text = f"{sign}{whole:,}".replace(",", THOUSANDS)
-    if decimals:
-        text += DECIMAL + str(frac).zfill(decimals)
-    return to_persian_digits(text)
+    return fmt_decimal(Fraction(int(value), 1_000_000), decimals)
 
 
 def fmt_pct(value: object, decimals: int = 1) -> str:
     """A share (0.953) as a percentage (``۹۵٫۳٪``)."""
     if _is_missing(value):
         return MISSING
-    number = float(value) * 100 if not isinstance(value, (Decimal, Fraction)) else float(value * 100)
-    return to_persian_digits(f"{number:.{decimals}f}".replace(".", DECIMAL)) + "٪"
+    infinite = isinstance(value, float) and math.isinf(value)
+    return fmt_decimal(value if infinite else exact(value) * 100, decimals) + "٪"
 
 
 def fmt_number(value: object, decimals: int = 1) -> str:
@@ -83,8 +111,7 @@ def fmt_number(value: object, decimals: int = 1) -> str:
         return to_persian_digits(value)
     if isinstance(value, (int,)) or (isinstance(value, float) and value.is_integer() and decimals == 0):
         return fmt_int(value)
-    text = f"{float(value):,.{decimals}f}".replace(",", "\0").replace(".", DECIMAL).replace("\0", THOUSANDS)
-    return to_persian_digits(text)
+    return fmt_decimal(value, decimals)
 
 
 def fmt_year(value: object) -> str:
@@ -240,11 +267,15 @@ def badge_html(word: str) -> str:
 
 def show_table(df: pd.DataFrame, **kwargs: object) -> HTML:
     """:func:`table_html` wrapped for display in a notebook."""
+    from IPython.display import HTML  # here: the formatters serve modules that never show a table
+
     return HTML(table_html(df, **kwargs))  # type: ignore[arg-type]
 
 
 def prose(text: str) -> Markdown:
     """Generated sentences, shown as Markdown (digits already Persian where wanted)."""
+    from IPython.display import Markdown
+
     return Markdown(text)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from atiyeh_reports.core.text import to_persian_digits
-from atiyeh_reports.present.display import table_html
+from atiyeh_reports.present.display import exact, round_half_up, table_html
 
 #: Longest repr any summary may give; a summary longer than this is cut with "…".
 MAX_CHARS = 2000
@@ -23,14 +23,14 @@ def n(value: Any) -> str:
     """An integer with thousands separators, ``-`` when unknown."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "-"
-    return f"{int(value):,}"
+    return f"{round_half_up(value):,}"
 
 
 def pct(value: Any) -> str:
     """A share as a percentage with one decimal, ``-`` when unknown."""
     if value is None or pd.isna(value):
         return "-"
-    return f"{float(value) * 100:.1f}%"
+    return f"{round_half_up(exact(value) * 100, 1)}%"
 
 
 def shape(frame: pd.DataFrame) -> str:

@@ -155,7 +155,8 @@ def _crosschecks(p: Pack, code: str) -> pd.DataFrame:
             "منبع اول": f"{a_src}: {fmt_int(r['value_a'])} {unit}",
             "منبع دوم": f"{b_src}: {fmt_int(r['value_b'])} {unit}",
             "اختلاف": triangulation.difference_fa(r["difference"], unit),
-            "وضعیت": "نیازمند بررسی" if bool(r["flagged"]) else "منطبق",
+            "وضعیت": ("نیازمند بررسی" if bool(r["flagged"]) else "منطبق" if not r["difference"]
+                      else triangulation.STATUS_EXPLAINED),
         })
     return pd.DataFrame(rows, columns=["کمیت", "منبع اول", "منبع دوم", "اختلاف", "وضعیت"])
 

@@ -26,12 +26,14 @@ import html
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from urllib.parse import quote
 
 from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.core.reports import REPORTS
 from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.present.display import fmt_decimal
 
 __all__ = ["INDEX", "Entry", "index_entries", "index_html", "write_index"]
 
@@ -84,8 +86,9 @@ def format_size(size: int) -> str:
     """Bytes in Persian digits: «۵۱۲ بایت», «۱۲٫۳ کیلوبایت», «۱٫۲ مگابایت»."""
     if size < 1024:
         return f"{to_persian_digits(size)} بایت"
-    value, unit = (size / 1024, "کیلوبایت") if size < 1024 * 1024 else (size / (1024 * 1024), "مگابایت")
-    return f"{to_persian_digits(f'{value:.1f}').replace('.', '٫')} {unit}"
+    value, unit = ((Fraction(size, 1024), "کیلوبایت") if size < 1024 * 1024
+                   else (Fraction(size, 1024 * 1024), "مگابایت"))
+    return f"{fmt_decimal(value, 1, grouping=False)} {unit}"
 
 
 def _format(path: Path) -> str:

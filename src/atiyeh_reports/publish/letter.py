@@ -14,7 +14,7 @@ from atiyeh_reports.allocation.allocate import allocation_totals
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.errors import BudgetError
-from atiyeh_reports.present.display import fmt_int
+from atiyeh_reports.present.display import fmt_decimal, fmt_int, fmt_pct
 
 PLACEHOLDER = "…………………………"
 LETTER_TITLE = "ابلاغیه اعتبار"
@@ -78,9 +78,7 @@ def file_stem(province_code: str, province_name: str) -> str:
 
 def _fa_share(value: Fraction) -> str:
     """A share as a percentage with two decimals, e.g. ``۹٫۶۸٪``."""
-    hundredths = (value * 10000 + Fraction(1, 2)).__floor__()
-    whole, frac = divmod(int(hundredths), 100)
-    return to_persian_digits(f"{whole}٫{frac:02d}") + "٪"
+    return fmt_pct(value, 2)
 
 
 def _computation(params: Params, table: pd.DataFrame, row: pd.Series) -> str:
@@ -105,7 +103,7 @@ def _computation(params: Params, table: pd.DataFrame, row: pd.Series) -> str:
     pool = (b.distributable // unit) * unit
     exact = pool * weight / sum(weights) if sum(weights) else Fraction(0)
     if b.method == "performance_weighted":
-        shown = to_persian_digits(f"{float(row['weight']):.3f}".replace(".", "٫"))
+        shown = fmt_decimal(row["weight"], 3)
         basis = f"به نسبت نیاز ضرب در ضریب عملکرد استان ({shown})"
     else:
         basis = "به نسبت نیاز"

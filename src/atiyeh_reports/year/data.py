@@ -104,7 +104,7 @@ class YearData:
 
     @cached_property
     def evaluation(self) -> Evaluation:
-        """Indicators, cross-checks, findings and follow-ups (:func:`atiyeh_reports.evaluation.evaluate`)."""
+        """Indicators, cross-checks, findings and follow-ups (:func:`atiyeh_reports.evaluation.findings.evaluate`)."""
         return evaluate(self)
 
     # --- for analysts (lab/explore.py) -----------------------------------------------------------
