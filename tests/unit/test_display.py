@@ -136,24 +136,25 @@ def test_every_formatter_rounds_halves_up() -> None:
     from decimal import Decimal
     from fractions import Fraction
 
-    from atiyeh_reports.allocation import budget
+    from atiyeh_reports.allocation import scenarios
+    from atiyeh_reports.allocation import views as budget
     from atiyeh_reports.evaluation import findings as evaluation
     from atiyeh_reports.evaluation import indicators, triangulation
     from atiyeh_reports.present import charts
-    from atiyeh_reports.year import summaries
+    from atiyeh_reports.present import summary as summaries
+    from atiyeh_reports.publish import letter
 
     index = importlib.import_module("atiyeh_reports.publish.index")
-    letters = importlib.import_module("atiyeh_reports.publish.letters")
 
     assert evaluation._rials_million(2_500_000) == "۳ میلیون ریال"
     assert evaluation._pct(0.785) == "۷۹٪" and evaluation._n(2.5) == "۳"
     assert triangulation._amount(2_500_000, "ریال") == "۳ میلیون ریال"
     assert budget._fa_share(Decimal("0.00125")) == "۰٫۱۳٪" and budget._fa_share(Decimal("0.02")) == "۲٪"
     assert budget._fa_weight(Fraction(10625, 10000)) == "۱٫۰۶۳"
-    assert budget._half_up(Fraction(-5, 2)) == -3
+    assert scenarios._half_up(Fraction(-5, 2)) == -3
     assert indicators.pp_text(0.0125) == "۱٫۳ واحد درصد افزایش"
     assert indicators.pp_text(-0.0125) == "۱٫۳ واحد درصد کاهش"
     assert charts.number_fa(2.5) == "۳" and charts.number_fa(1234.25, decimals=1) == "۱٬۲۳۴٫۳"
-    assert letters._fa_share(Fraction(1, 800)) == "۰٫۱۳٪"
-    assert summaries._pct(0.0025) == "0.3%" and summaries._n(2.5) == "3"
+    assert letter._fa_share(Fraction(1, 800)) == "۰٫۱۳٪"
+    assert summaries.pct(0.0025) == "0.3%" and summaries.n(2.5) == "3"
     assert index.format_size(1280) == "۱٫۳ کیلوبایت"  # 1.25 KB

@@ -197,9 +197,9 @@ def test_files_follow_the_umask(tmp_path: Path) -> None:
 
 
 def test_forms_keeps_the_old_names() -> None:
+    import atiyeh_reports.forms as forms
     from atiyeh_reports.core import provinces
     from atiyeh_reports.forms import template, write
-    from atiyeh_reports.forms import template as forms
 
     for old in (template, forms):
         assert old.save_workbook is workbook.save_workbook
