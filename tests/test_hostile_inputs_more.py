@@ -1,0 +1,230 @@
+"""More hostile inputs (issue 21 §2, §6, §7, §8): markup and bidi controls, the insurer's columns,
+the parameters' texts, nesting and aliases, and far stray cells.
+
+Like tests/test_hostile_inputs.py, each case asserts what the package says (the message, naming
+file, sheet, row, column or key, and its exit code, or the finding) and that nothing was lost.
+Fixtures come from tests/hostile_fixtures.py and tests/intake_fixtures.py; anything that could
+run long runs under a deadline. The one build (markup and bidi planted everywhere, every shared
+file scanned) is marked e2e.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from pathlib import Path
+
+import pytest
+
+from atiyeh_reports.errors import InputError, ParamsError
+from atiyeh_reports.insurer import read_insurer_export
+from hostile_fixtures import INSURER_HEADER, insurer_dir, policy, write_insurer_csv, write_insurer_xlsx
+from intake_fixtures import YEAR, make_id, make_params
+from test_hostile_inputs import deadline
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = (ROOT / "params" / "1404.yaml").read_text(encoding="utf-8")
+NAME_LINE = "name_fa: حمایت بیمهٔ تأمین آتیهٔ فرزندان"
+MARKUP = "<img src=x onerror=alert(1)>"
+SCRIPT = "<script>alert(2)</script>"
+RLO, LRI = "\u202e", "\u2066"
+#: The bidirectional controls no shared file may hold (issue 21 §2).
+BIDI = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+
+
+def run_cli(*argv: str) -> tuple[int, str]:
+    from atiyeh_reports.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    text = err.getvalue()
+    assert "Traceback" not in text
+    return code, text
+
+
+def params_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "params" / "1404.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def build_refused(tmp_path: Path, text: str) -> tuple[int, str, float]:
+    """``atiyeh build`` of a parameter file: (exit code, stderr, seconds); nothing may be written."""
+    path = params_file(tmp_path, text)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    with deadline(60):
+        code, err = run_cli("build", "--year", "1404", "--params", str(path), "--out", str(out))
+    assert not out.exists()
+    return code, err, time.monotonic() - started
+
+
+# --- §7 parameters: nesting, aliases ------------------------------------------------------------
+def test_twenty_thousand_nested_brackets_are_exit_2_at_once(tmp_path):
+    code, err, seconds = build_refused(tmp_path, BASE + "x: " + "[" * 20_000 + "\n")
+    assert code == 2 and seconds < 10
+    assert err.startswith(f"error: {tmp_path / 'params' / '1404.yaml'}: line ")
+    assert "nested more than 20 deep" in err and "RecursionError" not in err
+
+
+def test_deep_nesting_under_a_known_key_is_refused_too(tmp_path):
+    with pytest.raises(ParamsError, match="nested more than 20 deep"):
+        from atiyeh_reports.params import load_params
+
+        load_params(params_file(tmp_path, BASE.replace("province_caps: {}", "province_caps: "
+                                                       + "{a: " * 30 + "1" + "}" * 30)))
+
+
+ALIAS_BOMB = "".join(
+    f"z{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9) if i else ', '.join(['lol'] * 9)}]\n" for i in range(9)
+)
+
+
+def test_an_alias_bomb_under_an_unknown_key_is_refused_at_once(tmp_path):
+    code, err, seconds = build_refused(tmp_path, BASE + ALIAS_BOMB)
+    assert code == 2 and seconds < 10, (seconds, err)
+    assert "a YAML alias (*l0)" in err and "write the value out" in err
+    line = (BASE + ALIAS_BOMB).splitlines().index(ALIAS_BOMB.splitlines()[1]) + 1
+    assert f": line {line}: " in err
+
+
+def test_an_alias_of_a_harmless_value_is_refused_too(tmp_path):
+    text = BASE.replace("province_caps: {}", "province_caps: &caps {}").replace(
+        "province_floors: {}", "province_floors: {}\n  x_caps: *caps")
+    from atiyeh_reports.params import load_params
+
+    with pytest.raises(ParamsError, match=r"line \d+: a YAML alias \(\*caps\)"):
+        load_params(params_file(tmp_path, text))
+
+
+def test_the_duplicate_key_check_still_names_both_lines(tmp_path):
+    text = BASE.replace("  count_tolerance: 0", "  count_tolerance: 0\n  count_tolerance: 1")
+    code, err, _ = build_refused(tmp_path, text)
+    assert code == 2 and "key 'checks.count_tolerance' is given twice" in err
+
+
+# --- §7 parameters: text fields ------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "says"), [
+    ("ب" * 201, "201 characters; a programme name holds at most 200 (one line): shorten it"),
+    ("ب" * 284, "284 characters; a programme name holds at most 200"),  # DOCX properties take 255
+    ("b" * 900_000, "900,000 characters; a programme name holds at most 200"),  # 0.9 MB: was 15 minutes of CPU
+    ('"حمایت\\u0007آتیه"', "character 6 is a control character (U+0007); a programme name is one line"),
+    ('"حمایت\\nآتیه"', "character 6 is a control character (U+000A)"),
+    ('"حمایت\\ud800آتیه"', "character 6 is a lone surrogate (U+D800), which no file can store"),
+    (f'"حمایت{RLO}آتیه"', "character 6 is an invisible format character (U+202E RIGHT-TO-LEFT OVERRIDE)"),
+    (f'"حمایت{LRI}آتیه"', "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ('"   "', "a programme name is empty"),
+])
+def test_a_programme_name_that_is_not_a_line_is_exit_2_before_the_build(tmp_path, name, says):
+    text = BASE.replace(NAME_LINE, f"name_fa: {name}")
+    assert text != BASE
+    code, err, seconds = build_refused(tmp_path, text)
+    assert code == 2 and seconds < 20
+    assert "key 'service.name_fa': " in err and says in err, err
+    assert len(err) < 600  # a 0.9 MB name is not echoed back
+
+
+def test_a_name_at_its_limit_with_zwnj_and_markup_loads(tmp_path):
+    from atiyeh_reports.params import load_params
+
+    name = ("حمایت\u200cها " + MARKUP)[:200].ljust(200, "ب")
+    params = load_params(params_file(tmp_path, BASE.replace(NAME_LINE, f"name_fa: '{name}'")))
+    assert params.service.name_fa == name  # markup is text: escaped wherever it is shown
+    from atiyeh_reports.publish.letters import LETTER_TITLE  # noqa: F401 - the letters module loads
+
+    subject = f"ابلاغ اعتبار «{name}» سال ۱۴۰۴"
+    assert len(subject) <= 255  # what a DOCX core property holds
+
+
+@pytest.mark.parametrize(("key", "value", "says"), [
+    ("data_dir", '"../data/sa\\0mple"', "key 'data_dir': character 11 is a control character (U+0000)"),
+    ("data_dir", "a" * 300, "is 300 bytes; a file or folder name holds at most 255 bytes"),
+    ("notified_record", f'"x{RLO}.csv"', "key 'checks.notified_record': character 2 is an invisible format"),
+    ("notified_record", '"a\\tb.csv"', "key 'checks.notified_record': character 2 is a control character"),
+])
+def test_paths_a_file_system_cannot_hold_are_exit_2(tmp_path, key, value, says):
+    old = {"data_dir": "data_dir: ../data/sample",
+           "notified_record": "notified_record: ../outputs/1403/allocation.csv"}[key]
+    text = BASE.replace(old, f"{old.split(':')[0]}: {value}")
+    assert text != BASE
+    code, err, _ = build_refused(tmp_path, text)
+    assert code == 2 and says in err, err
+
+
+def test_lists_of_years_and_shares_are_a_handful(tmp_path):
+    from atiyeh_reports.params import load_params
+
+    text = BASE.replace("sensitivity_shares: [0.6, 0.7, 0.8, 0.9, 1.0]",
+                        "sensitivity_shares: [" + ", ".join(["0.5"] * 5000) + "]")
+    with pytest.raises(ParamsError, match="key 'budget.sensitivity_shares': .*at most 20"):
+        load_params(params_file(tmp_path, text))
+
+
+def test_min_match_share_is_a_share_with_a_default(tmp_path):
+    from decimal import Decimal
+
+    assert make_params(tmp_path).checks.min_match_share == Decimal("0.5")
+    with pytest.raises(ParamsError, match="key 'checks.min_match_share'"):
+        make_params(tmp_path, **{"checks.min_match_share": 1.5})
+
+
+# --- §6 the insurer's columns -------------------------------------------------------------------
+def _with_second_id_column(path: Path, header: str = "کد ملی") -> Path:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb.active
+    ws.cell(1, len(INSURER_HEADER) + 1, header)
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, len(INSURER_HEADER) + 1, make_id(900 + r))  # the guardian's ID
+    wb.save(path)
+    return path
+
+
+def test_a_second_national_id_column_is_refused_naming_both(tmp_path):
+    path = write_insurer_xlsx(insurer_dir(tmp_path) / "export.xlsx", [policy(1, make_id(1))])
+    _with_second_id_column(path)
+    with pytest.raises(InputError) as err:
+        read_insurer_export(make_params(tmp_path), tmp_path)
+    message = str(err.value)
+    assert err.value.exit_code == 3
+    assert message.startswith("file export.xlsx, sheet Sheet, row 1: the header has more than one column")
+    assert "«کد ملی» is given by column B («کد ملی») and column G («کد ملی»)" in message
+    assert "guardian" in message and "rename or delete" in message
+
+
+def test_the_same_field_under_a_persian_and_an_english_header_is_refused(tmp_path):
+    rows = [policy(1, make_id(1))]
+    path = write_insurer_csv(insurer_dir(tmp_path) / "export.csv", rows)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",status", lines[1] + ",فعال"]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"file export.csv, row 1: .*column F \(«وضعیت.*\) and column G "
+                                         r"\(«status»\)"):
+        read_insurer_export(make_params(tmp_path), tmp_path)
+
+
+def test_a_guardian_id_column_with_its_own_header_is_only_an_extra_column(tmp_path):
+    path = write_insurer_xlsx(insurer_dir(tmp_path) / "export.xlsx", [policy(1, make_id(1))])
+    _with_second_id_column(path, "کد ملی سرپرست")
+    policies, findings = read_insurer_export(make_params(tmp_path), tmp_path)
+    assert policies["national_id"].tolist() == [make_id(1)] and findings.empty
+
+
+def test_a_second_id_column_stops_the_build_with_exit_3(tmp_path, sample_dir):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir / "1404", data / "1404")
+    export = next((data / "1404" / "insurer").iterdir())
+    _with_second_id_column(export)
+    text = BASE.replace("data_dir: ../data/sample", f"data_dir: {data}")
+    path = params_file(tmp_path, text)
+    out = tmp_path / "out"
+    with deadline(300):
+        code, err = run_cli("build", "--year", "1404", "--params", str(path), "--out", str(out))
+    assert code == 3, err
+    assert f"error: file {export.name}" in err and "more than one column for the same field" in err
+    assert not (out / "evaluation.html").exists()
