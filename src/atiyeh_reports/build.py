@@ -320,10 +320,14 @@ def _start_workers(notebook_dir: Path, to_run: list[Report], processes: int | No
 
 
 def _reconcile_once(data: YearData) -> None:
-    """The year's reconciliation, computed here once: the internal workbook and the evaluation use it."""
+    """The year's reconciliation, computed here once: the internal workbook and the evaluation use it.
+
+    One that matches under ``checks.min_match_share`` of the children is refused here (exit 3),
+    before any notebook runs: it is an input problem, not an evaluation to publish.
+    """
     from atiyeh_reports import insurer
 
-    insurer.reconcile_year(data)
+    insurer.check_match_share(insurer.reconcile_year(data), data.params)
 
 
 def _job(report: Report, params: Params, notebook_dir: Path, staging: Path,

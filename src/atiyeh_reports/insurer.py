@@ -198,12 +198,44 @@ def _find_header(rows: list[list[Any]], path: Path, sheet: str | None) -> tuple[
             if cell is not None and normalize_key(cell) in index
         }
         if all(f in mapping.values() for f in _REQUIRED):
+            _refuse_duplicate_columns(row, mapping, i + 1, path, sheet)
             return i, mapping
     raise InputError(
         "no header row with the insurer's columns in the first "
         f"{_HEADER_SEARCH_ROWS} rows; expected {list(layout.INSURER_COLUMNS)}",
         file=path.name, sheet=sheet,
     )
+
+
+def _refuse_duplicate_columns(row: list[Any], mapping: dict[int, str], row_number: int, path: Path,
+                              sheet: str | None) -> None:
+    """Two columns of the header meaning the same field (a second «کد ملی»: the guardian's ID?) are
+    refused, naming both: reading either one silently could match no policy at all."""
+    from openpyxl.utils import get_column_letter
+
+    by_field: dict[str, list[int]] = {}
+    for j, field in mapping.items():
+        by_field.setdefault(field, []).append(j)
+    clashes = {f: js for f, js in by_field.items() if len(js) > 1}
+    if not clashes:
+        return
+    label = {v: k for k, v in layout.INSURER_COLUMNS.items()}
+    told = "; ".join(
+        f"«{label.get(f, f)}» is given by " + " and ".join(
+            f"column {get_column_letter(j + 1)} ({_header_text(row[j])})" for j in js)
+        for f, js in clashes.items()
+    )
+    raise InputError(
+        f"the header has more than one column for the same field: {told}; which one holds the "
+        "child's value cannot be guessed (a second «کد ملی» is often the guardian's ID): rename or "
+        "delete the other column(s) and save the export again",
+        file=path.name, sheet=sheet, row=row_number,
+    )
+
+
+def _header_text(value: Any) -> str:
+    text = normalize_text(value)
+    return f"«{text[:60]}»"
 
 
 def _blank(value: Any) -> bool:
@@ -624,6 +656,43 @@ def reconcile_year(y: Any) -> Reconciliation:
     """
     history = [d.children for _, d in sorted(y.history.items())]
     return reconcile(y.children, y.policies, y.params, history_children=history)
+
+
+class MatchTooLowError(InputError):
+    """The insurer's export matches under ``checks.min_match_share`` of the list's children: an input
+    problem (a wrong national-ID column, another year's export), never a result to publish. Exit 3."""
+
+
+def _share_text(share: float) -> str:
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
+
+
+def check_match_share(rec: Reconciliation, params: Params) -> None:
+    """Refuse (:class:`MatchTooLowError`, exit 3) a reconciliation matching under
+    ``checks.min_match_share`` of the children, saying what was matched.
+
+    Nothing is checked without children or without policies (those are said elsewhere, and need
+    ``--accept-missing``).
+    """
+    children = len(rec.children)
+    if children == 0 or len(rec.policies) == 0:
+        return
+    matched = int((rec.children["category"] == "matched").sum())
+    share = matched / children
+    least = params.checks.min_match_share
+    if share >= least:
+        return
+    files = sorted({str(f) for f in rec.policies.get("source_file", pd.Series(dtype=object)).dropna()})
+    label = next(h for h, f in layout.INSURER_COLUMNS.items() if f == "national_id")
+    where = f"{params.year}/insurer/" + (f" ({', '.join(files[:5])})" if files else "")
+    raise MatchTooLowError(
+        f"the insurer's export matched {matched:,} of {children:,} children ({_share_text(share)}) with its "
+        f"{len(rec.policies):,} policies; below checks.min_match_share {_share_text(float(least))}: check "
+        f"the export's national-ID column «{label}» (another column of IDs, such as the guardian's? "
+        "another year's export?), or, if so few children really have a policy, lower "
+        "checks.min_match_share in the parameter file; the evaluation was not published",
+        file=where,
+    )
 
 
 def _stray_reasons(stray: pd.DataFrame, params: Params, history: list[pd.DataFrame]) -> list[str]:
