@@ -228,3 +228,63 @@ def test_a_second_id_column_stops_the_build_with_exit_3(tmp_path, sample_dir):
     assert code == 3, err
     assert f"error: file {export.name}" in err and "more than one column for the same field" in err
     assert not (out / "evaluation.html").exists()
+
+
+def _sample_copy(tmp_path: Path, sample_dir: Path) -> tuple[Path, Path]:
+    """A copy of the sample's 1404 inputs and a parameter file reading them."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir / "1404", data / "1404")
+    return data, params_file(tmp_path, BASE.replace("data_dir: ../data/sample", f"data_dir: {data}"))
+
+
+def _replace_ids(export: Path, keep_every: int = 0) -> int:
+    """Put another valid national ID (a guardian's) in the export's «کد ملی» column; keep every
+    ``keep_every``-th row's own. Returns how many rows were changed."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(export)
+    ws = wb.active
+    changed = 0
+    for r in range(2, ws.max_row + 1):
+        if keep_every and r % keep_every == 0:
+            continue
+        ws.cell(r, 2, make_id(500_000 + r))
+        changed += 1
+    wb.save(export)
+    return changed
+
+
+def test_a_reconciliation_matching_nothing_stops_the_build_with_exit_3(tmp_path, sample_dir):
+    data, path = _sample_copy(tmp_path, sample_dir)
+    _replace_ids(data / "1404" / "insurer" / "policies.xlsx")
+    out = tmp_path / "out"
+    with deadline(300):
+        code, err = run_cli("build", "--year", "1404", "--params", str(path), "--out", str(out))
+    assert code == 3, err
+    import re
+
+    assert re.search(r"error: file 1404/insurer/ \(policies\.xlsx\): the insurer's export matched [01] of "
+                     r"[\d,]+ children \(0(\.01)?%\) with its [\d,]+ policies; below checks\.min_match_share 50%: "
+                     r"check the export's national-ID column «کد ملی»", err), err
+    assert "the evaluation was not published" in err and len([ln for ln in err.splitlines() if "error" in ln]) == 1
+    assert not out.exists() or not (out / "evaluation.html").exists()
+
+
+def test_the_match_share_is_checked_against_the_parameter(tmp_path, sample_dir):
+    from atiyeh_reports.api import load_year
+    from atiyeh_reports.insurer import MatchTooLowError, check_match_share, reconcile_year
+
+    data, path = _sample_copy(tmp_path, sample_dir)
+    _replace_ids(data / "1404" / "insurer" / "policies.xlsx", keep_every=3)  # about a third kept
+    y = load_year(path, data_dir=data)
+    rec = reconcile_year(y)
+    matched = int((rec.children["category"] == "matched").sum())
+    share = matched / len(rec.children)
+    assert 0.2 < share < 0.4
+    with pytest.raises(MatchTooLowError, match=rf"matched {matched:,} of {len(rec.children):,} children") as err:
+        check_match_share(rec, y.params)
+    assert err.value.exit_code == 3
+    lower = y.params.model_copy(update={"checks": y.params.checks.model_copy(update={"min_match_share": 0.2})})
+    check_match_share(rec, lower)  # the official who knows it is so lowers the share: no error

@@ -664,7 +664,7 @@ class MatchTooLowError(InputError):
 
 
 def _share_text(share: float) -> str:
-    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
+    return f"{share:.2%}" if 0 < share < 0.01 else f"{share:.0%}"
 
 
 def check_match_share(rec: Reconciliation, params: Params) -> None:
