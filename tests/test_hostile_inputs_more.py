@@ -288,3 +288,91 @@ def test_the_match_share_is_checked_against_the_parameter(tmp_path, sample_dir):
     assert err.value.exit_code == 3
     lower = y.params.model_copy(update={"checks": y.params.checks.model_copy(update={"min_match_share": 0.2})})
     check_match_share(rec, lower)  # the official who knows it is so lowers the share: no error
+
+
+# --- §8 a far stray cell is a finding -------------------------------------------------------------
+from atiyeh_reports import layout  # noqa: E402
+from atiyeh_reports.quality import UNREADABLE, WARNING, Problem  # noqa: E402
+from hostile_fixtures import declare_dimension, forms_dir  # noqa: E402
+from intake_fixtures import child, write_form  # noqa: E402
+from test_hostile_inputs import counts, good_form, only, run  # noqa: E402
+
+TEHRAN, ISFAHAN = "IR-23", "IR-10"
+
+
+def _form_with(tmp_path: Path, cells: dict[str, object], n: int = 314) -> Path:
+    from openpyxl import load_workbook
+
+    path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(i) for i in range(1, n + 1)])
+    wb = load_workbook(path)
+    for ref, value in cells.items():
+        wb[layout.SHEET_CHILDREN][ref] = value
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("ref", ["K1048576", "XFD1048576", "L6", "GR6", "GS6", "GT7", "A500001", "K600000"])
+def test_one_typed_cell_far_away_keeps_the_provinces_314_children(tmp_path, ref):
+    _form_with(tmp_path, {ref: "x"})
+    good_form(tmp_path)
+    with deadline(60):
+        intake = run(tmp_path)
+    assert counts(intake, TEHRAN) == [314, 314, 0] and not intake.unreadable
+    far = ref in ("XFD1048576", "K1048576", "GS6", "GT7", "A500001", "K600000")  # beyond 200 columns, 500,000 rows
+    stray = intake.findings[intake.findings["problem"] == Problem.STRAY_CELL]
+    if not far:
+        assert stray.empty
+        return
+    finding = only(intake, Problem.STRAY_CELL)
+    row = int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    assert finding[["file", "sheet", "row", "column", "value", "action", "province_code"]].tolist() == [
+        "IR-23_تهران.xlsx", layout.SHEET_CHILDREN, row, ref.rstrip("0123456789"), ref, WARNING, TEHRAN]
+    assert f"cell {ref} lies beyond limits." in finding["detail"] and "save the form again" in finding["detail"]
+
+
+def test_a_few_stray_cells_are_each_listed_with_their_address(tmp_path):
+    refs = ["XFD1", "K1048576", "ZZ9000", "A1048000"]
+    _form_with(tmp_path, {r: "x" for r in refs}, n=3)
+    intake = run(tmp_path)
+    stray = intake.findings[intake.findings["problem"] == Problem.STRAY_CELL]
+    assert sorted(stray["value"]) == sorted(refs) and counts(intake, TEHRAN) == [3, 3, 0]
+
+
+def test_a_stray_cell_with_an_error_value_elsewhere_still_reads_the_error(tmp_path):
+    from hostile_fixtures import add_error_cell
+
+    path = _form_with(tmp_path, {"XFD1048576": 1}, n=2)
+    add_error_cell(path, "K7", "#REF!")
+    intake = run(tmp_path)
+    assert only(intake, Problem.STRAY_CELL)["value"] == "XFD1048576"
+    assert only(intake, Problem.ERROR_VALUE)["row"] == 7 and counts(intake, TEHRAN) == [2, 2, 0]
+
+
+def test_a_stray_cell_and_a_lying_dimension(tmp_path):
+    path = _form_with(tmp_path, {"XFD1048576": "x"}, n=2)
+    declare_dimension(path, "A1:XFD1048576")  # what Excel writes for it
+    intake = run(tmp_path)
+    assert only(intake, Problem.STRAY_CELL)["value"] == "XFD1048576" and counts(intake, TEHRAN) == [2, 2, 0]
+
+
+def test_real_rows_over_the_row_limit_are_still_refused(tmp_path):
+    write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(i) for i in range(1, 61)])  # rows 6..65
+    good_form(tmp_path)
+    intake = run(tmp_path, **{"limits.max_rows": 60})
+    finding = only(intake, Problem.TOO_LARGE)
+    assert finding["action"] == UNREADABLE and "limits.max_rows" in finding["detail"]
+    assert "goes on beyond the limits (cell A61)" in finding["detail"]
+    assert counts(intake, ISFAHAN) == [2, 2, 0]
+
+
+def test_many_rows_over_the_row_limit_are_refused_as_data_not_stray_cells(tmp_path):
+    write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(i) for i in range(1, 101)])
+    intake = run(tmp_path, **{"limits.max_rows": 50})
+    detail = only(intake, Problem.TOO_LARGE)["detail"]
+    assert "limits.max_rows" in detail and "more than 20" in detail
+
+
+def test_a_wide_sheet_of_real_columns_is_still_refused(tmp_path):
+    _form_with(tmp_path, {f"{chr(65 + i)}{r}": "x" for i in range(12, 20) for r in range(6, 10)}, n=4)
+    intake = run(tmp_path, **{"limits.max_columns": 12})
+    assert "limits.max_columns" in only(intake, Problem.TOO_LARGE)["detail"]

@@ -45,8 +45,10 @@ An unreadable file, or one with no recognisable header, raises :class:`InputErro
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +139,8 @@ def _header_index() -> dict[str, str]:
     return index
 
 
-def _read_rows(path: Path, limits: Limits | None = None) -> tuple[str | None, list[list[Any]]]:
+def _read_rows(path: Path, limits: Limits | None = None, stray: list[dict[str, Any]] | None = None
+               ) -> tuple[str | None, list[list[Any]]]:
     """Sheet name (None for CSV) and every row's cell values, as the file holds them.
 
     Workbooks (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``, any letter case) are
@@ -146,7 +149,7 @@ def _read_rows(path: Path, limits: Limits | None = None) -> tuple[str | None, li
     with or without a BOM, its delimiter ``,``, ``;`` or a tab (from the first line).
     """
     from atiyeh_reports.intake.common import _Unreadable
-    from atiyeh_reports.intake.reader import _check_file, _open
+    from atiyeh_reports.intake.reader import _check_file, _open, _stray_findings, _without_stray_cells
 
     limits = limits or Limits()
     try:
@@ -156,14 +159,24 @@ def _read_rows(path: Path, limits: Limits | None = None) -> tuple[str | None, li
         if path.suffix.lower() == ".csv":
             return None, _read_csv(path, limits)
         checked = _check_file(path, limits)
-        wb = _open(path, checked)
-        try:
-            sheet = next((n for n in wb.sheetnames if wb.is_worksheet(n)), None)
-            if sheet is None:
-                raise InputError("the workbook has no worksheet", file=path.name)
-            return sheet, list(wb.rows(sheet, 0))
-        finally:
-            wb.close()
+        with tempfile.TemporaryDirectory(prefix="atiyeh-stray-") as scratch:
+            source, cells = path, []
+            if checked.stray:  # a few cells far beyond the data: read a copy without them, and say so
+                source, cells = _without_stray_cells(path, checked, limits, Path(scratch))
+                checked = dataclasses.replace(checked, stray=())
+            wb = _open(source, checked)
+            try:
+                sheet = next((n for n in wb.sheetnames if wb.is_worksheet(n)), None)
+                if sheet is None:
+                    raise InputError("the workbook has no worksheet", file=path.name)
+                rows = list(wb.rows(sheet, 0))
+            finally:
+                wb.close()
+        if stray is not None:
+            stray.extend(
+                _finding(path.name, f.sheet, f.row, f.column, f.value, f.problem, f.action, detail=f.detail)
+                for f in _stray_findings(cells, path.name, None))
+        return sheet, rows
     except _Unreadable as exc:
         raise InputError(f"cannot read the insurer export: {exc.detail}", file=path.name) from None
     except (OSError, UnicodeDecodeError, ValueError, KeyError, csv.Error) as exc:
@@ -366,7 +379,9 @@ def _finding(file: str, sheet: str | None, row: int | None, column: str | None, 
 def _read_file(path: Path, policies: list[dict[str, Any]], findings: list[dict[str, Any]],
                seen: dict[str, tuple[str, int]], limits: Limits | None = None,
                expected_premium: int | None = None) -> None:
-    sheet, rows = _read_rows(path, limits)
+    stray: list[dict[str, Any]] = []
+    sheet, rows = _read_rows(path, limits, stray)
+    findings.extend(stray)
     header_at, mapping = _find_header(rows, path, sheet)
     header_of = {f: str(rows[header_at][j]) for j, f in mapping.items()}
     statuses = _status_index()
