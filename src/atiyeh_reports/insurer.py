@@ -63,7 +63,7 @@ from atiyeh_reports.jalali import parse_jalali
 from atiyeh_reports.national_id import clean_national_id, ids_in, is_valid
 from atiyeh_reports.params import Limits, Params
 from atiyeh_reports.provinces import find_province, name_fa
-from atiyeh_reports.text import normalize_key, normalize_text, to_ascii_digits
+from atiyeh_reports.text import has_format_chars, normalize_key, normalize_text, to_ascii_digits
 from atiyeh_reports.provenance import build_time
 
 __all__ = [
@@ -127,7 +127,7 @@ _ENGLISH_HEADERS: dict[str, tuple[str, ...]] = {
 }
 _REQUIRED = ("policy_no", "national_id", "premium", "status")
 _HEADER_SEARCH_ROWS = 20
-_MONEY_SEPARATORS = re.compile(r"[\s,٬،'\u200c]")
+_MONEY_SEPARATORS = re.compile(r"[\s,٬،'\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -360,6 +360,8 @@ NO_FOLDER = "پوشهٔ خروجی بیمه‌گر پیدا نشد؛ تطبیق 
 NO_POLICIES = "هیچ بیمه‌نامه‌ای از خروجی بیمه‌گر خوانده نشد؛ تطبیق انجام نمی‌شود (no policies)"
 PREMIUM_TOO_LARGE = "حق بیمه بیش از حد بزرگ است (بیش از گنجایش int64)؛ ردیف رد شد"
 PREMIUM_NEGATIVE = "حق بیمه منفی است"
+FORMAT_REMOVED = ("نویسهٔ نامرئی (مانند کنترل جهت متن U+202E) از متن برداشته شد "
+                  "(invisible direction or format characters removed)")
 PREMIUM_ZERO = "حق بیمه صفر است"
 PREMIUM_ABSURD = "حق بیمه بیش از صد برابر سرانه است"
 
@@ -398,6 +400,9 @@ def _read_file(path: Path, policies: list[dict[str, Any]], findings: list[dict[s
             _acc.append(_finding(path.name, sheet, _row, header_of.get(field), _raw.get(field),
                                  problem, action, corrected, detail=detail))
 
+        for field, value in raw.items():  # U+202E and the like: removed, and listed (the ID says its own)
+            if field != "national_id" and isinstance(value, str) and has_format_chars(value):
+                note(field, FORMAT_REMOVED, "corrected", normalize_text(value))
         record, rejected = _clean_row(raw, note, statuses, expected_premium)
         if not rejected:
             policy_no = record["policy_no"]
