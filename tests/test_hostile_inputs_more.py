@@ -376,3 +376,216 @@ def test_a_wide_sheet_of_real_columns_is_still_refused(tmp_path):
     _form_with(tmp_path, {f"{chr(65 + i)}{r}": "x" for i in range(12, 20) for r in range(6, 10)}, n=4)
     intake = run(tmp_path, **{"limits.max_columns": 12})
     assert "limits.max_columns" in only(intake, Problem.TOO_LARGE)["detail"]
+
+
+# --- §2 markup and bidi controls in every text field of every input kind, one build, every shared file --
+PDF_, PDI = "\u202c", "\u2069"  # pop directional formatting, pop directional isolate
+
+
+def _bidi(text: str) -> str:
+    """``text`` wrapped in an override and an isolate (what reverses a name on screen)."""
+    return f"{RLO}{LRI}{text}{PDI}{PDF_}"
+
+
+def _plant_in_forms(folder: Path, provinces: int = 3) -> list[tuple[str, int, str]]:
+    """Markup and bidi controls in the text cells of a few forms (names, county, coded words, court
+    order, dates, the title's province, a performance number); one form's file name holds markup.
+    Returns (file, row, field) of each planted cell."""
+    from openpyxl import load_workbook
+
+    from atiyeh_reports.intake.common import _find_header, _HEADER_FIELDS
+
+    planted = []
+    forms = sorted(folder.glob("IR-*.xlsx"))[:provinces]
+    for k, path in enumerate(forms):
+        wb = load_workbook(path)
+        ws = wb[layout.SHEET_CHILDREN]
+        top = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=1, max_row=12)]
+        header = _find_header(top, _HEADER_FIELDS)
+        assert header is not None, path.name
+        cols = header.columns
+        title = ws.cell(1, 1).value
+        ws.cell(1, 1, title.replace(": ", f": {RLO}", 1) + PDF_)  # the province in the title row
+        for r in range(header.row + 1, header.row + 41):
+            def cell(field: str) -> object:
+                return ws.cell(r, cols[field] + 1)
+            if cell("national_id").value is None:
+                break
+            for field, value in (
+                ("first_name", f"{MARKUP}{_bidi(str(cell('first_name').value))}"),
+                ("last_name", f"{SCRIPT}{_bidi(str(cell('last_name').value))}"),
+                ("gender", _bidi(str(cell("gender").value))),
+                ("guardianship", _bidi(str(cell("guardianship").value))),
+                ("court_order", _bidi(str(cell("court_order").value))),
+            ):
+                cell(field).value = value
+                planted.append((path.name, r, field))
+            if cell("care_type").value:
+                cell("care_type").value = _bidi(str(cell("care_type").value))
+                planted.append((path.name, r, "care_type"))
+            if isinstance(cell("admission_date").value, str):
+                cell("admission_date").value = _bidi(cell("admission_date").value)
+            # a county the list does not know is kept and shown: markup; a known one: bidi controls
+            county = cell("county").value
+            cell("county").value = f"{MARKUP}{SCRIPT}" if r % 7 == 0 else _bidi(str(county))
+            planted.append((path.name, r, "county"))
+        perf = wb[layout.SHEET_PERFORMANCE]
+        perf.cell(3, 3, _bidi(str(perf.cell(3, 3).value)))
+        wb.save(path)
+        if k == 0:
+            path.rename(path.with_name(f"{MARKUP}_{path.name}"))
+            planted = [(f"{MARKUP}_{f}" if f == path.name else f, r, c) for f, r, c in planted]
+    return planted
+
+
+def _plant_in_export(export: Path, rows: int = 60) -> None:
+    """Markup and bidi controls in the insurer export's text columns (policy number, province,
+    issue date, status)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(export)
+    ws = wb.active
+    for r in range(2, 2 + rows):
+        ws.cell(r, 1, f"{MARKUP}{_bidi(str(ws.cell(r, 1).value))}")  # policy number
+        ws.cell(r, 3, _bidi(str(ws.cell(r, 3).value)))  # province
+        ws.cell(r, 4, _bidi(str(ws.cell(r, 4).value)))  # issue date
+        ws.cell(r, 6, _bidi(str(ws.cell(r, 6).value)))  # status
+    wb.save(export)
+
+
+class _Tags:
+    """Every start tag of an HTML page, with its attributes."""
+
+    def __init__(self, page: str) -> None:
+        from html.parser import HTMLParser
+
+        tags: list[tuple[str, dict[str, str | None]]] = []
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):  # noqa: ANN001, ANN202
+                tags.append((tag, dict(attrs)))
+
+            handle_startendtag = handle_starttag
+
+        parser = Parser(convert_charrefs=True)
+        parser.feed(page)
+        parser.close()
+        self.tags = tags
+
+    def live(self) -> list[str]:
+        """Tags that run something or fetch something from elsewhere: none of ours does."""
+        out = []
+        for tag, attrs in self.tags:
+            if tag in {"script", "iframe", "object", "embed", "form", "base"}:
+                out.append(tag)
+            out += [f"{tag} {k}" for k in attrs if k.startswith("on")]
+            src = attrs.get("src") or ""
+            if tag == "img" and not src.startswith("data:image/"):
+                out.append(f"img src={src!r}")
+            href = (attrs.get("href") or "").strip().lower()
+            if href.startswith(("javascript:", "data:", "vbscript:")):
+                out.append(f"{tag} href={href[:30]!r}")
+        return out
+
+
+def _shared_text(path: Path) -> str:
+    """Everything a shared file says, as text (a workbook's or a letter's XML, a PDF's text layer)."""
+    import zipfile
+
+    from test_e2e import pdf_text
+
+    if path.suffix in {".xlsx", ".docx"}:
+        with zipfile.ZipFile(path) as z:
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()
+                             if n.endswith((".xml", ".rels")))
+    if path.suffix == ".pdf":
+        return pdf_text(path)
+    if path.suffix == ".png":
+        return ""
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def marked_build(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict:
+    import shutil
+
+    from atiyeh_reports.build import build_year
+
+    root = tmp_path_factory.mktemp("marked")
+    data = root / "data"
+    shutil.copytree(sample_dir, data)
+    planted = _plant_in_forms(layout.provinces_dir(data, 1404))
+    _plant_in_export(layout.insurer_dir(data, 1404) / "policies.xlsx")
+    folder = root / "params"
+    folder.mkdir()
+    record = folder / f"{MARKUP}.csv"  # HQ's record of 1403, under a hostile file name
+    shutil.copy(data / "1403" / "hq" / "allocation.csv", record)
+    name = f"حمایت بیمهٔ تأمین آتیهٔ فرزندان {MARKUP} {SCRIPT}"
+    text = (BASE.replace("data_dir: ../data/sample", f"data_dir: {data}")
+            .replace(NAME_LINE, f"name_fa: '{name}'")
+            .replace("notified_record: ../outputs/1403/allocation.csv", f"notified_record: '{record.name}'"))
+    params = folder / "1404.yaml"
+    params.write_text(text, encoding="utf-8")
+    out = root / "outputs" / "1404"
+    result = build_year(params, out_dir=out, progress=lambda m: None)
+    return {"out": out, "internal": result.internal_dir, "planted": planted, "name": name, "data": data}
+
+
+@pytest.mark.e2e
+def test_no_shared_file_holds_live_markup_or_a_bidi_control(marked_build: dict) -> None:
+    import json
+
+    out = marked_build["out"]
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    assert len(files) > 100
+    escaped = 0
+    for path in files:
+        shown = path.relative_to(out).as_posix()
+        text = _shared_text(path)
+        assert not BIDI & set(text), f"{shown}: {[hex(ord(c)) for c in BIDI & set(text)]}"
+        if path.suffix == ".html":
+            assert _Tags(text).live() == [], shown
+            assert MARKUP not in text and "<script>" not in text, shown
+            escaped += "&lt;img src=x onerror=alert(1)&gt;" in text
+        elif path.suffix == ".ipynb":
+            for cell in json.loads(text)["cells"]:
+                for output in cell.get("outputs", []):
+                    data = output.get("data", {})
+                    for mime in ("text/html", "text/markdown"):
+                        shown_text = "".join(data.get(mime, ""))
+                        assert MARKUP not in shown_text and "<script>" not in shown_text, (shown, mime)
+                        assert _Tags(shown_text).live() == [], (shown, mime)
+    # not vacuous: the programme's name and the record's file name did reach the pages, as text
+    assert escaped >= 3 + 31  # the three reports and every card carry the programme's name
+    allocation = (out / "allocation.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;.csv" in allocation  # HQ's record, named
+    from test_e2e import pdf_text
+
+    assert "img src=x onerror=alert" in pdf_text(out / "allocation.pdf")  # shown as typed (pypdf may mirror brackets)
+    from test_letters import _docx_text
+
+    letter = next((out / "letters").glob("*.docx"))
+    assert MARKUP in _docx_text(letter).replace("&lt;", "<").replace("&gt;", ">")
+
+
+@pytest.mark.e2e
+def test_every_planted_bidi_control_is_a_listed_correction(marked_build: dict) -> None:
+    from atiyeh_reports.insurer import FORMAT_REMOVED
+    from atiyeh_reports.intake import ingest
+
+    data = marked_build["data"]
+    params = make_params(data)
+    intake = ingest(params, data)
+    f = intake.findings
+    corrected = f[(f["action"] == "corrected") & f["value"].map(lambda v: isinstance(v, str) and bool(BIDI & set(v)))]
+    assert not corrected["corrected_to"].map(lambda v: bool(BIDI & set(str(v)))).any()
+    listed = set(zip(corrected["file"], corrected["row"], strict=True))
+    planted = {(file, row) for file, row, _ in marked_build["planted"]}
+    assert planted <= listed, sorted(planted - listed)[:5]
+    kids = intake.children
+    for column in ("first_name", "last_name", "county", "care_type", "court_order", "gender", "guardianship"):
+        assert not kids[column].map(lambda v: bool(BIDI & set(str(v)))).any(), column
+    policies, found = read_insurer_export(params, data)
+    assert (found["problem"] == FORMAT_REMOVED).sum() >= 60 * 3  # policy number, province, status, date
+    for column in policies.columns:
+        assert not policies[column].map(lambda v: bool(BIDI & set(str(v)))).any(), column
