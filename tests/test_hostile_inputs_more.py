@@ -163,6 +163,37 @@ def test_lists_of_years_and_shares_are_a_handful(tmp_path):
         load_params(params_file(tmp_path, text))
 
 
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ("list_date: 1404/02/15", "list_date: 2024-13-45",
+     "line 48: the value '2024-13-45' cannot be read (month must be in 1..12); a Jalali date is written 1404/02/15"),
+    ("year: 1404", "year: 1" + "0" * 5000, "line 4: the value '1000000000000000000000000000000000000000' cannot be "
+                                          "read (a number of more than 4,300 digits)"),
+    ("history_years: [1402, 1403]", "history_years: [99999999999999999999]",
+     "key 'history_years.0': Input should be less than or equal to 1500"),
+    ("data_dir: ../data/sample", "data_dir: [a, b]", "key 'data_dir': expected a folder's path (text), got list"),
+    ('id: "19041060106"', 'id: "1904106010\u0666"', "key 'service.id': String should match pattern '^[0-9]{11}$'"),
+    ("list_date: 1404/02/15", "list_date: '" + "1" * 5000 + "'",
+     "key 'insurer.list_date': String should have at most 40 characters"),
+])
+def test_values_yaml_or_a_document_cannot_take_are_exit_2_naming_line_or_key(tmp_path, old, new, says):
+    from atiyeh_reports.params import load_params
+
+    assert old in BASE
+    with pytest.raises(ParamsError) as err:
+        load_params(params_file(tmp_path, BASE.replace(old, new)))
+    assert says in str(err.value) and err.value.exit_code == 2
+
+
+def test_thirty_thousand_unknown_keys_are_told_as_ten_and_a_count(tmp_path):
+    from atiyeh_reports.params import load_params
+
+    with pytest.raises(ParamsError) as err:
+        load_params(params_file(tmp_path, BASE + "".join(f"k{i}: {i}\n" for i in range(30_000))))
+    message = str(err.value)
+    assert message.count("is not a known parameter") == 10 and "and 29,990 more problem(s)" in message
+    assert len(message) < 2000
+
+
 def test_min_match_share_is_a_share_with_a_default(tmp_path):
     from decimal import Decimal
 

@@ -25,7 +25,7 @@ import hashlib
 import unicodedata
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -81,6 +81,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_document(self, node: yaml.Node) -> Any:
         _check_unique(node, ())
         return super().construct_document(node)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:  # 2024-13-45 as a date, a 5,000-digit number
+            shown = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else node.tag
+            why = "a number of more than 4,300 digits" if "digits" in str(exc) else str(exc)
+            raise _Refused(node.start_mark.line + 1,
+                           f"the value {shown!r} cannot be read ({why}); a Jalali date is written "
+                           "1404/02/15, a number with at most 16 digits") from None
 
 
 class _Refused(Exception):
@@ -211,7 +221,7 @@ def _province_codes(value: dict[str, int]) -> dict[str, int]:
 
 
 class Service(_Strict):
-    id: str = Field(pattern=r"^\d{11}$", max_length=11)
+    id: str = Field(pattern=r"^[0-9]{11}$", max_length=11)
     name_fa: str
     per_capita_premium: int = Field(gt=0, le=MAX_PREMIUM, description="Rials per child per year")
     expected_recipients: int = Field(gt=0, le=MAX_CHILDREN)
@@ -396,8 +406,8 @@ class Params(_Strict):
     year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
     language: Literal["fa"] = "fa"
     data_dir: Path = Field(description="raw inputs: <data_dir>/<year>/provinces, /insurer")
-    history_years: tuple[int, ...] = Field(default=(), max_length=MAX_LIST_ITEMS,
-                                           description="earlier years to compare")
+    history_years: tuple[Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)], ...] = Field(
+        default=(), max_length=MAX_LIST_ITEMS, description="earlier years to compare")
     service: Service
     budget: Budget
     eligibility: Eligibility
@@ -442,6 +452,8 @@ class Params(_Strict):
 
 #: A parameter file is a page of text; anything bigger is not one.
 MAX_PARAMS_BYTES = 1 << 20
+#: At most this many problems of one parameter file are told (the rest are counted).
+MAX_PROBLEMS_SHOWN = 10
 
 
 def load_params(
@@ -461,6 +473,8 @@ def load_params(
     for dotted, value in (overrides or {}).items():
         _set_dotted(raw, dotted, value, path)
     raw["source"] = str(path)
+    if raw.get("data_dir") is not None and not isinstance(raw["data_dir"], str):
+        raise ParamsError(f"{path}: key 'data_dir': expected a folder's path (text), got {type(raw['data_dir']).__name__}")
     if isinstance(raw.get("data_dir"), str) and (problem := path_problem(raw["data_dir"])):
         raise ParamsError(f"{path}: key 'data_dir': {problem}")
     if "data_dir" in raw and raw["data_dir"] is not None:
@@ -468,7 +482,10 @@ def load_params(
     try:
         params = Params.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(_describe(err) for err in exc.errors())
+        errors = exc.errors()
+        problems = "; ".join(_describe(err) for err in errors[:MAX_PROBLEMS_SHOWN])
+        if len(errors) > MAX_PROBLEMS_SHOWN:
+            problems += f"; and {len(errors) - MAX_PROBLEMS_SHOWN:,} more problem(s)"
         raise ParamsError(f"{path}: {problems}") from None
     if expected_year is not None and params.year != expected_year:
         raise ParamsError(
@@ -514,6 +531,9 @@ def _read_yaml(path: Path) -> Any:
         raise ParamsError(f"{path}: sections or lists nested too deep; a parameter file nests at most 3") from None
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+    except (ValueError, OverflowError) as exc:  # a safety net: construct_object names the line first
+        raise ParamsError(f"{path}: a value YAML cannot read ({type(exc).__name__}); check the dates "
+                          "(a Jalali date is written 1404/02/15) and numbers") from None
 
 
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, path: Path) -> None:
