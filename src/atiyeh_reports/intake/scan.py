@@ -173,13 +173,7 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
     """
     facts = facts if facts is not None else _SheetFacts()
     sheet = info.filename.rsplit("/", 1)[-1]
-    col_letters = len(get_column_letter(limits.max_columns + 1))
-    row_digits = len(str(limits.max_rows + 1))
-    # only references at least as long as the first one over a limit can be over it: real forms
-    # have none, so the scan costs a search per chunk, not a match per cell
-    # (a literal first, so that the regex engine jumps from one ' r="' to the next)
-    # one pattern for both (a cell's letters, or a row's r, which is digits alone): one pass, not two
-    far = re.compile(rb' r="(?:\$?([A-Z]{%d,3})\$?\d|(\d{%d,})")' % (col_letters, row_digits))
+    far = _far_pattern(limits)
     errors = False
     first = True
     tail = b""
@@ -210,6 +204,17 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
     if declared:
         _check_extent(sheet, declared, limits, "declares")
     return errors
+
+
+def _far_pattern(limits: Limits) -> re.Pattern[bytes]:
+    """A cell reference (its letters) or a row's ``r`` (digits alone) that may lie beyond the limits."""
+    col_letters = len(get_column_letter(limits.max_columns + 1))
+    row_digits = len(str(limits.max_rows + 1))
+    # only references at least as long as the first one over a limit can be over it: real forms
+    # have none, so the scan costs a search per chunk, not a match per cell
+    # (a literal first, so that the regex engine jumps from one ' r="' to the next)
+    # one pattern for both (a cell's letters, or a row's r, which is digits alone): one pass, not two
+    return re.compile(rb' r="(?:\$?([A-Z]{%d,3})\$?\d|(\d{%d,})")' % (col_letters, row_digits))
 
 
 class _StrayCells(Exception):
@@ -293,11 +298,13 @@ def _without_stray_cells(path: Path, checked: _Checked, limits: Limits, to: Path
     """
     copy = to / f"without-stray{path.suffix.lower()}"
     removed: list[_Stray] = []
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as dst:
+    far = _far_pattern(limits)
+    # a scratch copy, read once: the fastest compression
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         names = _sheet_names(src)
         for info in src.infolist():
             if info.filename not in checked.stray:
-                dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+                dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
                 continue
             sheet = names.get(info.filename, info.filename.rsplit("/", 1)[-1])
             with src.open(info) as member, dst.open(info.filename, "w", force_zip64=True) as out:
@@ -310,7 +317,8 @@ def _without_stray_cells(path: Path, checked: _Checked, limits: Limits, to: Path
                     block, tail = window[:cut], window[cut:]
                     if first and cut:
                         block, first = _DIMENSION_ELEMENT.sub(b"", block, count=1), False
-                    out.write(_drop_far(block, sheet, limits, removed))
+                    # only a block with a reference beyond the limits is taken apart, row by row
+                    out.write(_drop_far(block, sheet, limits, removed) if far.search(block) else block)
                 if first:
                     tail = _DIMENSION_ELEMENT.sub(b"", tail, count=1)
                 out.write(_drop_far(tail, sheet, limits, removed))
