@@ -29,6 +29,7 @@ NAME_LINE = "name_fa: حمایت بیمهٔ تأمین آتیهٔ فرزندان
 MARKUP = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(2)</script>"
 RLO, LRI = "\u202e", "\u2066"
+PDF_, PDI = "\u202c", "\u2069"  # pop directional formatting, pop directional isolate
 #: The bidirectional controls no shared file may hold (issue 21 §2).
 BIDI = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 
@@ -409,8 +410,72 @@ def test_a_wide_sheet_of_real_columns_is_still_refused(tmp_path):
     assert "limits.max_columns" in only(intake, Problem.TOO_LARGE)["detail"]
 
 
+# --- §2 unit: format characters and escaping ------------------------------------------------------
+def test_the_format_characters_removed_are_all_of_unicodes_but_zwnj():
+    import sys
+    import unicodedata
+
+    from atiyeh_reports.text import FORMAT_RANGES, normalize_text
+
+    listed = {c for a, b in FORMAT_RANGES for c in range(a, b + 1)}
+    cf = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+    assert cf <= listed, sorted(map(hex, cf - listed))
+    typed = "".join(map(chr, sorted(cf)))
+    assert normalize_text(f"علی{typed}\u200cرضا") == "علی\u200cرضا"  # only the half-space stays
+
+
+@pytest.mark.parametrize(("typed", "clean"), [
+    (f"{RLO}تهران", "تهران"), (f"{LRI}مرکز شبانه‌روزی{PDI}", "مرکز شبانه‌روزی"),
+    ("عل\u200bی", "علی"), ("ساوه\u00ad", "ساوه"), (f"\u202bکرج{PDF_}", "کرج"),
+])
+def test_normalize_text_removes_bidi_controls_and_keeps_zwnj(typed, clean):
+    from atiyeh_reports.text import has_format_chars, normalize_text
+
+    assert normalize_text(typed) == clean and has_format_chars(typed) and not has_format_chars(clean)
+
+
+def test_an_id_pasted_with_direction_marks_is_read_and_a_correction():
+    from atiyeh_reports.national_id import clean_national_id
+
+    assert clean_national_id(f"{RLO}{make_id(7)}{PDF_}") == make_id(7)
+
+
+def test_prose_shows_markup_as_text_and_keeps_bold():
+    from nbconvert.filters import markdown2html
+
+    from atiyeh_reports.display import prose
+
+    page = markdown2html(prose(f"**هشدار** از {MARKUP}.csv و {SCRIPT} [x](javascript:alert(1))").data)
+    assert "<strong>هشدار</strong>" in page and "&lt;img src=x onerror=alert(1)&gt;.csv" in page
+    assert _Tags(page).live() == [] and "<a " not in page
+
+
+def test_the_manifest_writes_format_characters_as_escapes():
+    import json
+
+    from atiyeh_reports.text import json_escape_format_chars
+
+    text = json_escape_format_chars(json.dumps({"path": f"1404/provinces/{RLO}x{PDF_}.xlsx\U000e0001"},
+                                               ensure_ascii=False))
+    assert not BIDI & set(text) and "\\u202e" in text
+    assert json.loads(text)["path"] == f"1404/provinces/{RLO}x{PDF_}.xlsx\U000e0001"
+
+
+def test_an_export_with_direction_marks_lists_each_removal(tmp_path):
+    from atiyeh_reports.insurer import FORMAT_REMOVED
+
+    write_insurer_csv(insurer_dir(tmp_path) / "e.csv", [
+        [f"{RLO}P-1{PDF_}", f"{RLO}{make_id(1)}", f"{LRI}تهران{PDI}", f"{RLO}1404/02/20", f"{RLO}3600000",
+         f"{RLO}فعال"]])
+    policies, findings = read_insurer_export(make_params(tmp_path), tmp_path)
+    assert policies[["policy_no", "national_id", "province_code", "premium", "status"]].values.tolist() == [
+        ["P-1", make_id(1), "IR-23", 3_600_000, "فعال"]]
+    removed = findings[findings["problem"] == FORMAT_REMOVED]
+    assert removed["column"].tolist() == [INSURER_HEADER[0], *INSURER_HEADER[2:]]
+    assert (removed["action"] == "corrected").all()
+
+
 # --- §2 markup and bidi controls in every text field of every input kind, one build, every shared file --
-PDF_, PDI = "\u202c", "\u2069"  # pop directional formatting, pop directional isolate
 
 
 def _bidi(text: str) -> str:
@@ -463,9 +528,10 @@ def _plant_in_forms(folder: Path, provinces: int = 3) -> list[tuple[str, int, st
         perf = wb[layout.SHEET_PERFORMANCE]
         perf.cell(3, 3, _bidi(str(perf.cell(3, 3).value)))
         wb.save(path)
-        if k == 0:
-            path.rename(path.with_name(f"{MARKUP}_{path.name}"))
-            planted = [(f"{MARKUP}_{f}" if f == path.name else f, r, c) for f, r, c in planted]
+        if k < 2:  # file names: markup in one, a direction override in another
+            renamed = f"{MARKUP}_{path.name}" if k == 0 else f"{RLO}{path.stem}{PDF_}{path.suffix}"
+            path.rename(path.with_name(renamed))
+            planted = [(renamed if f == path.name else f, r, c) for f, r, c in planted]
     return planted
 
 

@@ -545,5 +545,9 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         # Not shared: the internal tree (names and IDs), relative to this folder, and its files.
         "internal": internal,
     }
-    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    from atiyeh_reports.text import json_escape_format_chars
+
+    # a file name with U+202E in it is written as \u202e: shared, the manifest shows no reversed text
+    (staging / MANIFEST).write_text(json_escape_format_chars(json.dumps(manifest, ensure_ascii=False, indent=2)),
+                                    encoding="utf-8")
 

@@ -49,6 +49,25 @@ def strip_format_chars(text: str) -> str:
     return _FORMAT_CHARS.sub("", text)
 
 
+def _json_escape(code: int) -> str:
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+_JSON_FORMAT = str.maketrans({c: _json_escape(c) for c in _FORMAT_CODES})
+
+
+def json_escape_format_chars(json_text: str) -> str:
+    """JSON text with every invisible format character written as a ``\\uXXXX`` escape.
+
+    The same JSON when read back (the characters can only stand inside strings), but a file
+    name holding U+202E does not reverse the text around it when the file is shown.
+    """
+    return json_text.translate(_JSON_FORMAT)
+
+
 _LETTERS = str.maketrans(
     {
         **dict.fromkeys(_FORMAT_CODES),  # format characters: removed (the entries below win)
