@@ -686,3 +686,32 @@ def test_every_planted_bidi_control_is_a_listed_correction(marked_build: dict) -
     assert (found["problem"] == FORMAT_REMOVED).sum() >= 60 * 3  # policy number, province, status, date
     for column in policies.columns:
         assert not policies[column].map(lambda v: bool(BIDI & set(str(v)))).any(), column
+
+
+def test_a_programme_name_at_its_limit_fits_the_letters_docx_properties(tmp_path, sample_dir):
+    """What the parameter check lets through, a document accepts: 200 characters with markup and
+    a half-space in the programme's name make a letter whose DOCX subject and title fit 255."""
+    import zipfile
+
+    from atiyeh_reports import budget
+    from atiyeh_reports.api import load_year
+    from atiyeh_reports.publish.docx import write_letter_docx
+    from atiyeh_reports.publish.letters import letter_for
+
+    name = ("حمایت\u200cها " + MARKUP + " ").ljust(200, "ب")
+    data, path = _sample_copy(tmp_path, sample_dir)
+    path.write_text(path.read_text(encoding="utf-8").replace(NAME_LINE, f"name_fa: '{name}'"), encoding="utf-8")
+    y = load_year(path, data_dir=data)
+    assert y.params.service.name_fa == name
+    table = budget.allocation_table(y.params, y.children, None)
+    letter = letter_for(y.params, table, "IR-23")
+    docx = write_letter_docx(letter, tmp_path / "letter.docx")
+    with zipfile.ZipFile(docx) as z:
+        core = z.read("docProps/core.xml").decode("utf-8")
+    import re
+    from html import unescape
+
+    for tag in ("dc:subject", "dc:title"):
+        value = unescape(re.search(rf"<{tag}>(.*?)</{tag}>", core, re.S).group(1))
+        assert len(value) <= 255, (tag, len(value))
+    assert MARKUP in unescape(core)  # as text: the XML escapes it
