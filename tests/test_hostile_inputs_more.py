@@ -715,3 +715,19 @@ def test_a_programme_name_at_its_limit_fits_the_letters_docx_properties(tmp_path
         value = unescape(re.search(rf"<{tag}>(.*?)</{tag}>", core, re.S).group(1))
         assert len(value) <= 255, (tag, len(value))
     assert MARKUP in unescape(core)  # as text: the XML escapes it
+
+
+def test_a_stray_cell_in_another_sheet_is_listed_under_that_sheet(tmp_path):
+    from openpyxl import load_workbook
+
+    path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1), child(2)])
+    wb = load_workbook(path)
+    wb[layout.SHEET_PERFORMANCE]["XFD1048576"] = 5
+    wb.create_sheet("یادداشت")["K1048576"] = "x"
+    wb.save(path)
+    intake = run(tmp_path)
+    stray = intake.findings[intake.findings["problem"] == Problem.STRAY_CELL]
+    assert sorted(zip(stray["sheet"], stray["value"], strict=True)) == sorted(
+        [(layout.SHEET_PERFORMANCE, "XFD1048576"), ("یادداشت", "K1048576")])
+    assert counts(intake, TEHRAN) == [2, 2, 0]
+    assert intake.performance.set_index("province_code").loc[TEHRAN, "children_covered"] == 250
