@@ -229,21 +229,21 @@ def test_a_fifo_in_the_insurer_folder_is_refused_and_no_policies_is_said(tmp_pat
 
 
 # --- 2. absurd sizes are refused before a reader allocates them ---------------------------------
-def test_a_stray_cell_at_xfd1048576_is_refused_and_the_others_read(tmp_path):
+def test_a_stray_cell_at_xfd1048576_is_a_finding_and_the_form_is_read(tmp_path):
+    # issue 21 §8 changed this: a far stray cell in a small sheet is listed, not a refusal
     path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1)])
     wb = load_workbook(path)
     wb[layout.SHEET_CHILDREN]["XFD1048576"] = "x"
     wb.save(path)
     good_form(tmp_path)
     intake = run(tmp_path)  # default limits
-    finding = only(intake, Problem.TOO_LARGE)
-    assert finding["action"] == UNREADABLE and "XFD1048576" in finding["detail"]
-    assert intake.unreadable and intake.unreadable[0].startswith("IR-23_تهران.xlsx: ")
-    assert counts(intake, ISFAHAN) == [2, 2, 0]
-    assert provinces_without_data(intake) [TEHRAN] == "its form could not be read"
+    finding = only(intake, Problem.STRAY_CELL)
+    assert finding["action"] == WARNING and finding["value"] == "XFD1048576" and "XFD1048576" in finding["detail"]
+    assert not intake.unreadable
+    assert counts(intake, TEHRAN) == [1, 1, 0] and counts(intake, ISFAHAN) == [2, 2, 0]
 
 
-def test_a_stray_cell_far_right_is_refused_even_when_the_dimension_hides_it(tmp_path):
+def test_a_stray_cell_far_right_is_a_finding_even_when_the_dimension_hides_it(tmp_path):
     path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1)])
     wb = load_workbook(path)
     wb[layout.SHEET_CHILDREN]["XFD7"] = "x"
@@ -251,10 +251,12 @@ def test_a_stray_cell_far_right_is_refused_even_when_the_dimension_hides_it(tmp_
     declare_dimension(path, "A1:K6")  # the declared range lies; the cell is still there
     good_form(tmp_path)
     intake = run(tmp_path)
-    assert "column XFD" in only(intake, Problem.TOO_LARGE)["detail"]
+    finding = only(intake, Problem.STRAY_CELL)
+    assert finding[["row", "column", "value"]].tolist() == [7, "XFD", "XFD7"]
+    assert "limits.max_columns" in finding["detail"] and counts(intake, TEHRAN) == [1, 1, 0]
 
 
-def test_a_stray_cell_far_down_is_refused(tmp_path):
+def test_a_stray_cell_far_down_is_a_finding(tmp_path):
     path = write_form(forms_dir(tmp_path) / "IR-23_تهران.xlsx", [child(1)])
     wb = load_workbook(path)
     wb[layout.SHEET_CHILDREN]["A900000"] = "x"
@@ -262,7 +264,9 @@ def test_a_stray_cell_far_down_is_refused(tmp_path):
     declare_dimension(path, "A1:K6")
     good_form(tmp_path)
     intake = run(tmp_path)
-    assert "row 900,000" in only(intake, Problem.TOO_LARGE)["detail"]
+    finding = only(intake, Problem.STRAY_CELL)
+    assert finding[["row", "value"]].tolist() == [900_000, "A900000"] and "limits.max_rows" in finding["detail"]
+    assert counts(intake, TEHRAN) == [1, 1, 0]
 
 
 def test_a_declared_absurd_dimension_is_refused(tmp_path):
@@ -476,13 +480,17 @@ def test_an_insurer_zip_bomb_is_an_input_error_naming_the_file(tmp_path):
     assert err.value.exit_code == 3
 
 
-def test_an_insurer_sheet_with_a_stray_cell_at_xfd1048576_is_refused(tmp_path):
+def test_an_insurer_sheet_with_a_stray_cell_at_xfd1048576_is_read_and_the_cell_listed(tmp_path):
+    # issue 21 §8 changed this: a far stray cell in a small sheet is listed, not a refusal
     path = write_insurer_xlsx(insurer_dir(tmp_path) / "export.xlsx", [policy(1, make_id(1))])
     wb = load_workbook(path)
     wb.active["XFD1048576"] = 1
     wb.save(path)
-    with deadline(), pytest.raises(InputError, match="XFD1048576"):
-        read_insurer_export(make_params(tmp_path), tmp_path)
+    with deadline():
+        policies, findings = read_insurer_export(make_params(tmp_path), tmp_path)
+    assert policies["policy_no"].tolist() == ["P-1"]
+    assert findings[["row", "column", "value", "problem"]].values.tolist() == [
+        [1048576, "XFD", "XFD1048576", Problem.STRAY_CELL]]
 
 
 def test_inputs_hashed_are_exactly_the_files_read(tmp_path):

@@ -14,7 +14,10 @@ import numpy as np
 
 from atiyeh_reports.core.text import to_ascii_digits
 
-_SEPARATORS = re.compile(r"[\s\-_.\u200c\u200f\u200e/]+")
+#: Spaces, dashes, dots and invisible marks typed between the digits (the direction controls
+#: U+202A–U+202E, U+2066–U+2069 and zero-width characters included: an ID pasted from a
+#: right-to-left document carries them).
+_SEPARATORS = re.compile(r"[\s\-_.\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff/]+")
 
 
 def check_digit(first_nine: str) -> int:

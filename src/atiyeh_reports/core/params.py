@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -46,12 +47,56 @@ MAX_CHILDREN = 10**7
 INT64_MAX = 2**63 - 1
 
 
+#: How deep sections and lists may nest in a parameter file (the deepest real key is 3 levels).
+MAX_DEPTH = 20
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML would keep the last)."""
+    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML would keep the last).
+
+    It also refuses, while the document is composed and before anything is expanded or walked,
+    a YAML alias (``*name``: a parameter file has no use for one, and a few lines of nested
+    aliases expand to billions of values) and nesting deeper than :data:`MAX_DEPTH` (20,000
+    ``[`` would otherwise exhaust Python's recursion limit).
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark.line + 1,
+                           f"a YAML alias (*{event.anchor}); parameter files use no anchors or aliases: "
+                           "write the value out")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(self.peek_event().start_mark.line + 1,
+                               f"sections or lists nested more than {MAX_DEPTH} deep; a parameter file "
+                               "nests at most 3")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_document(self, node: yaml.Node) -> Any:
         _check_unique(node, ())
         return super().construct_document(node)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:  # 2024-13-45 as a date, a 5,000-digit number
+            shown = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else node.tag
+            why = "a number of more than 4,300 digits" if "digits" in str(exc) else str(exc)
+            raise _Refused(node.start_mark.line + 1,
+                           f"the value {shown!r} cannot be read ({why}); a Jalali date is written "
+                           "1404/02/15, a number with at most 16 digits") from None
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, what: str) -> None:
+        super().__init__(line, what)
+        self.line, self.what = line, what
 
 
 def _check_unique(node: yaml.Node, path: tuple[str, ...]) -> None:
@@ -81,6 +126,79 @@ class _Strict(BaseModel):
 
 Share = Decimal
 
+#: The longest programme name: a line, not a page. It goes into each letter's DOCX subject
+#: («ابلاغ اعتبار «…» سال ۱۴۰۴», at most 255 characters in DOCX core properties) and titles.
+MAX_NAME_CHARS = 200
+#: A path in the parameter file: the usual PATH_MAX, and NAME_MAX bytes for each of its parts.
+MAX_PATH_CHARS, MAX_PATH_PART_BYTES = 4096, 255
+#: Lists of years or shares hold a handful of values.
+MAX_LIST_ITEMS = 20
+#: The two format characters Persian text needs (the half-space and its joiner); every other
+#: format character (Unicode category Cf: direction overrides U+202A–U+202E, isolates
+#: U+2066–U+2069, marks, soft hyphens) is refused in a parameter's text.
+_KEPT_FORMAT = frozenset("\u200c\u200d")
+
+
+def text_problem(value: str, *, limit: int, what: str = "text") -> str | None:
+    """Why ``value`` cannot be one line of a document's text (``None`` when it can).
+
+    Too long, a control character (a line break, a tab, NUL), a lone surrogate (a
+    half of a UTF-16 pair: no file can store it) or an invisible format character
+    (U+202E, a right-to-left override, makes a name display reversed).
+    """
+    if len(value) > limit:
+        return f"{len(value):,} characters; {what} holds at most {limit:,} (one line): shorten it"
+    for at, ch in enumerate(value, start=1):
+        kind = unicodedata.category(ch)
+        if kind == "Cs":
+            return (f"character {at} is a lone surrogate (U+{ord(ch):04X}), which no file can store; "
+                    "retype the text")
+        if kind == "Cc":
+            return (f"character {at} is a control character (U+{ord(ch):04X}); {what} is one line, "
+                    "without line breaks, tabs or control characters")
+        if kind == "Cf" and ch not in _KEPT_FORMAT:
+            name = unicodedata.name(ch, "a format character")
+            return (f"character {at} is an invisible format character (U+{ord(ch):04X} {name}), which can "
+                    "make the text display reversed or hide it; delete it")
+    return None
+
+
+def _one_line(limit: int, what: str):  # noqa: ANN202 - a pydantic validator
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            problem = text_problem(value, limit=limit, what=what)
+            if problem:
+                raise ValueError(problem)
+            if not value.strip():
+                raise ValueError(f"{what} is empty")
+        return value
+
+    return check
+
+
+def path_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a path in the parameter file (``None`` when it can)."""
+    problem = text_problem(value, limit=MAX_PATH_CHARS, what="a path")
+    if problem:
+        return problem
+    for part in value.replace("\\", "/").split("/"):
+        try:
+            size = len(part.encode("utf-8"))
+        except UnicodeEncodeError:  # pragma: no cover - surrogates were refused above
+            size = MAX_PATH_PART_BYTES + 1
+        if size > MAX_PATH_PART_BYTES:
+            return (f"the name {part[:40]!r}… is {size:,} bytes; a file or folder name holds at most "
+                    f"{MAX_PATH_PART_BYTES} bytes")
+    return None
+
+
+def _a_path(value: Any) -> Any:
+    if isinstance(value, (str, Path)):
+        problem = path_problem(str(value))
+        if problem:
+            raise ValueError(problem)
+    return value
+
 
 def _exact_share(value: Any) -> Any:
     if isinstance(value, float):
@@ -103,10 +221,12 @@ def _province_codes(value: dict[str, int]) -> dict[str, int]:
 
 
 class Service(_Strict):
-    id: str = Field(pattern=r"^\d{11}$")
+    id: str = Field(pattern=r"^[0-9]{11}$", max_length=11)
     name_fa: str
     per_capita_premium: int = Field(gt=0, le=MAX_PREMIUM, description="Rials per child per year")
     expected_recipients: int = Field(gt=0, le=MAX_CHILDREN)
+
+    _name = field_validator("name_fa")(_one_line(MAX_NAME_CHARS, "a programme name"))
 
 
 class PerformanceWeights(_Strict):
@@ -140,9 +260,9 @@ class Budget(_Strict):
     )
     province_floors: dict[str, int] = Field(default_factory=dict)
     province_caps: dict[str, int] = Field(default_factory=dict)
-    sensitivity_shares: tuple[Share, ...] = (
+    sensitivity_shares: tuple[Share, ...] = Field((
         Decimal("0.6"), Decimal("0.7"), Decimal("0.8"), Decimal("0.9"), Decimal("1"),
-    )
+    ), max_length=MAX_LIST_ITEMS)
     projection_years: int = Field(3, ge=0, le=10)
     premium_growth: Share = Field(ge=0, le=5, description="yearly growth of the premium")
 
@@ -213,7 +333,8 @@ class Privacy(_Strict):
 
 
 class Insurer(_Strict):
-    list_date: str = Field(description="Jalali date HQ sent the list of children to the insurer (1404/02/15)")
+    list_date: str = Field(max_length=40,
+                           description="Jalali date HQ sent the list of children to the insurer (1404/02/15)")
 
     @field_validator("list_date", mode="before")
     @classmethod
@@ -252,6 +373,13 @@ class Checks(_Strict):
         1_000_000_000, ge=0, description="a finding with at least this much at stake is high severity")
     stakes_medium_rials: int = Field(
         100_000_000, ge=0, description="a finding with at least this much at stake is medium severity")
+    min_match_share: Share = Field(
+        Decimal("0.5"), ge=0, le=1,
+        description="the insurer's export must match at least this share of the list's children, "
+                    "else the evaluation is not published (a wrong national-ID column?)")
+
+    _path = field_validator("notified_record", mode="before")(_a_path)
+    _share = field_validator("min_match_share", mode="before")(_exact_share)
 
     @model_validator(mode="after")
     def _ordered(self) -> Checks:
@@ -278,7 +406,8 @@ class Params(_Strict):
     year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
     language: Literal["fa"] = "fa"
     data_dir: Path = Field(description="raw inputs: <data_dir>/<year>/provinces, /insurer")
-    history_years: tuple[int, ...] = Field(default=(), description="earlier years to compare")
+    history_years: tuple[Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)], ...] = Field(
+        default=(), max_length=MAX_LIST_ITEMS, description="earlier years to compare")
     service: Service
     budget: Budget
     eligibility: Eligibility
@@ -328,6 +457,8 @@ class Params(_Strict):
 
 #: A parameter file is a page of text; anything bigger is not one.
 MAX_PARAMS_BYTES = 1 << 20
+#: At most this many problems of one parameter file are told (the rest are counted).
+MAX_PROBLEMS_SHOWN = 10
 
 
 def load_params(
@@ -347,12 +478,19 @@ def load_params(
     for dotted, value in (overrides or {}).items():
         _set_dotted(raw, dotted, value, path)
     raw["source"] = str(path)
+    if raw.get("data_dir") is not None and not isinstance(raw["data_dir"], str):
+        raise ParamsError(f"{path}: key 'data_dir': expected a folder's path (text), got {type(raw['data_dir']).__name__}")
+    if isinstance(raw.get("data_dir"), str) and (problem := path_problem(raw["data_dir"])):
+        raise ParamsError(f"{path}: key 'data_dir': {problem}")
     if "data_dir" in raw and raw["data_dir"] is not None:
         raw["data_dir"] = str((path.parent / str(raw["data_dir"])).resolve())
     try:
         params = Params.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(_describe(err) for err in exc.errors())
+        errors = exc.errors()
+        problems = "; ".join(_describe(err) for err in errors[:MAX_PROBLEMS_SHOWN])
+        if len(errors) > MAX_PROBLEMS_SHOWN:
+            problems += f"; and {len(errors) - MAX_PROBLEMS_SHOWN:,} more problem(s)"
         raise ParamsError(f"{path}: {problems}") from None
     if expected_year is not None and params.year != expected_year:
         raise ParamsError(
@@ -392,8 +530,15 @@ def _read_yaml(path: Path) -> Any:
         raise ParamsError(
             f"{path}: key {dup.key!r} is given twice, on lines {dup.first} and {dup.second}; keep one"
         ) from None
+    except _Refused as refused:
+        raise ParamsError(f"{path}: line {refused.line}: {refused.what}") from None
+    except RecursionError:  # a safety net: the depth limit above comes first
+        raise ParamsError(f"{path}: sections or lists nested too deep; a parameter file nests at most 3") from None
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+    except (ValueError, OverflowError) as exc:  # a safety net: construct_object names the line first
+        raise ParamsError(f"{path}: a value YAML cannot read ({type(exc).__name__}); check the dates "
+                          "(a Jalali date is written 1404/02/15) and numbers") from None
 
 
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, path: Path) -> None:

@@ -3,6 +3,7 @@
 from atiyeh_reports.insurer.reconciliation import (  # noqa: F401 - the step's public names
     ABSURD_PREMIUM_FACTOR,
     FINDING_COLUMNS,
+    FORMAT_REMOVED,
     NO_FOLDER,
     NO_POLICIES,
     POLICY_COLUMNS,
@@ -11,7 +12,9 @@ from atiyeh_reports.insurer.reconciliation import (  # noqa: F401 - the step's p
     PREMIUM_TOO_LARGE,
     PREMIUM_ZERO,
     RECONCILIATION_TITLE_FA,
+    MatchTooLowError,
     Reconciliation,
+    check_match_share,
     counts_fa,
     delays_fa,
     read_insurer_export,

@@ -45,8 +45,10 @@ An unreadable file, or one with no recognisable header, raises :class:`InputErro
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +63,7 @@ from atiyeh_reports.core.national_id import clean_national_id, ids_in, is_valid
 from atiyeh_reports.core.params import Limits, Params
 from atiyeh_reports.core.provenance import build_time
 from atiyeh_reports.core.provinces import find_province, name_fa
-from atiyeh_reports.core.text import normalize_key, normalize_text, to_ascii_digits
+from atiyeh_reports.core.text import has_format_chars, normalize_key, normalize_text, to_ascii_digits
 from atiyeh_reports.core.vocab import CATEGORY_FA, CHILD_CATEGORIES, POLICY_CATEGORIES, SUB_REASON_FA  # noqa: F401
 from atiyeh_reports.errors import InputError
 from atiyeh_reports.insurer.views import reconciliation_html, reconciliation_repr
@@ -104,7 +106,7 @@ _ENGLISH_HEADERS: dict[str, tuple[str, ...]] = {
 }
 _REQUIRED = ("policy_no", "national_id", "premium", "status")
 _HEADER_SEARCH_ROWS = 20
-_MONEY_SEPARATORS = re.compile(r"[\s,٬،'\u200c]")
+_MONEY_SEPARATORS = re.compile(r"[\s,٬،'\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -116,7 +118,8 @@ def _header_index() -> dict[str, str]:
     return index
 
 
-def _read_rows(path: Path, limits: Limits | None = None) -> tuple[str | None, list[list[Any]]]:
+def _read_rows(path: Path, limits: Limits | None = None, stray: list[dict[str, Any]] | None = None
+               ) -> tuple[str | None, list[list[Any]]]:
     """Sheet name (None for CSV) and every row's cell values, as the file holds them.
 
     Workbooks (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``, any letter case) are
@@ -125,7 +128,7 @@ def _read_rows(path: Path, limits: Limits | None = None) -> tuple[str | None, li
     with or without a BOM, its delimiter ``,``, ``;`` or a tab (from the first line).
     """
     from atiyeh_reports.intake.common import _Unreadable
-    from atiyeh_reports.intake.reader import _check_file, _open
+    from atiyeh_reports.intake.reader import _check_file, _open, _stray_findings, _without_stray_cells
 
     limits = limits or Limits()
     try:
@@ -135,14 +138,24 @@ def _read_rows(path: Path, limits: Limits | None = None) -> tuple[str | None, li
         if path.suffix.lower() == ".csv":
             return None, _read_csv(path, limits)
         checked = _check_file(path, limits)
-        wb = _open(path, checked)
-        try:
-            sheet = next((n for n in wb.sheetnames if wb.is_worksheet(n)), None)
-            if sheet is None:
-                raise InputError("the workbook has no worksheet", file=path.name)
-            return sheet, list(wb.rows(sheet, 0))
-        finally:
-            wb.close()
+        with tempfile.TemporaryDirectory(prefix="atiyeh-stray-") as scratch:
+            source, cells = path, []
+            if checked.stray:  # a few cells far beyond the data: read a copy without them, and say so
+                source, cells = _without_stray_cells(path, checked, limits, Path(scratch))
+                checked = dataclasses.replace(checked, stray=())
+            wb = _open(source, checked)
+            try:
+                sheet = next((n for n in wb.sheetnames if wb.is_worksheet(n)), None)
+                if sheet is None:
+                    raise InputError("the workbook has no worksheet", file=path.name)
+                rows = list(wb.rows(sheet, 0))
+            finally:
+                wb.close()
+        if stray is not None:
+            stray.extend(
+                _finding(path.name, f.sheet, f.row, f.column, f.value, f.problem, f.action, detail=f.detail)
+                for f in _stray_findings(cells, path.name, None))
+        return sheet, rows
     except _Unreadable as exc:
         raise InputError(f"cannot read the insurer export: {exc.detail}", file=path.name) from None
     except (OSError, UnicodeDecodeError, ValueError, KeyError, csv.Error) as exc:
@@ -177,12 +190,44 @@ def _find_header(rows: list[list[Any]], path: Path, sheet: str | None) -> tuple[
             if cell is not None and normalize_key(cell) in index
         }
         if all(f in mapping.values() for f in _REQUIRED):
+            _refuse_duplicate_columns(row, mapping, i + 1, path, sheet)
             return i, mapping
     raise InputError(
         "no header row with the insurer's columns in the first "
         f"{_HEADER_SEARCH_ROWS} rows; expected {list(layout.INSURER_COLUMNS)}",
         file=path.name, sheet=sheet,
     )
+
+
+def _refuse_duplicate_columns(row: list[Any], mapping: dict[int, str], row_number: int, path: Path,
+                              sheet: str | None) -> None:
+    """Two columns of the header meaning the same field (a second «کد ملی»: the guardian's ID?) are
+    refused, naming both: reading either one silently could match no policy at all."""
+    from openpyxl.utils import get_column_letter
+
+    by_field: dict[str, list[int]] = {}
+    for j, field in mapping.items():
+        by_field.setdefault(field, []).append(j)
+    clashes = {f: js for f, js in by_field.items() if len(js) > 1}
+    if not clashes:
+        return
+    label = {v: k for k, v in layout.INSURER_COLUMNS.items()}
+    told = "; ".join(
+        f"«{label.get(f, f)}» is given by " + " and ".join(
+            f"column {get_column_letter(j + 1)} ({_header_text(row[j])})" for j in js)
+        for f, js in clashes.items()
+    )
+    raise InputError(
+        f"the header has more than one column for the same field: {told}; which one holds the "
+        "child's value cannot be guessed (a second «کد ملی» is often the guardian's ID): rename or "
+        "delete the other column(s) and save the export again",
+        file=path.name, sheet=sheet, row=row_number,
+    )
+
+
+def _header_text(value: Any) -> str:
+    text = normalize_text(value)
+    return f"«{text[:60]}»"
 
 
 def _blank(value: Any) -> bool:
@@ -294,6 +339,8 @@ NO_FOLDER = "پوشهٔ خروجی بیمه‌گر پیدا نشد؛ تطبیق 
 NO_POLICIES = "هیچ بیمه‌نامه‌ای از خروجی بیمه‌گر خوانده نشد؛ تطبیق انجام نمی‌شود (no policies)"
 PREMIUM_TOO_LARGE = "حق بیمه بیش از حد بزرگ است (بیش از گنجایش int64)؛ ردیف رد شد"
 PREMIUM_NEGATIVE = "حق بیمه منفی است"
+FORMAT_REMOVED = ("نویسهٔ نامرئی (مانند کنترل جهت متن U+202E) از متن برداشته شد "
+                  "(invisible direction or format characters removed)")
 PREMIUM_ZERO = "حق بیمه صفر است"
 PREMIUM_ABSURD = "حق بیمه بیش از صد برابر سرانه است"
 
@@ -313,7 +360,9 @@ def _finding(file: str, sheet: str | None, row: int | None, column: str | None, 
 def _read_file(path: Path, policies: list[dict[str, Any]], findings: list[dict[str, Any]],
                seen: dict[str, tuple[str, int]], limits: Limits | None = None,
                expected_premium: int | None = None) -> None:
-    sheet, rows = _read_rows(path, limits)
+    stray: list[dict[str, Any]] = []
+    sheet, rows = _read_rows(path, limits, stray)
+    findings.extend(stray)
     header_at, mapping = _find_header(rows, path, sheet)
     header_of = {f: str(rows[header_at][j]) for j, f in mapping.items()}
     statuses = _status_index()
@@ -330,6 +379,9 @@ def _read_file(path: Path, policies: list[dict[str, Any]], findings: list[dict[s
             _acc.append(_finding(path.name, sheet, _row, header_of.get(field), _raw.get(field),
                                  problem, action, corrected, detail=detail))
 
+        for field, value in raw.items():  # U+202E and the like: removed, and listed (the ID says its own)
+            if field != "national_id" and isinstance(value, str) and has_format_chars(value):
+                note(field, FORMAT_REMOVED, "corrected", normalize_text(value))
         record, rejected = _clean_row(raw, note, statuses, expected_premium)
         if not rejected:
             policy_no = record["policy_no"]
@@ -558,6 +610,43 @@ def reconcile_year(y: Any) -> Reconciliation:
     """
     history = [d.children for _, d in sorted(y.history.items())]
     return reconcile(y.children, y.policies, y.params, history_children=history)
+
+
+class MatchTooLowError(InputError):
+    """The insurer's export matches under ``checks.min_match_share`` of the list's children: an input
+    problem (a wrong national-ID column, another year's export), never a result to publish. Exit 3."""
+
+
+def _share_text(share: float) -> str:
+    return f"{share:.2%}" if 0 < share < 0.01 else f"{share:.0%}"
+
+
+def check_match_share(rec: Reconciliation, params: Params) -> None:
+    """Refuse (:class:`MatchTooLowError`, exit 3) a reconciliation matching under
+    ``checks.min_match_share`` of the children, saying what was matched.
+
+    Nothing is checked without children or without policies (those are said elsewhere, and need
+    ``--accept-missing``).
+    """
+    children = len(rec.children)
+    if children == 0 or len(rec.policies) == 0:
+        return
+    matched = int((rec.children["category"] == "matched").sum())
+    share = matched / children
+    least = params.checks.min_match_share
+    if share >= least:
+        return
+    files = sorted({str(f) for f in rec.policies.get("source_file", pd.Series(dtype=object)).dropna()})
+    label = next(h for h, f in layout.INSURER_COLUMNS.items() if f == "national_id")
+    where = f"{params.year}/insurer/" + (f" ({', '.join(files[:5])})" if files else "")
+    raise MatchTooLowError(
+        f"the insurer's export matched {matched:,} of {children:,} children ({_share_text(share)}) with its "
+        f"{len(rec.policies):,} policies; below checks.min_match_share {_share_text(float(least))}: check "
+        f"the export's national-ID column «{label}» (another column of IDs, such as the guardian's? "
+        "another year's export?), or, if so few children really have a policy, lower "
+        "checks.min_match_share in the parameter file; the evaluation was not published",
+        file=where,
+    )
 
 
 def _stray_reasons(stray: pd.DataFrame, params: Params, history: list[pd.DataFrame]) -> list[str]:

@@ -64,7 +64,8 @@ _TOTAL_WORDS = {normalize_key(w) for w in ("جمع", "جمع کل", "مجموع"
 _PROVINCE_KEY = normalize_key(layout.PROVINCE_LABEL)
 _YEAR_KEY = normalize_key(layout.YEAR_LABEL)
 _CODE_IN_NAME = re.compile(r"IR-\d{2}", re.IGNORECASE)
-_NUMBER_JUNK = re.compile(r"[\s,٬،'_\u200c\u066c]|ریال|rials?", re.IGNORECASE)
+_NUMBER_JUNK = re.compile(r"[\s,٬،'_\u066c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]|ریال|rials?",
+                          re.IGNORECASE)  # separators, and invisible marks (U+202E) pasted with a number
 
 
 def _header_field(text: object, table: dict[str, str]) -> str | None:

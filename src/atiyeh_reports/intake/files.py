@@ -11,6 +11,9 @@ more to pickle than its values), for :mod:`atiyeh_reports.intake.pool`.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,17 +60,24 @@ def _read_file(path: Path, year: int, rules: _Rules, limits: Limits, code: str |
             checked = reader._check_file(path, limits)
         except OSError as exc:  # it vanished, or may not be read
             raise _Unreadable(Problem.UNREADABLE_FILE, f"cannot open it ({exc.strerror})") from None
-        wb = reader._open(path, checked)  # looked up at call time: tests swap the reader
-        try:
-            form = _read_form(wb, path)
-            claim = _form_province(form, year, file_findings)
-            code = code or claim.default
-            file_findings.extend(_header_findings(form, code))
-            file_findings.extend(_sheet_findings(form, wb, checked, code))
-            result = _read_rows(form, code, rules)
-            values, perf_findings = _performance_values(form, code)
-        finally:
-            wb.close()
+        with contextlib.ExitStack() as scratch:
+            source, stray = path, []
+            if checked.stray:  # a few cells far beyond the data: read a copy without them, and say so
+                folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="atiyeh-stray-")))
+                source, stray = reader._without_stray_cells(path, checked, limits, folder)
+                checked = dataclasses.replace(checked, stray=())
+            wb = reader._open(source, checked)  # looked up at call time: tests swap the reader
+            try:
+                form = _read_form(wb, path)
+                claim = _form_province(form, year, file_findings)
+                code = code or claim.default  # a second read judges rows under the province it counts under
+                file_findings.extend(reader._stray_findings(stray, path.name, code))
+                file_findings.extend(_header_findings(form, code))
+                file_findings.extend(_sheet_findings(form, wb, checked, code))
+                result = _read_rows(form, code, rules)
+                values, perf_findings = _performance_values(form, code)
+            finally:
+                wb.close()
     except _Unreadable as exc:
         return _Lost(path.name, exc.problem, exc.detail, file_findings, _province_from_name(path))
     result.findings[:0] = perf_findings

@@ -36,13 +36,16 @@ from atiyeh_reports.intake.scan import (  # noqa: F401 - re-exported
     _MAX_FACTS,
     _OLE_SIGNATURE,
     _ZIP_SIGNATURE,
+    MAX_STRAY_CELLS,
     _check_extent,
     _check_file,
     _Checked,
     _scan_sheet,
     _sheet_names,
     _SheetFacts,
+    _Stray,
     _too_large,
+    _without_stray_cells,
 )
 
 
@@ -182,6 +185,9 @@ def _open(path: Path, checked: _Checked | None = None) -> _Book:
     ``checked`` is what :func:`_check_file` found (it is run here when not given).
     """
     checked = checked or _check_file(path)
+    if checked.stray:  # a reader would allocate a grid up to the stray cell: read a copy without it
+        raise _Unreadable(Problem.TOO_LARGE, "a worksheet holds cells far beyond the limits "
+                                             f"({', '.join(checked.stray)}); delete them and save again")
     if checked.error_cells:
         return _open_with_openpyxl(path, None)
     try:
@@ -341,4 +347,21 @@ def _sheet_findings(form: _Form, wb: _Book, checked: _Checked, code: str | None)
                                WARNING, None, code,
                                detail="the formula was saved without its result (a script wrote it?); "
                                       "open the form in Excel, let it calculate and save, or type the value"))
+    return out
+
+
+def _stray_findings(stray: list[_Stray], file: str, code: str | None) -> list[Finding]:
+    """A finding for each stray cell left out (at most :data:`MAX_STRAY_CELLS`, then how many more)."""
+    out = []
+    for cell in stray[:MAX_STRAY_CELLS]:
+        limit = cell.limit
+        out.append(Finding(
+            file, cell.sheet, cell.row, cell.ref.rstrip("0123456789"), cell.ref, Problem.STRAY_CELL, WARNING,
+            None, code,
+            detail=f"cell {cell.ref} lies beyond limits.{limit} and far from the data; it was not read. "
+                   "Delete it (or the empty rows and columns up to it) and save the form again"))
+    if len(stray) > MAX_STRAY_CELLS:
+        out.append(Finding(file, stray[0].sheet, None, None, f"{len(stray) - MAX_STRAY_CELLS:,} more",
+                           Problem.STRAY_CELL, WARNING, None, code,
+                           detail=f"{len(stray) - MAX_STRAY_CELLS:,} more stray cells were not read"))
     return out

@@ -47,6 +47,25 @@ class _Checked:
     zip: bool = False  # an xlsx/xlsm/ods package
     error_cells: bool = False  # a worksheet holds a formula error cell (t="e")
     sheets: dict[str, _SheetFacts] = field(default_factory=dict)  # by sheet name (xlsx/xlsm)
+    #: zip members of worksheets holding a few stray cells beyond the limits (read without them:
+    #: :func:`_without_stray_cells`)
+    stray: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Stray:
+    """A cell beyond ``limits.max_rows`` / ``max_columns`` that was left out when the sheet was read."""
+
+    sheet: str  # the sheet's name (its zip member's file name when the workbook does not say)
+    ref: str  # "XFD1048576"
+    row: int
+    limit: str  # "max_rows", "max_columns" or "max_rows and limits.max_columns"
+
+
+#: A sheet with at most this many cells beyond the limits, at most one of them just beyond a
+#: limit (on row ``max_rows + 1``, in column ``max_columns + 1``), is read without them, each
+#: listed as a finding; more, or data going on across a limit, are real data over it: refused.
+MAX_STRAY_CELLS = 20
 
 
 def _check_file(path: Path, limits: Limits | None = None) -> _Checked:
@@ -85,14 +104,19 @@ def _check_file(path: Path, limits: Limits | None = None) -> _Checked:
                 )
             errors = False
             facts: dict[str, _SheetFacts] = {}
+            stray: list[str] = []
             for info in infos:
                 name = info.filename
                 if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                     found = facts[name] = _SheetFacts()
-                    errors |= _scan_sheet(archive, info, limits, found)
+                    try:
+                        errors |= _scan_sheet(archive, info, limits, found)
+                    except _StrayCells as cells:
+                        errors |= cells.errors
+                        stray.append(name)
             named = _sheet_names(archive) if any(_worth_telling(f) for f in facts.values()) else {}
             return _Checked(zip=True, error_cells=errors,
-                            sheets={named[m]: f for m, f in facts.items() if m in named})
+                            sheets={named[m]: f for m, f in facts.items() if m in named}, stray=tuple(stray))
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError):
         return _Checked()  # not a readable zip: the reader says why
 
@@ -149,46 +173,73 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
     """
     facts = facts if facts is not None else _SheetFacts()
     sheet = info.filename.rsplit("/", 1)[-1]
+    far = _far_pattern(limits)
+    errors = False
+    first = True
+    tail = b""
+    declared: str | None = None
+    beyond: dict[int, tuple[str, str, int]] = {}  # offset in the sheet -> (what, limit, value)
+    offset = 0
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            if first:
+                first = False
+                found = _DIMENSION.search(window)
+                declared = found.group(1).decode("ascii", "replace") if found else None
+            # a one-byte search first where it can say "no" for a whole window (memchr is ~10x faster)
+            errors = errors or _ERROR_CELL_MARKS[0] in window or (b"'" in window and _ERROR_CELL_MARKS[1] in window)
+            _check_far(window, far, limits, beyond, offset - len(tail))
+            if len(beyond) > MAX_STRAY_CELLS:
+                break
+            _collect(window, facts)
+            tail = chunk[-4096:]
+            offset += len(chunk)
+    if beyond:
+        what, limit, value = beyond[min(beyond)]
+        if len(beyond) > MAX_STRAY_CELLS:  # real data over the limits: refused, as any sheet too large
+            _too_large(sheet, f"{what} and more than {MAX_STRAY_CELLS} other cells or rows beyond the limits",
+                       limit, value)
+        raise _StrayCells(errors)  # a few stray cells: the sheet is read without them (_without_stray_cells)
+    if declared:
+        _check_extent(sheet, declared, limits, "declares")
+    return errors
+
+
+def _far_pattern(limits: Limits) -> re.Pattern[bytes]:
+    """A cell reference (its letters) or a row's ``r`` (digits alone) that may lie beyond the limits."""
     col_letters = len(get_column_letter(limits.max_columns + 1))
     row_digits = len(str(limits.max_rows + 1))
     # only references at least as long as the first one over a limit can be over it: real forms
     # have none, so the scan costs a search per chunk, not a match per cell
     # (a literal first, so that the regex engine jumps from one ' r="' to the next)
     # one pattern for both (a cell's letters, or a row's r, which is digits alone): one pass, not two
-    far = re.compile(rb' r="(?:\$?([A-Z]{%d,3})\$?\d|(\d{%d,})")' % (col_letters, row_digits))
-    errors = False
-    first = True
-    tail = b""
-    with archive.open(info) as member:
-        while chunk := member.read(1 << 20):
-            window = tail + chunk
-            if first:
-                first = False
-                declared = _DIMENSION.search(window)
-                if declared:
-                    _check_extent(sheet, declared.group(1).decode("ascii", "replace"), limits, "declares")
-            # a one-byte search first where it can say "no" for a whole window (memchr is ~10x faster)
-            errors = errors or _ERROR_CELL_MARKS[0] in window or (b"'" in window and _ERROR_CELL_MARKS[1] in window)
-            _check_far(window, far, sheet, limits)
-            _collect(window, facts)
-            tail = chunk[-4096:]
-    return errors
+    return re.compile(rb' r="(?:\$?([A-Z]{%d,3})\$?\d|(\d{%d,})")' % (col_letters, row_digits))
 
 
-def _check_far(window: bytes, far: re.Pattern[bytes], sheet: str, limits: Limits) -> None:
-    """Refuse the sheet if a cell of ``window`` is beyond the limits: the first far column, else the first far row."""
-    tall = None
+class _StrayCells(Exception):
+    """A worksheet holds a few cells beyond the limits, and nothing else over them."""
+
+    def __init__(self, errors: bool) -> None:
+        super().__init__(errors)
+        self.errors = errors  # whether it holds a formula error cell too
+
+
+def _check_far(window: bytes, far: re.Pattern[bytes], limits: Limits,
+               beyond: dict[int, tuple[str, str, int]], start: int) -> None:
+    """Note in ``beyond`` each cell (a far column) or row (a far row) of ``window`` beyond the limits,
+    by its offset in the sheet (``start`` is the window's), so that the overlap of two windows counts once."""
     for match in far.finditer(window):
         letters, digits = match.groups()
         if letters is not None:
             column = column_index_from_string(letters.decode("ascii"))
             if column > limits.max_columns:
-                _too_large(sheet, f"has a cell in column {letters.decode()} (column {column:,})",
-                           "max_columns", limits.max_columns)
-        elif tall is None and int(digits) > limits.max_rows:
-            tall = int(digits)
-    if tall is not None:
-        _too_large(sheet, f"has a cell on row {tall:,}", "max_rows", limits.max_rows)
+                beyond[start + match.start()] = (
+                    f"has a cell in column {letters.decode()} (column {column:,})", "max_columns", limits.max_columns)
+        elif int(digits) > limits.max_rows:
+            beyond[start + match.start()] = (f"has a cell on row {int(digits):,}", "max_rows", limits.max_rows)
+        if len(beyond) > MAX_STRAY_CELLS:
+            return
 
 
 def _collect(window: bytes, facts: _SheetFacts) -> None:
@@ -226,3 +277,102 @@ def _too_large(sheet: str, what: str, limit: str, value: int) -> None:
         f"worksheet {sheet} {what}, over limits.{limit} ({value:,}); delete the stray cells beyond the "
         f"children's rows and columns and save again (or raise limits.{limit} in the parameters)",
     )
+
+
+_ROW_ELEMENT = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_CELL_ELEMENT = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>.*?</(?:\w+:)?c>)", re.S)
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_DIMENSION_ELEMENT = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
+_SPANS = re.compile(rb'\sspans="[^"]*"')
+_CELL_REF = re.compile(rb'\br="\$?([A-Z]{1,3})\$?(\d+)"')
+
+
+def _without_stray_cells(path: Path, checked: _Checked, limits: Limits, to: Path) -> tuple[Path, list[_Stray]]:
+    """A copy of the workbook at ``path`` (written into the folder ``to``) without the cells and rows
+    beyond the limits in the worksheets ``checked.stray`` names, and those cells.
+
+    Each such worksheet is streamed one block of whole rows at a time: a row beyond
+    ``limits.max_rows`` is left out with its cells, a cell beyond ``limits.max_columns`` is left
+    out of its row, and the sheet's ``<dimension>`` (which spans the stray cell) is dropped, so
+    that no reader allocates a grid for it. Every other member is copied as it is.
+    """
+    copy = to / f"without-stray{path.suffix.lower()}"
+    removed: list[_Stray] = []
+    far = _far_pattern(limits)
+    # a scratch copy, read once: the fastest compression
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        names = _sheet_names(src)
+        for info in src.infolist():
+            if info.filename not in checked.stray:
+                dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                continue
+            sheet = names.get(info.filename, info.filename.rsplit("/", 1)[-1])
+            with src.open(info) as member, dst.open(info.filename, "w", force_zip64=True) as out:
+                tail = b""
+                first = True
+                while chunk := member.read(1 << 20):
+                    window = tail + chunk
+                    ends = [m.end() for m in _ROW_END.finditer(window, max(0, len(tail) - 16))]
+                    cut = ends[-1] if ends else 0
+                    block, tail = window[:cut], window[cut:]
+                    if first and cut:
+                        block, first = _DIMENSION_ELEMENT.sub(b"", block, count=1), False
+                    # only a block with a reference beyond the limits is taken apart, row by row
+                    out.write(_drop_far(block, sheet, limits, removed) if far.search(block) else block)
+                if first:
+                    tail = _DIMENSION_ELEMENT.sub(b"", tail, count=1)
+                out.write(_drop_far(tail, sheet, limits, removed))
+    _refuse_real_data(removed, limits)
+    return copy, removed
+
+
+def _refuse_real_data(removed: list[_Stray], limits: Limits) -> None:
+    """Refuse (``TOO_LARGE``) when what lies beyond the limits is data, not a few stray cells."""
+    if not removed:
+        return
+    first = removed[0]
+    # data going on across a limit: two cells or more just beyond it (one is only a stray cell)
+    on_row = [c for c in removed if c.row == limits.max_rows + 1]
+    on_column = [c for c in removed
+                 if column_index_from_string(c.ref.rstrip("0123456789")) == limits.max_columns + 1]
+    edge = on_row[0] if len(on_row) > 1 else on_column[0] if len(on_column) > 1 else None
+    if edge is not None:
+        limit = "max_rows" if edge.row == limits.max_rows + 1 else "max_columns"
+        _too_large(edge.sheet, f"goes on beyond the limits (cell {edge.ref})", limit, getattr(limits, limit))
+    if len(removed) > MAX_STRAY_CELLS:
+        _too_large(first.sheet, f"has {len(removed):,} cells beyond the limits (the first {first.ref}), more "
+                                f"than {MAX_STRAY_CELLS} stray cells", first.limit.split(" ")[0],
+                   limits.max_rows if first.limit.startswith("max_rows") else limits.max_columns)
+
+
+def _drop_far(block: bytes, sheet: str, limits: Limits, removed: list[_Stray]) -> bytes:
+    def row(match: re.Match[bytes]) -> bytes:
+        attrs, cells = match.group(1), match.group(2) or b""
+        number = _ROW_R.search(attrs)
+        if number and int(number.group(1)) > limits.max_rows:
+            refs = [m.group(1).decode() + m.group(2).decode() for m in _CELL_REF.finditer(cells)]
+            for ref in refs or [f"A{int(number.group(1))}"]:
+                wide = column_index_from_string(ref.rstrip("0123456789")) > limits.max_columns
+                removed.append(_Stray(sheet, ref, int(number.group(1)),
+                                      "max_rows and limits.max_columns" if wide else "max_rows"))
+            return b""
+        kept = _CELL_ELEMENT.sub(cell, cells)
+        if kept == cells:
+            return match.group(0)
+        whole, at = match.group(0), match.start(0)
+        head, end = whole[: match.start(2) - at], whole[match.end(2) - at:]
+        return _SPANS.sub(b"", head, count=1) + kept + end  # its spans covered the stray cell
+
+    def cell(match: re.Match[bytes]) -> bytes:
+        ref = _CELL_REF.search(match.group(1))
+        if ref and column_index_from_string(ref.group(1).decode()) > limits.max_columns:
+            removed.append(_Stray(sheet, ref.group(1).decode() + ref.group(2).decode(), int(ref.group(2)),
+                                  "max_columns"))
+            return b""
+        if ref and int(ref.group(2)) > limits.max_rows:  # a row without r="...": its cells say where
+            removed.append(_Stray(sheet, ref.group(1).decode() + ref.group(2).decode(), int(ref.group(2)),
+                                  "max_rows"))
+            return b""
+        return match.group(0)
+
+    return _ROW_ELEMENT.sub(row, block)

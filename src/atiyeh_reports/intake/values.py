@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from atiyeh_reports.core.jalali import age_on, parse_jalali, to_jalali_str
 from atiyeh_reports.core.national_id import clean_national_id
-from atiyeh_reports.core.text import normalize_text
+from atiyeh_reports.core.text import has_format_chars, normalize_text
 from atiyeh_reports.intake.common import (
     _CARE_TYPES,
     _GENDERS,
@@ -55,7 +55,8 @@ _VOCABULARIES = {"gender": _GENDERS, "guardianship": _GUARDIANSHIPS, "care_type"
 def _standard_value(text: str, field: str) -> tuple[str | None, bool]:
     """(the canonical word a typed value means or None, whether the typed value differs from it)."""
     canonical = _VOCABULARIES[field].get(_key(text))
-    return canonical, canonical is not None and normalize_text(text) != canonical
+    # a removed invisible character (U+202E) is a correction to list, even when the word is the form's
+    return canonical, canonical is not None and (normalize_text(text) != canonical or has_format_chars(text))
 
 
 def _coded(value: object, field: str) -> tuple[str | None, bool]:

@@ -41,6 +41,7 @@ from atiyeh_reports.core.provenance import (
     sha256_file,
 )
 from atiyeh_reports.errors import BuildError, InputError, MissingDataError
+from atiyeh_reports.insurer.reconciliation import check_match_share
 from atiyeh_reports.pipeline import outdir
 from atiyeh_reports.pipeline.engine import fresh
 
@@ -178,6 +179,9 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
         try:
             snapshot = None
             if to_run:
+                # A reconciliation matching under checks.min_match_share is an input problem (exit 3),
+                # refused here before any notebook runs.
+                check_match_share(data.reconciliation, data.params)
                 # The year's results, computed here once; every notebook reads them from the snapshot.
                 data.evaluation  # noqa: B018 - the reconciliation, indicators and cross-checks with it
                 data.allocation  # noqa: B018
@@ -534,5 +538,9 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         # Not shared: the internal tree (names and IDs), relative to this folder, and its files.
         "internal": internal,
     }
-    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    from atiyeh_reports.core.text import json_escape_format_chars
+
+    # a file name with U+202E in it is written as \u202e: shared, the manifest shows no reversed text
+    (staging / MANIFEST).write_text(json_escape_format_chars(json.dumps(manifest, ensure_ascii=False, indent=2)),
+                                    encoding="utf-8")
 

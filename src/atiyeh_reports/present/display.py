@@ -272,11 +272,20 @@ def show_table(df: pd.DataFrame, **kwargs: object) -> HTML:
     return HTML(table_html(df, **kwargs))  # type: ignore[arg-type]
 
 
+#: What :func:`prose` escapes: HTML's own characters (a file name ``<img src=x onerror=…>.csv``
+#: would be a live tag: Markdown passes HTML through) and a link's or an image's brackets.
+_PROSE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+
+
 def prose(text: str) -> Markdown:
-    """Generated sentences, shown as Markdown (digits already Persian where wanted)."""
+    """Generated sentences, shown as Markdown (digits already Persian where wanted).
+
+    The sentences quote inputs (a file name, a county, the programme's name): HTML in them is
+    escaped, so it shows as typed and is never markup; ``**bold**`` and lists still work.
+    """
     from IPython.display import Markdown
 
-    return Markdown(text)
+    return Markdown(str(text).translate(_PROSE_ESCAPES))
 
 
 def key_values(pairs: Iterable[tuple[str, object]], *, caption: str | None = None) -> HTML:
