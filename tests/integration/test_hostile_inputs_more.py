@@ -504,7 +504,7 @@ def _plant_in_forms(folder: Path, provinces: int = 3) -> list[tuple[str, int, st
         title = ws.cell(1, 1).value
         ws.cell(1, 1, title.replace(": ", f": {RLO}", 1) + PDF_)  # the province in the title row
         for r in range(header.row + 1, header.row + 41):
-            def cell(field: str) -> object:
+            def cell(field: str, ws=ws, r=r, cols=cols) -> object:
                 return ws.cell(r, cols[field] + 1)
             if cell("national_id").value is None:
                 break
