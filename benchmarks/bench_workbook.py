@@ -33,14 +33,8 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from atiyeh_reports.intake.quality import (
-    FINDING_COLUMNS,
-    REJECTED,
-    Finding,
-    Problem,
-    findings_frame,
-    write_quality_workbook,
-)
+from atiyeh_reports.intake.quality import FINDING_COLUMNS, REJECTED, Finding, Problem, findings_frame
+from atiyeh_reports.intake.quality_workbook import write_quality_workbook
 
 
 def findings(n: int) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from atiyeh_reports.api import check_data_dir, raw_inputs
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.provenance import NotRegularFile, file_hashes, sha256_file
 from atiyeh_reports.errors import InputError
-from atiyeh_reports.insurer.reconciliation import (
+from atiyeh_reports.insurer.export import (
     NO_FOLDER,
     NO_POLICIES,
     PREMIUM_ABSURD,

@@ -19,7 +19,7 @@ import pytest
 from test_hostile_inputs import deadline
 
 from atiyeh_reports.errors import InputError, ParamsError
-from atiyeh_reports.insurer.reconciliation import read_insurer_export
+from atiyeh_reports.insurer.export import read_insurer_export
 from hostile_fixtures import INSURER_HEADER, insurer_dir, policy, write_insurer_csv, write_insurer_xlsx
 from intake_fixtures import make_id, make_params
 
@@ -463,7 +463,7 @@ def test_the_manifest_writes_format_characters_as_escapes():
 
 
 def test_an_export_with_direction_marks_lists_each_removal(tmp_path):
-    from atiyeh_reports.insurer.reconciliation import FORMAT_REMOVED
+    from atiyeh_reports.insurer.export import FORMAT_REMOVED
 
     write_insurer_csv(insurer_dir(tmp_path) / "e.csv", [
         [f"{RLO}P-1{PDF_}", f"{RLO}{make_id(1)}", f"{LRI}تهران{PDI}", f"{RLO}1404/02/20", f"{RLO}3600000",
@@ -668,7 +668,7 @@ def test_no_shared_file_holds_live_markup_or_a_bidi_control(marked_build: dict) 
 
 @pytest.mark.e2e
 def test_every_planted_bidi_control_is_a_listed_correction(marked_build: dict) -> None:
-    from atiyeh_reports.insurer.reconciliation import FORMAT_REMOVED
+    from atiyeh_reports.insurer.export import FORMAT_REMOVED
     from atiyeh_reports.intake import ingest
 
     data = marked_build["data"]

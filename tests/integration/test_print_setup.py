@@ -21,8 +21,10 @@ from atiyeh_reports.allocation import budget, notify
 from atiyeh_reports.core import layout, vocab
 from atiyeh_reports.forms.template import date_check
 from atiyeh_reports.forms.write import write_form
-from atiyeh_reports.insurer.reconciliation import reconcile, write_reconciliation_workbook
-from atiyeh_reports.intake.quality import REJECTED, Finding, Problem, findings_frame, write_quality_workbook
+from atiyeh_reports.insurer.reconciliation import reconcile
+from atiyeh_reports.insurer.workbook import write_reconciliation_workbook
+from atiyeh_reports.intake.quality import REJECTED, Finding, Problem, findings_frame
+from atiyeh_reports.intake.quality_workbook import write_quality_workbook
 from atiyeh_reports.io import xlsx as workbook
 from atiyeh_reports.lab.export import to_excel
 

@@ -11,15 +11,8 @@ from openpyxl import load_workbook
 
 from atiyeh_reports.intake import ingest, read_clean, write_clean
 from atiyeh_reports.intake.contracts import ContractError, validate_children, validate_summary
-from atiyeh_reports.intake.quality import (
-    FINDING_COLUMNS,
-    REJECTED,
-    Finding,
-    Problem,
-    as_text,
-    findings_frame,
-    write_quality_workbook,
-)
+from atiyeh_reports.intake.quality import FINDING_COLUMNS, REJECTED, Finding, Problem, as_text, findings_frame
+from atiyeh_reports.intake.quality_workbook import write_quality_workbook
 from intake_fixtures import child, form_path, make_id, make_params, write_form
 
 
@@ -121,7 +114,7 @@ def _core_times(path: Path) -> set[str]:
 def test_the_clean_quality_workbook_is_stamped_from_its_inputs_not_the_clock(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from atiyeh_reports.core import provenance
-    from atiyeh_reports.intake.quality import clean_stamp, copy_clean_workbook
+    from atiyeh_reports.intake.quality_workbook import clean_stamp, copy_clean_workbook
 
     write_form(form_path(tmp_path), [child(1), child(2, national_id="123"), child(3, gender="مذکر")])
     intake = ingest(make_params(tmp_path), tmp_path)

@@ -14,15 +14,10 @@ from openpyxl import Workbook, load_workbook
 from atiyeh_reports.core import layout, vocab
 from atiyeh_reports.core.jalali import parse_jalali
 from atiyeh_reports.errors import InputError
-from atiyeh_reports.insurer.reconciliation import (
-    CHILD_CATEGORIES,
-    POLICY_CATEGORIES,
-    counts_fa,
-    delays_fa,
-    read_insurer_export,
-    reconcile,
-    write_reconciliation_workbook,
-)
+from atiyeh_reports.insurer.export import read_insurer_export
+from atiyeh_reports.insurer.reconciliation import CHILD_CATEGORIES, POLICY_CATEGORIES, reconcile
+from atiyeh_reports.insurer.views import counts_fa, delays_fa
+from atiyeh_reports.insurer.workbook import write_reconciliation_workbook
 from factories import LIST, PREMIUM, children_frame, nid, policies_frame
 
 HEADER = list(layout.INSURER_COLUMNS)

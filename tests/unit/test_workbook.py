@@ -249,7 +249,8 @@ def test_the_allocation_workbook_with_a_hostile_service_name(tmp_path: Path) -> 
 
 
 def test_the_quality_workbook_with_hostile_values_and_file_names(tmp_path: Path) -> None:
-    from atiyeh_reports.intake.quality import REJECTED, Finding, Problem, findings_frame, write_quality_workbook
+    from atiyeh_reports.intake.quality import REJECTED, Finding, Problem, findings_frame
+    from atiyeh_reports.intake.quality_workbook import write_quality_workbook
 
     findings = findings_frame(
         Finding(f"{h}.xlsx", h, 7, h, h, Problem.NAME_MISSING, REJECTED, h, "IR-23", h, h) for h in HOSTILE
@@ -263,7 +264,8 @@ def test_the_quality_workbook_with_hostile_values_and_file_names(tmp_path: Path)
 
 def test_the_reconciliation_workbook_with_hostile_policy_numbers_names_and_files(tmp_path: Path, params) -> None:  # noqa: ANN001
     from atiyeh_reports.core import vocab
-    from atiyeh_reports.insurer.reconciliation import reconcile, write_reconciliation_workbook
+    from atiyeh_reports.insurer.reconciliation import reconcile
+    from atiyeh_reports.insurer.workbook import write_reconciliation_workbook
     from factories import LIST, PREMIUM, children_frame, nid, policies_frame
 
     kids = children_frame([("IR-23", nid(i)) for i in range(1, 9)])

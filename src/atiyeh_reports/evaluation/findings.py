@@ -714,7 +714,7 @@ def headline_html(ev: Evaluation) -> Any:
 
 def reconciliation_html(ev: Evaluation) -> Any:
     """Children and policies per category per province (counts only, no IDs)."""
-    from atiyeh_reports.insurer.reconciliation import counts_fa
+    from atiyeh_reports.insurer.views import counts_fa
     from atiyeh_reports.present.display import show_table
 
     table = _alphabetical(counts_fa(ev.rec), total=True)
@@ -725,7 +725,7 @@ def reconciliation_html(ev: Evaluation) -> Any:
 
 def delays_html(ev: Evaluation) -> Any:
     """Issuance delay per province."""
-    from atiyeh_reports.insurer.reconciliation import delays_fa
+    from atiyeh_reports.insurer.views import delays_fa
     from atiyeh_reports.present.display import show_table
 
     return show_table(_alphabetical(delays_fa(ev.rec)))

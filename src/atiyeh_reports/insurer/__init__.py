@@ -1,6 +1,8 @@
-"""Step 5: the insurer's export and its reconciliation with the list of children."""
+"""Step 5: the insurer's export (:mod:`.export`), its reconciliation with the list of children
+(:mod:`.reconciliation`), what a reconciliation shows (:mod:`.views`) and the internal workbook
+(:mod:`.workbook`)."""
 
-from atiyeh_reports.insurer.reconciliation import (  # noqa: F401 - the step's public names
+from atiyeh_reports.insurer.export import (
     ABSURD_PREMIUM_FACTOR,
     FINDING_COLUMNS,
     FORMAT_REMOVED,
@@ -11,14 +13,27 @@ from atiyeh_reports.insurer.reconciliation import (  # noqa: F401 - the step's p
     PREMIUM_NEGATIVE,
     PREMIUM_TOO_LARGE,
     PREMIUM_ZERO,
-    RECONCILIATION_TITLE_FA,
+    read_insurer_export,
+)
+from atiyeh_reports.insurer.reconciliation import (
+    CATEGORY_FA,
+    CHILD_CATEGORIES,
+    POLICY_CATEGORIES,
+    SUB_REASON_FA,
     MatchTooLowError,
     Reconciliation,
     check_match_share,
-    counts_fa,
-    delays_fa,
-    read_insurer_export,
     reconcile,
     reconcile_year,
+)
+from atiyeh_reports.insurer.views import (
+    category_totals,
+    counts_fa,
+    delays_fa,
+    reconciliation_html,
+    reconciliation_repr,
+)
+from atiyeh_reports.insurer.workbook import (
+    RECONCILIATION_TITLE_FA,
     write_reconciliation_workbook,
 )

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from atiyeh_reports.core.provinces import name_fa
 from atiyeh_reports.core.vocab import CATEGORY_FA, CHILD_CATEGORIES, POLICY_CATEGORIES
 from atiyeh_reports.present.summary import cap, column_sum, fa_value, html_table, n
+
+if TYPE_CHECKING:
+    from atiyeh_reports.insurer.reconciliation import Reconciliation
 
 
 def category_totals(rec: Any) -> list[tuple[str, str, str]]:
@@ -33,3 +39,35 @@ def reconciliation_repr(rec: Any) -> str:
 def reconciliation_html(rec: Any) -> str:
     rows = [(fa, fa_value(v)) for _, fa, v in category_totals(rec)]
     return html_table(rows, ["گروه", "تعداد"], "تطبیق فهرست فرزندان با خروجی بیمه‌گر")
+
+
+def _province_label(code: object) -> str:
+    return name_fa(str(code)) if isinstance(code, str) and code else "نامشخص"
+
+
+def counts_fa(rec: Reconciliation) -> pd.DataFrame:
+    """Counts per category per province with Persian headers and a national total row. No IDs."""
+    table = rec.counts.copy()
+    total = table.drop(columns="province_code").sum().to_frame().T
+    total.insert(0, "province_code", "جمع کشور")
+    table["province_code"] = table["province_code"].map(_province_label)
+    table = pd.concat([table, total], ignore_index=True)
+    names = {
+        "province_code": "استان", "children": "فرزندان واجد شرایط",
+        "matched_children": "فرزندان دارای بیمه‌نامه", "no_policy": "فرزندان بدون بیمه‌نامه",
+        "policies": "بیمه‌نامه‌ها",
+    }
+    names.update({c: CATEGORY_FA[c] for c in POLICY_CATEGORIES})
+    return table.rename(columns=names)
+
+
+def delays_fa(rec: Reconciliation) -> pd.DataFrame:
+    """Issuance delay per province with Persian headers. No IDs."""
+    table = rec.delays.copy()
+    table["province_code"] = table["province_code"].map(_province_label)
+    return table.rename(columns={
+        "province_code": "استان", "issued": "بیمه‌نامه با تاریخ صدور",
+        "median_days": "میانهٔ فاصله (روز)", "p90_days": "صدک ۹۰ فاصله (روز)",
+        "late": f"صادرشده پس از {rec.max_delay_days} روز",
+        "late_uncovered": f"صادرشده پس از {rec.max_delay_days} روز، بی بیمه‌نامهٔ پیشین",
+    })

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from atiyeh_reports.intake.common import CHILDREN_COLUMNS, PERFORMANCE_COLUMNS, PERFORMANCE_FIELDS
-from atiyeh_reports.intake.quality import SUMMARY_COLUMNS, UNREADABLE, clean_stamp, write_quality_workbook
+from atiyeh_reports.intake.quality import SUMMARY_COLUMNS, UNREADABLE
+from atiyeh_reports.intake.quality_workbook import clean_stamp, write_quality_workbook
 from atiyeh_reports.intake.rules import _FileResult
 
 

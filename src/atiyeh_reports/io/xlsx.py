@@ -124,6 +124,13 @@ def _plain(value: object) -> object:
     return value
 
 
+def plain_value(value: object) -> object:
+    """A table's value as a cell takes it: missing (None, NA, NaT, NaN) as ``None``, numpy and pandas
+    scalars as Python, integers too large for an Excel number and decimals as text. The one cell
+    converter: every workbook's values pass through it (:func:`set_value` too)."""
+    return None if _is_blank(value) else _plain(value)
+
+
 def set_value(cell: Cell, value: object) -> None:
     """Put ``value`` in ``cell`` as given, never as a formula; None/NaN/NA leaves it empty.
 

@@ -198,7 +198,7 @@ def to_excel(table: pd.DataFrame | pd.Series, path: str | Path, *, sheet: str = 
     for r, record in enumerate(frame.itertuples(index=False, name=None), start=2):
         for col, (value, fmt) in enumerate(zip(record, formats, strict=True), start=1):
             cell = ws.cell(row=r, column=col)
-            set_value(cell, _plain(value))
+            set_value(cell, value)  # set_value converts (io.xlsx.plain_value)
             if cell.value is not None and fmt != "General" and not isinstance(cell.value, str):
                 cell.number_format = fmt
     for col, name in enumerate(frame.columns, start=1):
@@ -206,17 +206,3 @@ def to_excel(table: pd.DataFrame | pd.Series, path: str | Path, *, sheet: str = 
         ws.column_dimensions[get_column_letter(col)].width = min(_MAX_WIDTH, max(8, longest + 2))
     ws.freeze_panes = "A2"
     return save_workbook(wb, path, _STAMP, title=title, year=year)
-
-
-def _plain(value: object) -> object:
-    """numpy and pandas scalars as Python values openpyxl writes (missing values as empty)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            return value.item()
-        except (ValueError, AttributeError):
-            return value
-    return value

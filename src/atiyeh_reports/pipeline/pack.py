@@ -83,8 +83,8 @@ def drop_executed(folder: Path) -> None:
 def write_internal(data: Any, folder: Path, shared: str) -> list[Path]:
     """The workbooks with names and IDs, for HQ only, into ``folder`` (the internal tree)."""
     from atiyeh_reports.core import layout
-    from atiyeh_reports.insurer.reconciliation import write_reconciliation_workbook
-    from atiyeh_reports.intake.quality import copy_clean_workbook
+    from atiyeh_reports.insurer.workbook import write_reconciliation_workbook
+    from atiyeh_reports.intake.quality_workbook import copy_clean_workbook
     from atiyeh_reports.publish.followup import write_followup_workbooks
 
     folder = Path(folder)

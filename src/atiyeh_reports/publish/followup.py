@@ -36,6 +36,7 @@ import pandas as pd
 from atiyeh_reports.core.provinces import by_code, name_fa, provinces
 from atiyeh_reports.insurer.reconciliation import SUB_REASON_FA, Reconciliation
 from atiyeh_reports.intake.quality import REJECTED, UNREADABLE
+from atiyeh_reports.io.xlsx import plain_value
 
 __all__ = [
     "CATEGORIES",
@@ -102,14 +103,13 @@ _MONEY = ("حق بیمه (ریال)", "اختلاف با سرانه (ریال)")
 # --- the cases --------------------------------------------------------------------------------
 def _text(value: Any) -> Any:
     """A cell as the workbook shows it: Jalali dates as text, else as the reconciliation workbook
-    writes it (numpy scalars as Python, NA as empty: :func:`atiyeh_reports.insurer.reconciliation._plain`)."""
-    from atiyeh_reports.insurer.reconciliation import _plain
+    writes it (numpy scalars as Python, NA as empty: :func:`atiyeh_reports.io.xlsx.plain_value`)."""
 
     if isinstance(value, dt.date) and not pd.isna(value):  # NaT is a date too: it is empty
         from atiyeh_reports.core.jalali import to_jalali_str
 
         return to_jalali_str(value)
-    return _plain(value)
+    return plain_value(value)
 
 
 def _table(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:

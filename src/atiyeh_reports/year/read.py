@@ -17,7 +17,7 @@ from atiyeh_reports.core import layout
 from atiyeh_reports.core.params import Params, history_params
 from atiyeh_reports.core.provenance import code_fingerprint, digest_of, file_hashes
 from atiyeh_reports.errors import InputError
-from atiyeh_reports.insurer.reconciliation import read_insurer_export
+from atiyeh_reports.insurer.export import read_insurer_export
 from atiyeh_reports.intake import ingest, read_clean, write_clean
 from atiyeh_reports.intake.inventory import FORM_SUFFIXES, PROVINCES, inventory
 
