@@ -94,6 +94,20 @@ class VerifyError(AtiyehError):
     exit_code = 8
 
 
+class ContractError(AtiyehError):
+    """A clean table breaks its contract (a bug in the code that built it, not in the data)."""
+
+
+class MatchTooLowError(InputError):
+    """The insurer's export matches under ``checks.min_match_share`` of the list's children: an input
+    problem (a wrong national-ID column, another year's export), never a result to publish. Exit 3."""
+
+
+class RecordError(InputError, ValueError):
+    """A file is not a usable allocation record of HQ (the message says why). A ValueError too, as
+    it was; exit 3 when it reaches the command line."""
+
+
 #: Exit code when the command finished but something needs a person's attention.
 EXIT_ATTENTION = 5
 #: Exit code of an unexpected error (a bug): one line on screen, the traceback in a log file.

@@ -36,6 +36,7 @@ import pandas as pd
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.errors import RecordError
 
 __all__ = [
     "RECORD_COLUMNS", "RECORD_FILE", "NotifiedRecord", "allocation_record", "find_notified_record",
@@ -83,10 +84,6 @@ def write_allocation_record(record: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue().encode("utf-8"))
     return path
-
-
-class RecordError(ValueError):
-    """A file is not a usable allocation record (the message says why)."""
 
 
 def read_allocation_record(path: Path) -> pd.DataFrame:

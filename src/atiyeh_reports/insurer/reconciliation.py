@@ -52,7 +52,7 @@ from atiyeh_reports.core.jalali import parse_jalali
 from atiyeh_reports.core.national_id import ids_in, is_valid
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.vocab import CATEGORY_FA, CHILD_CATEGORIES, POLICY_CATEGORIES, SUB_REASON_FA  # noqa: F401
-from atiyeh_reports.errors import InputError
+from atiyeh_reports.errors import MatchTooLowError
 from atiyeh_reports.insurer.views import reconciliation_html, reconciliation_repr
 
 
@@ -192,11 +192,6 @@ def reconcile_year(y: Any) -> Reconciliation:
     """
     history = [d.children for _, d in sorted(y.history.items())]
     return reconcile(y.children, y.policies, y.params, history_children=history)
-
-
-class MatchTooLowError(InputError):
-    """The insurer's export matches under ``checks.min_match_share`` of the list's children: an input
-    problem (a wrong national-ID column, another year's export), never a result to publish. Exit 3."""
 
 
 def _share_text(share: float) -> str:

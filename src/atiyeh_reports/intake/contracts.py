@@ -16,13 +16,9 @@ from pandera.errors import SchemaErrors
 from atiyeh_reports.core import vocab
 from atiyeh_reports.core.national_id import valid_mask
 from atiyeh_reports.core.provinces import by_code
-from atiyeh_reports.errors import AtiyehError
+from atiyeh_reports.errors import ContractError
 
 _CODES = sorted(by_code())
-
-
-class ContractError(AtiyehError):
-    """A clean table breaks its contract (a bug in the code that built it, not in the data)."""
 
 
 def _all_dates(series: pd.Series, *, nullable: bool) -> bool:
