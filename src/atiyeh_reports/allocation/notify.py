@@ -26,6 +26,7 @@ from atiyeh_reports.allocation import views
 from atiyeh_reports.allocation.allocate import allocation_totals
 from atiyeh_reports.core.params import Params, params_digest
 from atiyeh_reports.core.provenance import build_time
+from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.io import xlsx as workbook
 
@@ -225,7 +226,6 @@ def param_label(key: str) -> tuple[str, str]:
         return PARAM_LABELS_FA[key]
     for prefix in _PER_PROVINCE:
         if key.startswith(prefix + "."):
-            from atiyeh_reports.core.provinces import by_code
 
             code = key[len(prefix) + 1:]
             province = by_code()[code].name_fa if code in by_code() else code

@@ -8,6 +8,8 @@ read back.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 # --- the provincial form -------------------------------------------------------
@@ -99,8 +101,6 @@ def is_read(path: Path, suffixes: tuple[str, ...]) -> bool:
     link, folder, FIFO or device), not a lock or hidden file, a known suffix in
     any letter case, not empty.
     """
-    import os
-    import stat
 
     try:
         st = os.lstat(path)
@@ -112,7 +112,6 @@ def is_read(path: Path, suffixes: tuple[str, ...]) -> bool:
 
 
 def _read_entries(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    import os
 
     try:
         with os.scandir(folder) as it:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import unicodedata
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
@@ -30,6 +31,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from atiyeh_reports.core.jalali import fiscal_year_start, parse_jalali
+from atiyeh_reports.core.provenance import relative_to_params
+from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.core.vocab import GUARDIANSHIPS
 from atiyeh_reports.errors import ParamsError
 
@@ -207,7 +211,6 @@ def _exact_share(value: Any) -> Any:
 
 
 def _province_codes(value: dict[str, int]) -> dict[str, int]:
-    from atiyeh_reports.core.provinces import by_code
 
     unknown = sorted(set(value) - set(by_code()))
     if unknown:
@@ -347,7 +350,6 @@ class Insurer(_Strict):
     @field_validator("list_date")
     @classmethod
     def _a_real_date(cls, value: str) -> str:
-        from atiyeh_reports.core.jalali import parse_jalali
 
         parse_jalali(value)  # ValueError with the reason: month 13, day 32, not a leap year
         return value
@@ -434,7 +436,6 @@ class Params(_Strict):
 
     @model_validator(mode="after")
     def _fits(self) -> Params:
-        from atiyeh_reports.core.jalali import fiscal_year_start, parse_jalali
 
         listed = parse_jalali(self.insurer.list_date)
         if not fiscal_year_start(self.year - 1) <= listed < fiscal_year_start(self.year + 1):
@@ -576,9 +577,7 @@ def params_json(params: Params) -> str:
 
     No absolute path: two clones of the same inputs give the same JSON, digest and workbook.
     """
-    import json
 
-    from atiyeh_reports.core.provenance import relative_to_params
 
     dumped = json.loads(params.model_dump_json(exclude={"source"}))
     if params.source is not None:

@@ -8,6 +8,8 @@ differences need not be listed here.
 
 from __future__ import annotations
 
+from atiyeh_reports.core.provinces import by_code
+
 GENDER_MALE = "پسر"
 GENDER_FEMALE = "دختر"
 GENDERS = (GENDER_MALE, GENDER_FEMALE)
@@ -112,7 +114,6 @@ def persian_sort_key(text: str) -> tuple[int, ...]:
 
 def province_sort_key(code: str) -> tuple[int, ...]:
     """The alphabetical key of a province code's official Persian name (unknown codes last)."""
-    from atiyeh_reports.core.provinces import by_code
 
     province = by_code().get(code) if isinstance(code, str) else None
     return persian_sort_key(province.name_fa) if province else (10_000,)

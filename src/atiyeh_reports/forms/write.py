@@ -32,6 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from atiyeh_reports.core import layout
+from atiyeh_reports.core.params import FIRST_YEAR, LAST_YEAR
 from atiyeh_reports.core.provinces import by_code, counties, name_fa, provinces
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.errors import AtiyehError, OutputError, ParamsError
@@ -70,7 +71,6 @@ def write_forms(year: int, out_dir: Path) -> list[Path]:
     so forms already sent are never overwritten; a year outside the package's
     range is a :class:`ParamsError` (exit 2). Returns the paths in province-code order.
     """
-    from atiyeh_reports.core.params import FIRST_YEAR, LAST_YEAR
 
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ParamsError(

@@ -26,6 +26,9 @@ from atiyeh_reports.core.provinces import find_province
 from atiyeh_reports.core.text import has_format_chars, normalize_key, normalize_text, to_ascii_digits
 from atiyeh_reports.core.vocab import CATEGORY_FA, CHILD_CATEGORIES, POLICY_CATEGORIES, SUB_REASON_FA  # noqa: F401
 from atiyeh_reports.errors import InputError
+from atiyeh_reports.intake.common import _Unreadable
+from atiyeh_reports.intake.inventory import INSURER, inventory
+from atiyeh_reports.intake.reader import _check_file, _open, _stray_findings, _without_stray_cells
 
 POLICY_COLUMNS = (
     "policy_no", "national_id", "province_code", "issue_date", "premium", "status",
@@ -72,8 +75,6 @@ def _read_rows(path: Path, limits: Limits | None = None, stray: list[dict[str, A
     intake's reader (calamine; openpyxl for what only it reads). A CSV is UTF-8
     with or without a BOM, its delimiter ``,``, ``;`` or a tab (from the first line).
     """
-    from atiyeh_reports.intake.common import _Unreadable
-    from atiyeh_reports.intake.reader import _check_file, _open, _stray_findings, _without_stray_cells
 
     limits = limits or Limits()
     try:
@@ -253,7 +254,6 @@ def read_insurer_export(params: Params, data_dir: str | Path | None = None
     InputError
         A file cannot be read or has no header with the insurer's columns.
     """
-    from atiyeh_reports.intake.inventory import INSURER, inventory
 
     root = Path(data_dir) if data_dir else Path(params.data_dir)
     folder = layout.insurer_dir(root, params.year)

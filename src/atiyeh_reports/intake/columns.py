@@ -30,8 +30,17 @@ from operator import itemgetter
 from atiyeh_reports.core.jalali import MAX_YEAR, MIN_YEAR, fiscal_year_start
 from atiyeh_reports.core.national_id import valid_mask
 from atiyeh_reports.core.text import normalize_text
-from atiyeh_reports.intake.common import _SHORTEST_LIMIT, _TEXT_LIMITS, _county_key, _province_counties
+from atiyeh_reports.intake.common import (
+    _CARE_TYPES,
+    _GENDERS,
+    _GUARDIANSHIPS,
+    _SHORTEST_LIMIT,
+    _TEXT_LIMITS,
+    _county_key,
+    _province_counties,
+)
 from atiyeh_reports.intake.quality import CORRECTED, WARNING, Finding, Problem, as_text
+from atiyeh_reports.intake.values import _age, _clean_id, _order_text, _parse_date, _standard_value
 
 #: What a cell judged "not clean" holds (its row goes to the row-wise judge).
 BAD = object()
@@ -96,7 +105,6 @@ def _name_judge(name: str) -> Callable[[object], object]:
 
 def _coded_judge(name: str, table: dict[str, str], allowed: frozenset[str] | None,
                  optional: bool) -> Callable[[object], object]:
-    from atiyeh_reports.intake.values import _standard_value
 
     def judge(raw: object) -> object:
         value = _to_openpyxl(raw)
@@ -152,7 +160,6 @@ def _age_at_new_year(birth: dt.date, start: dt.date) -> int:
     at = bisect_right(starts, born) - 1  # the Jalali year of the birth, as an index
     now = bisect_right(starts, on) - 1
     if at < 0 or now >= len(starts) - 1 or starts[now] != on:
-        from atiyeh_reports.intake.values import _age
 
         return _age(birth, start)  # outside the table, or not a 1 Farvardin: the reference
     return now - at - (0 if starts[at] == born else 1)
@@ -160,7 +167,6 @@ def _age_at_new_year(birth: dt.date, start: dt.date) -> int:
 
 def _date_judge(name: str, end: dt.date, optional: bool,
                 then: Callable[[dt.date], object] | None = None) -> Callable[[object], object]:
-    from atiyeh_reports.intake.values import _parse_date
 
     def judge(raw: object) -> object:
         if raw.__class__ is str and (date := _form_date(raw)) is not None:
@@ -233,7 +239,6 @@ _ORDER_CANDIDATES = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 @cache
 def _plain_order() -> Callable[[str], object]:
     """``fullmatch`` of: safe characters in words parted by single spaces (nothing to re-spell)."""
-    from atiyeh_reports.intake.values import _order_text
 
     safe = "".join(c for c in _ORDER_CANDIDATES
                    if _order_text(c) == c and not unicodedata.combining(c) and not unicodedata.decomposition(c))
@@ -243,7 +248,6 @@ def _plain_order() -> Callable[[str], object]:
 
 def _court_orders(column: Sequence[object], require: bool) -> list[object]:
     """Each court order as stored (``""`` when there is none), or BAD."""
-    from atiyeh_reports.intake.values import _order_text
 
     plain = _plain_order()
     out: list[object] = []
@@ -270,7 +274,6 @@ def _court_orders(column: Sequence[object], require: bool) -> list[object]:
 
 def _national_ids(column: Sequence[object]) -> list[object]:
     """Each ID as stored (ten ASCII digits, check digit right, typed as stored), or BAD."""
-    from atiyeh_reports.intake.values import _clean_id
 
     ids: list[object] = []
     for raw in column:
@@ -310,7 +313,6 @@ def clean_records(raw: Sequence[Sequence[object]], columns: Sequence[tuple[str, 
     :data:`common._JUDGED` order; ``first_row`` is the Excel row of ``raw[0]``;
     rows in ``skip`` (Excel rows: hidden ones) are None.
     """
-    from atiyeh_reports.intake.common import _CARE_TYPES, _GENDERS, _GUARDIANSHIPS
     count = len(raw)
     width = min(map(len, raw), default=0)
 

@@ -40,6 +40,7 @@ from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
+import atiyeh_reports
 from atiyeh_reports.core.params import Limits
 from atiyeh_reports.intake.files import _Lost, _pack, _Read, _read_file, _unpack
 from atiyeh_reports.intake.rules import _Rules
@@ -177,7 +178,6 @@ class _Helper:
 
     @classmethod
     def start(cls, job: bytes) -> _Helper | None:
-        import atiyeh_reports
 
         root = str(Path(atiyeh_reports.__file__).resolve().parents[1])  # this very package, not another
         env = dict(os.environ)

@@ -5,13 +5,17 @@ same bytes."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
 
+from atiyeh_reports.core.jalali import fiscal_year_start
 from atiyeh_reports.core.provenance import build_time
 from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.intake.quality import ACTIONS_FA, FINDING_HEADERS_FA, SUMMARY_HEADERS_FA
+from atiyeh_reports.io.xlsx import Table, write_tables
 
 
 def clean_stamp(year: int) -> dt.datetime:
@@ -22,9 +26,7 @@ def clean_stamp(year: int) -> dt.datetime:
     forms). So the same findings give the same bytes whoever ingests, and when,
     and the build can copy the clean workbook instead of writing it again.
     """
-    import os
 
-    from atiyeh_reports.core.jalali import fiscal_year_start
 
     if os.environ.get("SOURCE_DATE_EPOCH"):
         return build_time()
@@ -41,8 +43,6 @@ def copy_clean_workbook(clean_dir: Path, summary: pd.DataFrame, findings: pd.Dat
     gives the bytes writing it again would. Without one (an older clean folder),
     it is written from the tables with the same stamp.
     """
-    import os
-    import shutil
 
     source = Path(clean_dir) / "quality.xlsx"
     path = Path(path)
@@ -75,7 +75,6 @@ def write_quality_workbook(summary: pd.DataFrame, findings: pd.DataFrame, path: 
     :func:`atiyeh_reports.core.provenance.build_time`; the clean copy uses
     :func:`clean_stamp`). Contains national IDs: HQ only.
     """
-    from atiyeh_reports.io.xlsx import Table, write_tables
 
     table = summary.copy()
     names = {code: p.name_fa for code, p in by_code().items()}

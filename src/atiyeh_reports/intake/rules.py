@@ -24,7 +24,7 @@ from atiyeh_reports.intake.common import (
     _province_counties,
 )
 from atiyeh_reports.intake.quality import CORRECTED, REJECTED, WARNING, Finding, Problem, as_text
-from atiyeh_reports.intake.reader import _Form, _openpyxl_values
+from atiyeh_reports.intake.reader import _column_name, _Form, _openpyxl_values
 from atiyeh_reports.intake.values import (  # noqa: F401 - the cell rules, importable here too
     _AS_THE_FORM_ASKS,
     _HIDE_DIGITS,
@@ -207,7 +207,6 @@ def _without_errors(cells: list, number: int, form: _Form, code: str, findings: 
     """The row with each Excel error value (``#N/A``, ``#REF!``, ...) read as empty, a finding each."""
     if not any(type(c) is str and c in _EXCEL_ERRORS for c in cells):
         return cells
-    from atiyeh_reports.intake.reader import _column_name
 
     out = list(cells)
     for index, value in enumerate(cells):

@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import unescape
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
@@ -131,7 +132,6 @@ _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 
 def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     """Zip member of each worksheet → its sheet name (from workbook.xml and its relationships)."""
-    from xml.sax.saxutils import unescape
 
     try:
         workbook = archive.read("xl/workbook.xml")

@@ -18,6 +18,7 @@ from atiyeh_reports.intake.claims import (
     _relabel,
     _resolve_provinces,
 )
+from atiyeh_reports.intake.contracts import validate_children, validate_summary
 from atiyeh_reports.intake.dedupe import _deduplicate
 from atiyeh_reports.intake.files import _Lost, _Read, _read_file
 from atiyeh_reports.intake.frames import (
@@ -79,7 +80,6 @@ def _without_cyclic_gc() -> Iterator[None]:
 
 
 def _ingest(params: Params, data_dir: Path | None, workers: int | None) -> Intake:
-    from atiyeh_reports.intake.contracts import validate_children, validate_summary
 
     year = params.year
     rules = _Rules(

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from atiyeh_reports.core.text import to_ascii_digits, to_persian_digits
+
 __all__ = ["FOOTER_FA", "PORTRAIT_WIDTH", "path_year", "print_setup", "year_of"]
 
 #: A Jalali year (1300–1499) in a title or a path, in Persian, Arabic-Indic or ASCII digits.
@@ -38,7 +40,6 @@ def year_of(text: object) -> int | None:
     >>> year_of("فرم آتیه تهران ۱۴۰۴"), year_of("سال 1403 — x"), year_of("جدول ۱۲۳۴۵")
     (1404, 1403, None)
     """
-    from atiyeh_reports.core.text import to_ascii_digits
 
     match = _YEAR.search(str(text)) if text is not None else None
     return int(to_ascii_digits(match.group(1))) if match else None
@@ -106,7 +107,6 @@ def print_setup(ws, *, title: str, year: int | None = None, width: float | None 
       footer: «صفحهٔ n از N» in the middle, the sheet's name at the right.
     * The sheet stays right to left.
     """
-    from atiyeh_reports.core.text import to_persian_digits
 
     ws.sheet_view.rightToLeft = True
     setup = ws.page_setup

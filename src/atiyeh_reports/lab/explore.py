@@ -30,12 +30,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from atiyeh_reports.core import layout
 from atiyeh_reports.core.jalali import to_jalali_str
 from atiyeh_reports.core.national_id import is_valid
 from atiyeh_reports.core.provinces import by_code, name_fa, province_code
 from atiyeh_reports.core.text import normalize_key, to_persian_digits
 from atiyeh_reports.core.vocab import POLICY_ACTIVE
 from atiyeh_reports.errors import ParamsError
+from atiyeh_reports.evaluation import indicators as ind
+from atiyeh_reports.evaluation.indicators import indicators_by_year
 from atiyeh_reports.present.summary import cap, fa_value, html_table, n, pct, shape
 
 if TYPE_CHECKING:
@@ -136,7 +139,6 @@ def mask_ids(text: object) -> object:
 
 
 def _personal_header_keys() -> tuple[str, ...]:
-    from atiyeh_reports.core import layout
 
     fields = {f for f in PERSONAL_COLUMNS}
     names = [h for h, f in layout.CHILDREN_COLUMNS.items() if f in fields]
@@ -258,7 +260,6 @@ def province(y: YearData, name: str) -> ProvinceData:
     >>> p.indicators["year"].tolist()
     [1402, 1403, 1404]
     """
-    from atiyeh_reports.evaluation.indicators import indicators_by_year
 
     code = province_code(name, column="province")
     pick = {t: getattr(y, t) for t in ("children", "performance", "findings", "summary", "policies")}
@@ -288,7 +289,6 @@ def compare(y: YearData, other: YearData, indicators: tuple[str, ...] = MAIN_IND
     >>> bool((t["eligible_change"] == t["eligible_1404"] - t["eligible_1403"]).all())
     True
     """
-    from atiyeh_reports.evaluation import indicators as ind
 
     a, b = sorted([other, y], key=lambda d: d.year)
     if a.year == b.year:

@@ -28,8 +28,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from atiyeh_reports.analysis.tables import COLUMNS_FA
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.intake.quality import FINDING_HEADERS_FA
 from atiyeh_reports.io.xlsx import save_workbook, set_value
 
 __all__ = ["HEADERS_FA", "header_fa", "number_format", "to_excel"]
@@ -87,8 +89,6 @@ _MAX_WIDTH = 50
 
 @cache
 def _all_headers() -> dict[str, str]:
-    from atiyeh_reports.analysis.tables import COLUMNS_FA
-    from atiyeh_reports.intake.quality import FINDING_HEADERS_FA
 
     headers = {f: h for h, f in layout.INSURER_COLUMNS.items()}
     headers.update({f: h for h, f in layout.PERFORMANCE_COLUMNS.items()})

@@ -29,6 +29,7 @@ hidden value to a range, as with any cell-suppression scheme.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
@@ -276,7 +277,6 @@ def visible_text(html: str) -> str:
 
 def notebook_text(notebook_json: str) -> str:
     """What a reader of an executed notebook sees: markdown, code, and text and HTML outputs (not images)."""
-    import json
 
     nb = json.loads(notebook_json)
     parts: list[str] = []

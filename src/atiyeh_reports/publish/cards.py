@@ -30,7 +30,9 @@ from atiyeh_reports.analysis import tables as analysis
 from atiyeh_reports.core.provinces import name_fa, province_code
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.evaluation import indicators, triangulation
-from atiyeh_reports.present.display import fmt_int, fmt_pct, show_table
+from atiyeh_reports.present.display import fmt_int, fmt_pct, prose, show_table, table_html
+from atiyeh_reports.publish.followup import CATEGORIES, SHEET_FA, followup_counts
+from atiyeh_reports.publish.letters import letter_for
 
 __all__ = ["Card", "Pack", "card", "pack"]
 
@@ -52,7 +54,6 @@ class Pack:
 
 def pack(y: Any) -> Pack:
     """The year's shared tables, from the year's own results (computed once with it)."""
-    from atiyeh_reports.publish.followup import followup_counts
 
     params = y.params
     ev = y.evaluation
@@ -180,7 +181,6 @@ def _quality(y: Any, code: str) -> pd.DataFrame:
 
 
 def _allocation(p: Pack, code: str) -> tuple[pd.DataFrame, str]:
-    from atiyeh_reports.publish.letters import letter_for
 
     params = p.year.params
     row = p.allocation[p.allocation["province_code"] == code].iloc[0]
@@ -198,7 +198,6 @@ def _allocation(p: Pack, code: str) -> tuple[pd.DataFrame, str]:
 
 
 def _followup(p: Pack, code: str) -> pd.DataFrame:
-    from atiyeh_reports.publish.followup import CATEGORIES, SHEET_FA
 
     row = p.followup[p.followup["province_code"] == code]
     rows = [(SHEET_FA[key], int(row[key].iloc[0]) if len(row) else 0) for key in CATEGORIES]
@@ -234,7 +233,6 @@ def children_tables(c: Card) -> Any:
     """The three breakdowns of the province's children side by side (one under another on a phone)."""
     from IPython.display import HTML
 
-    from atiyeh_reports.present.display import table_html
 
     boxes = "".join(f'<div class="card-cell">{table_html(t)}</div>'
                     for t in (c.by_gender, c.by_age_band, c.by_care_type))
@@ -245,7 +243,6 @@ def quality_and_followup(c: Card) -> Any:
     """The data-quality counts and the cases to follow up, side by side."""
     from IPython.display import HTML
 
-    from atiyeh_reports.present.display import table_html
 
     boxes = (f'<div class="card-cell">{table_html(c.quality, caption="کیفیت دادهٔ فرم استان")}</div>'
              f'<div class="card-cell">{table_html(c.followup, integers=["شمار"], total_row=True, caption="موارد نیازمند پیگیری")}</div>')
@@ -254,7 +251,6 @@ def quality_and_followup(c: Card) -> Any:
 
 def heading(c: Card) -> Any:
     """The card's opening line: the province, its year and its children in one sentence."""
-    from atiyeh_reports.present.display import prose
 
     return prose(
         f"استان {c.name} در سال {to_persian_digits(c.year)}: {fmt_int(c.children)} فرزند واجد شرایط و "
@@ -264,19 +260,16 @@ def heading(c: Card) -> Any:
 
 
 def computation(c: Card) -> Any:
-    from atiyeh_reports.present.display import prose
 
     return prose(c.computation)
 
 
 def rank(c: Card) -> Any:
-    from atiyeh_reports.present.display import prose
 
     return prose(c.indicators.attrs.get("rank", ""))
 
 
 def followup_note(c: Card) -> Any:
-    from atiyeh_reports.present.display import prose
 
     if not c.followup_total:
         return prose("این استان موردی برای پیگیری ندارد.")

@@ -33,10 +33,15 @@ from typing import Any
 
 import pandas as pd
 
+from atiyeh_reports.core.jalali import format_jalali_fa, to_jalali_str
+from atiyeh_reports.core.national_id import clean_national_id
+from atiyeh_reports.core.provenance import build_time
 from atiyeh_reports.core.provinces import by_code, name_fa, provinces
+from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.insurer.reconciliation import SUB_REASON_FA, Reconciliation
 from atiyeh_reports.intake.quality import REJECTED, UNREADABLE
-from atiyeh_reports.io.xlsx import plain_value
+from atiyeh_reports.io.xlsx import Table, plain_value, write_tables
+from atiyeh_reports.publish.letters import file_stem as stem
 
 __all__ = [
     "CATEGORIES",
@@ -106,7 +111,6 @@ def _text(value: Any) -> Any:
     writes it (numpy scalars as Python, NA as empty: :func:`atiyeh_reports.io.xlsx.plain_value`)."""
 
     if isinstance(value, dt.date) and not pd.isna(value):  # NaT is a date too: it is empty
-        from atiyeh_reports.core.jalali import to_jalali_str
 
         return to_jalali_str(value)
     return plain_value(value)
@@ -185,7 +189,6 @@ def _rejected_rows(findings: pd.DataFrame | None, listed: Mapping[str, str]) -> 
                        | ((findings["action"] == UNREADABLE) & findings["row"].isna()))]
     if not len(mine):
         return {}
-    from atiyeh_reports.core.national_id import clean_national_id
 
     keys = [mine["province_code"].astype(str), mine["file"].astype(object).fillna(""),
             mine["sheet"].astype(object).fillna(""), mine["row"].astype("Int64").fillna(-1).astype("int64")]
@@ -270,7 +273,6 @@ def unassigned_policies(rec: Reconciliation) -> pd.DataFrame:
 
 # --- the workbook -----------------------------------------------------------------------------
 def _guide(province: str, year: int, tables: Mapping[str, pd.DataFrame], built: str) -> pd.DataFrame:
-    from atiyeh_reports.core.text import to_persian_digits
 
     total = sum(len(t) for t in tables.values())
     rows: list[tuple[str, object, str]] = [
@@ -294,7 +296,6 @@ def _guide(province: str, year: int, tables: Mapping[str, pd.DataFrame], built: 
 
 def file_stem(province_code: str) -> str:
     """``<code>_<name>``, the stem of the province's letter (:attr:`publish.letters.Letter.file_stem`)."""
-    from atiyeh_reports.publish.letters import file_stem as stem
 
     return stem(province_code, name_fa(province_code))
 
@@ -310,9 +311,6 @@ def write_followup_workbooks(data: Any, rec: Reconciliation, folder: str | Path)
     case still gets its workbook, whose guide says so. Contains names and IDs: put ``folder``
     under ``internal/``.
     """
-    from atiyeh_reports.core.jalali import format_jalali_fa
-    from atiyeh_reports.core.provenance import build_time
-    from atiyeh_reports.io.xlsx import Table, write_tables
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -30,10 +30,17 @@ from fractions import Fraction
 from pathlib import Path
 from urllib.parse import quote
 
+from atiyeh_reports.core.jalali import format_jalali_fa
+from atiyeh_reports.core.provenance import build_time
 from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.core.reports import REPORTS
 from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.errors import BuildError
 from atiyeh_reports.present.display import fmt_decimal
+from atiyeh_reports.present.fonts import report_font
+from atiyeh_reports.present.privacy import scan_for_personal_data
+from atiyeh_reports.present.render import AGENCY, PARENT_AGENCY, _stylesheet, _value_html, font_faces, page_head
+from atiyeh_reports.publish.letters import file_stem
 
 __all__ = ["INDEX", "Entry", "index_entries", "index_html", "write_index"]
 
@@ -125,7 +132,6 @@ def _national_titles() -> dict[str, tuple[int, str]]:
 def index_entries(out_dir: str | Path) -> tuple[list[Entry], int]:
     """Every shareable file of ``out_dir`` as an :class:`Entry`, in page order, and the count of
     files under ``internal/`` (not linked)."""
-    from atiyeh_reports.publish.letters import file_stem
 
     out_dir = Path(out_dir)
     files, internal = _walk(out_dir)
@@ -167,7 +173,6 @@ def _rows(entries: Sequence[Entry], *, path_title: bool = False) -> str:
 
 
 def _provenance(rows: Sequence[tuple[str, str]]) -> str:
-    from atiyeh_reports.present.render import _value_html
 
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{_value_html(v)}</td></tr>" for k, v in rows)
     return ('<section class="provenance"><h2 id="provenance">این خروجی‌ها از چه ساخته شده‌اند</h2>'
@@ -190,7 +195,6 @@ def index_html(entries: Sequence[Entry], internal: int, *, year: int, service_na
                built_jalali: str, provenance: Sequence[tuple[str, str]], font_css: str = "",
                font_family: str = "Vazirmatn", internal_dir: str | None = None) -> str:
     """The page: cover, contents, national documents, a section per province, other files, provenance."""
-    from atiyeh_reports.present.render import AGENCY, PARENT_AGENCY, _stylesheet, page_head
 
     e = html.escape
     year_fa = to_persian_digits(year)
@@ -241,8 +245,6 @@ def index_html(entries: Sequence[Entry], internal: int, *, year: int, service_na
 
 def _refuse_personal_names(entries: Sequence[Entry], out_dir: Path) -> None:
     """A file whose path looks like a national ID would put it on the page: refuse, without quoting it."""
-    from atiyeh_reports.errors import BuildError
-    from atiyeh_reports.present.privacy import scan_for_personal_data
 
     flagged = [x for x in entries if scan_for_personal_data(x.path)]
     if flagged:
@@ -275,10 +277,6 @@ def write_index(out_dir: str | Path, *, params, provenance: Sequence[tuple[str, 
     BuildError
         A shareable file's path holds what looks like a national ID (the page would show it).
     """
-    from atiyeh_reports.core.jalali import format_jalali_fa
-    from atiyeh_reports.core.provenance import build_time
-    from atiyeh_reports.present.fonts import report_font
-    from atiyeh_reports.present.render import font_faces
 
     out_dir = Path(out_dir)
     entries, internal = index_entries(out_dir)

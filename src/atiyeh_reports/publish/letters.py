@@ -25,9 +25,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from atiyeh_reports import __version__
 from atiyeh_reports.core.params import Params
+from atiyeh_reports.core.provenance import sha256_file
 from atiyeh_reports.core.text import to_persian_digits
-from atiyeh_reports.present.render import AGENCY, PARENT_AGENCY  # the same head as the reports' cover
+from atiyeh_reports.present.fonts import report_font
+from atiyeh_reports.present.render import (  # the same head as the reports' cover
+    AGENCY,
+    PARENT_AGENCY,
+    font_faces,
+    page_head,
+    write_pdf,
+)
 from atiyeh_reports.publish.docx import write_letter_docx
 from atiyeh_reports.publish.letter import (  # noqa: F401 - the letter's model, importable here too
     LETTER_TITLE,
@@ -46,8 +55,6 @@ def _stylesheet() -> str:
 
 def letter_html(letter: Letter, *, embed_font: bool = False) -> str:
     """A one-page, right-to-left HTML letter for WeasyPrint (the PDF embeds the report font)."""
-    from atiyeh_reports.present.fonts import report_font
-    from atiyeh_reports.present.render import font_faces, page_head
 
     font = report_font()
     e = html.escape
@@ -89,7 +96,6 @@ def letter_html(letter: Letter, *, embed_font: bool = False) -> str:
 
 def write_letter_pdf(letter: Letter, path: Path) -> Path:
     """The letter as a one-page PDF/A-3u, tagged."""
-    from atiyeh_reports.present.render import write_pdf
 
     return write_pdf(letter_html(letter), path)
 
@@ -115,8 +121,6 @@ def write_year_letters(data, out_dir: str | Path) -> list[Path]:  # noqa: ANN001
     The amounts are the allocation table's, the same table that ``allocation.xlsx``
     in ``out_dir`` was written from; each letter's footer names that workbook's hash.
     """
-    from atiyeh_reports import __version__
-    from atiyeh_reports.core.provenance import sha256_file
 
     out_dir = Path(out_dir)
     table = data.allocation

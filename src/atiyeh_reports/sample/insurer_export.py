@@ -18,7 +18,7 @@ from pathlib import Path
 
 from atiyeh_reports.core import layout, vocab
 from atiyeh_reports.core.provinces import name_fa
-from atiyeh_reports.core.text import to_persian_digits
+from atiyeh_reports.core.text import to_ascii_digits, to_persian_digits
 from atiyeh_reports.forms.template import fixed_timestamp
 from atiyeh_reports.io.xlsx import write_table
 from atiyeh_reports.sample.dirt import _entry
@@ -151,7 +151,6 @@ def _write_insurer(rng: random.Random, out_dir: Path, year: int, listed: dict[st
 
 
 def _ascii(text: str) -> str:
-    from atiyeh_reports.core.text import to_ascii_digits
 
     return to_ascii_digits(text)
 

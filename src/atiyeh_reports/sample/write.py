@@ -46,7 +46,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from atiyeh_reports.allocation import record as hq_record
+from atiyeh_reports.allocation.allocate import allocate
 from atiyeh_reports.core import layout
+from atiyeh_reports.core.params import load_params
 from atiyeh_reports.core.provinces import name_fa
 from atiyeh_reports.errors import AtiyehError
 from atiyeh_reports.forms.template import FormVariant, form_filename
@@ -199,9 +202,6 @@ def _write_hq_record(out_dir: Path, params_dir: Path | None, year: int, listed: 
     problem; the allocation is :func:`~atiyeh_reports.allocation.allocate.allocate` itself, so the record is
     what that year's build would have notified. None when there is no such file.
     """
-    from atiyeh_reports.allocation import record as hq_record
-    from atiyeh_reports.allocation.allocate import allocate
-    from atiyeh_reports.core.params import load_params
 
     path = None if params_dir is None else Path(params_dir) / f"{year}.yaml"
     if path is None or not path.is_file():
