@@ -8,7 +8,12 @@ heading from a paragraph.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
@@ -96,3 +101,10 @@ def table_starts(document) -> list[tuple[int, int, int]]:  # noqa: ANN001
                     seen[key] = (number, rows)
                     total_rows[key] = _body_rows(key)
     return [(seen[k][0], seen[k][1], total_rows[k]) for k in seen if len(pages_of[k]) > 1]
+
+
+def pdf_text(path: Path) -> str:
+    """Text of a PDF as pdftotext gives it (pypdf when poppler is not installed)."""
+    if shutil.which("pdftotext"):
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -17,6 +16,7 @@ from atiyeh_reports.api import load_year
 from atiyeh_reports.core.text import ZWNJ
 from atiyeh_reports.pipeline.build import REPORTS, build_year
 from atiyeh_reports.present.display import fmt_rials
+from pagecheck import pdf_text
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,13 +48,6 @@ def year(built: Path, params_path: Path) -> object:
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
     # The manifest's data_dir is relative to the parameter file (issue 8 §8).
     return load_year(ROOT / "params" / "1404.yaml", data_dir=params_path.parent / manifest["data_dir"])
-
-
-def pdf_text(path: Path) -> str:
-    """Text of a PDF as pdftotext gives it (pypdf when poppler is not installed)."""
-    if shutil.which("pdftotext"):
-        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
 
 
 def as_extracted(phrase: str) -> str:

@@ -80,3 +80,12 @@ def test_no_module_grows_past_the_split_size() -> None:
         rel = path.relative_to(pkg).as_posix()
         lines = len(path.read_text(encoding="utf-8").splitlines())
         assert lines <= waiting.get(rel, 500), f"{rel} has {lines} lines"
+
+
+def test_no_test_imports_another_test_module() -> None:
+    """Shared builders live in tests/factories.py (and the page checks in pagecheck.py)."""
+    import re
+
+    offenders = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in (ROOT / "tests").rglob("*.py")
+                 for m in re.finditer(r"^\s*(from|import) (tests\.)?test_\w+", p.read_text(encoding="utf-8"), re.M)]
+    assert not offenders, offenders

@@ -590,7 +590,7 @@ def _shared_text(path: Path) -> str:
     """Everything a shared file says, as text (a workbook's or a letter's XML, a PDF's text layer)."""
     import zipfile
 
-    from test_e2e import pdf_text
+    from pagecheck import pdf_text
 
     if path.suffix in {".xlsx", ".docx"}:
         with zipfile.ZipFile(path) as z:
@@ -657,7 +657,7 @@ def test_no_shared_file_holds_live_markup_or_a_bidi_control(marked_build: dict) 
     assert escaped >= 3 + 31  # the three reports and every card carry the programme's name
     allocation = (out / "allocation.html").read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=alert(1)&gt;.csv" in allocation  # HQ's record, named
-    from test_e2e import pdf_text
+    from pagecheck import pdf_text
 
     assert "img src=x onerror=alert" in pdf_text(out / "allocation.pdf")  # shown as typed (pypdf may mirror brackets)
     from test_letters import _docx_text
