@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -155,3 +158,10 @@ def children_31() -> pd.DataFrame:
         "first_name": [NAMES[i % 2] for i in range(len(codes))],
         "age": pd.Series([5] * len(codes), dtype="int64"),
     })
+
+
+def docx_text(path: Path) -> str:
+    """The text runs of a DOCX, in order (what a reader of the letter sees)."""
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    return "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml))

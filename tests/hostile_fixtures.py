@@ -8,19 +8,23 @@ an insurer export as CSV with another delimiter.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pandas as pd
 from openpyxl import Workbook
 
 from atiyeh_reports.core import layout
-from intake_fixtures import FIELD_HEADER, FIELDS, PERF_HEADER, PERFORMANCE, YEAR, child
+from atiyeh_reports.intake import Intake, ingest
+from intake_fixtures import FIELD_HEADER, FIELDS, PERF_HEADER, PERFORMANCE, YEAR, child, make_params, write_form
 
 INSURER_HEADER = list(layout.INSURER_COLUMNS)
 
@@ -175,3 +179,57 @@ __all__ = [
     "declare_dimension", "forms_dir", "insurer_dir", "make_fifo", "policy", "rewrite_sheet_xml",
     "write_insurer_csv", "write_insurer_xlsx", "write_ods",
 ]
+
+
+# --- running the intake on a hostile folder ---------------------------------------------------
+@contextlib.contextmanager
+def deadline(seconds: int = 20) -> Iterator[None]:
+    """Fail (instead of hanging) when the block takes longer than ``seconds``."""
+
+    def expired(signum, frame):  # noqa: ANN001, ARG001
+        raise TimeoutError(f"still running after {seconds} s: something blocked")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def good_form(data_dir: Path, name: str = "IR-10_اصفهان.xlsx", title: str = "اصفهان", first: int = 100,
+              n: int = 2) -> Path:
+    """A clean form of another province, so that each case shows the others are still read."""
+    return write_form(forms_dir(data_dir) / name, [child(first + i) for i in range(n)], province_title=title)
+
+
+def run(data_dir: Path, **overrides: object) -> Intake:
+    with deadline():
+        intake = ingest(make_params(data_dir, **overrides), data_dir)
+    assert_nothing_lost(data_dir, intake)
+    return intake
+
+
+def assert_nothing_lost(data_dir: Path, intake: Intake) -> None:
+    s = intake.summary
+    assert (s["rows_read"] == s["accepted"] + s["rejected"]).all(), s
+    assert (s["corrected"] <= s["accepted"]).all(), s
+    accepted = intake.children.groupby("province_code").size()
+    assert all(accepted.get(c, 0) == a for c, a in zip(s["province_code"], s["accepted"], strict=True))
+    folder = layout.provinces_dir(data_dir, YEAR)
+    entries = {p.name + ("/" if p.is_dir() and not p.is_symlink() else "") for p in folder.iterdir()}
+    named = (set(intake.children["source_file"]) | set(intake.findings["file"])
+             | set(intake.performance["source_file"]))
+    assert entries <= named, f"not accounted for: {entries - named}"
+
+
+def only(intake: Intake, problem: str) -> pd.Series:
+    rows = intake.findings[intake.findings["problem"] == problem]
+    assert len(rows) == 1, f"expected one finding {problem!r}, got\n{intake.findings}"
+    return rows.iloc[0]
+
+
+def counts(intake: Intake, code: str) -> list[int]:
+    row = intake.summary.set_index("province_code").loc[code]
+    return [int(row["rows_read"]), int(row["accepted"]), int(row["rejected"])]

@@ -10,10 +10,7 @@ block (a FIFO) runs under a deadline so it can never hang the suite.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -33,16 +30,21 @@ from atiyeh_reports.insurer.export import (
     PREMIUM_ZERO,
     read_insurer_export,
 )
-from atiyeh_reports.intake import Intake, ingest, inventory, no_data_note_fa, provinces_without_data
+from atiyeh_reports.intake import inventory, no_data_note_fa, provinces_without_data
 from atiyeh_reports.intake.quality import UNREADABLE, WARNING, Problem
 from hostile_fixtures import (
     add_member,
     convert_with_soffice,
+    counts,
+    deadline,
     declare_dimension,
     forms_dir,
+    good_form,
     insurer_dir,
     make_fifo,
+    only,
     policy,
+    run,
     write_insurer_csv,
     write_insurer_xlsx,
     write_ods,
@@ -50,60 +52,6 @@ from hostile_fixtures import (
 from intake_fixtures import YEAR, child, make_id, make_params, write_form
 
 TEHRAN, ISFAHAN, GILAN = "IR-23", "IR-10", "IR-01"
-
-
-@contextlib.contextmanager
-def deadline(seconds: int = 20) -> Iterator[None]:
-    """Fail (instead of hanging) when the block takes longer than ``seconds``."""
-
-    def expired(signum, frame):  # noqa: ANN001, ARG001
-        raise TimeoutError(f"still running after {seconds} s: something blocked")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-# --- helpers ----------------------------------------------------------------------------------
-def good_form(data_dir: Path, name: str = "IR-10_اصفهان.xlsx", title: str = "اصفهان", first: int = 100,
-              n: int = 2) -> Path:
-    """A clean form of another province, so that each case shows the others are still read."""
-    return write_form(forms_dir(data_dir) / name, [child(first + i) for i in range(n)], province_title=title)
-
-
-def run(data_dir: Path, **overrides: object) -> Intake:
-    with deadline():
-        intake = ingest(make_params(data_dir, **overrides), data_dir)
-    assert_nothing_lost(data_dir, intake)
-    return intake
-
-
-def assert_nothing_lost(data_dir: Path, intake: Intake) -> None:
-    s = intake.summary
-    assert (s["rows_read"] == s["accepted"] + s["rejected"]).all(), s
-    assert (s["corrected"] <= s["accepted"]).all(), s
-    accepted = intake.children.groupby("province_code").size()
-    assert all(accepted.get(c, 0) == a for c, a in zip(s["province_code"], s["accepted"], strict=True))
-    folder = layout.provinces_dir(data_dir, YEAR)
-    entries = {p.name + ("/" if p.is_dir() and not p.is_symlink() else "") for p in folder.iterdir()}
-    named = (set(intake.children["source_file"]) | set(intake.findings["file"])
-             | set(intake.performance["source_file"]))
-    assert entries <= named, f"not accounted for: {entries - named}"
-
-
-def only(intake: Intake, problem: str) -> pd.Series:
-    rows = intake.findings[intake.findings["problem"] == problem]
-    assert len(rows) == 1, f"expected one finding {problem!r}, got\n{intake.findings}"
-    return rows.iloc[0]
-
-
-def counts(intake: Intake, code: str) -> list[int]:
-    row = intake.summary.set_index("province_code").loc[code]
-    return [int(row["rows_read"]), int(row["accepted"]), int(row["rejected"])]
 
 
 # --- 1. every file is accounted for: formats that are read --------------------------------------

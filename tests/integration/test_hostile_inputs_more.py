@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from test_hostile_inputs import deadline
 
 from atiyeh_reports.errors import InputError, ParamsError
 from atiyeh_reports.insurer.export import read_insurer_export
-from hostile_fixtures import INSURER_HEADER, insurer_dir, policy, write_insurer_csv, write_insurer_xlsx
+from hostile_fixtures import INSURER_HEADER, deadline, insurer_dir, policy, write_insurer_csv, write_insurer_xlsx
 from intake_fixtures import make_id, make_params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -323,11 +322,9 @@ def test_the_match_share_is_checked_against_the_parameter(tmp_path, sample_dir):
 
 
 # --- §8 a far stray cell is a finding -------------------------------------------------------------
-from test_hostile_inputs import counts, good_form, only, run  # noqa: E402
-
 from atiyeh_reports.core import layout  # noqa: E402
 from atiyeh_reports.intake.quality import UNREADABLE, WARNING, Problem  # noqa: E402
-from hostile_fixtures import declare_dimension, forms_dir  # noqa: E402
+from hostile_fixtures import counts, declare_dimension, forms_dir, good_form, only, run  # noqa: E402  # noqa: E402
 from intake_fixtures import child, write_form  # noqa: E402
 
 TEHRAN, ISFAHAN = "IR-23", "IR-10"
@@ -660,7 +657,7 @@ def test_no_shared_file_holds_live_markup_or_a_bidi_control(marked_build: dict) 
     from pagecheck import pdf_text
 
     assert "img src=x onerror=alert" in pdf_text(out / "allocation.pdf")  # shown as typed (pypdf may mirror brackets)
-    from test_letters import _docx_text
+    from factories import docx_text as _docx_text
 
     letter = next((out / "letters").glob("*.docx"))
     assert MARKUP in _docx_text(letter).replace("&lt;", "<").replace("&gt;", ">")

@@ -20,6 +20,7 @@ from atiyeh_reports.core.text import to_ascii_digits
 from atiyeh_reports.publish import amount_in_words, letter_for, letters, write_letters
 from atiyeh_reports.publish.docx import letter_document, write_letter_docx
 from factories import MILLION, NAMES, children_31, make_params
+from factories import docx_text as _docx_text
 
 # --- reading Persian number words back, written here independently of num2words ------------------
 _UNITS = {
@@ -96,12 +97,6 @@ def _workbook_amounts(workbook: Path) -> dict[str, int]:
 
 def _pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
-
-
-def _docx_text(path: Path) -> str:
-    with zipfile.ZipFile(path) as z:
-        xml = z.read("word/document.xml").decode("utf-8")
-    return "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml))
 
 
 def _digits_amount(text: str) -> int:
