@@ -12,6 +12,8 @@ import os
 import stat
 from pathlib import Path
 
+from atiyeh_reports.core.provinces import name_fa
+
 # --- the provincial form -------------------------------------------------------
 SHEET_CHILDREN = "فرزندان"
 SHEET_PERFORMANCE = "عملکرد سال قبل"
@@ -142,3 +144,10 @@ def internal_dir(out_dir: Path) -> Path:
     if out_dir.parent.name == "outputs":
         return out_dir.parent.parent / "internal" / out_dir.name
     return out_dir.with_name(f"{out_dir.name}-internal")
+
+
+def file_stem(province_code: str, province_name: str | None = None) -> str:
+    """``IR-23_تهران``: the one name every per-province file shares (letters, cards, follow-up
+    workbooks, pre-filled forms); ``province_name`` defaults to the official Persian name."""
+    name = province_name if province_name is not None else name_fa(province_code)
+    return f"{province_code}_{name.replace(' ', '_')}"

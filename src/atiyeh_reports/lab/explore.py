@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ import pandas as pd
 
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.jalali import to_jalali_str
-from atiyeh_reports.core.national_id import is_valid
+from atiyeh_reports.core.national_id import mask_ids as _mask_ids
 from atiyeh_reports.core.provinces import by_code, name_fa, province_code
 from atiyeh_reports.core.text import normalize_key, to_persian_digits
 from atiyeh_reports.core.vocab import POLICY_ACTIVE
@@ -62,8 +61,6 @@ MAIN_INDICATORS = ("eligible", "insured", "coverage", "policies", "issued_late",
                    "credit_spent", "absorption", "rejected_share")
 _PROVINCE_COLUMNS = {"province_code": "province", "child_province": "child_province_name",
                      "policy_province": "policy_province_name"}
-_ID_LIKE = re.compile(r"(?<![0-9۰-۹٠-٩])[0-9۰-۹٠-٩]{10}(?![0-9۰-۹٠-٩])")
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 MASK = "[کد ملی]"
 PERSONAL_MASK = "[حذف شد]"
 
@@ -126,16 +123,9 @@ def params_file(year_or_path: int | str | Path, root: str | Path | None = None) 
 
 # --- what an analyst sees -----------------------------------------------------------------------
 def mask_ids(text: object) -> object:
-    """``text`` with every valid national ID in it replaced by «[کد ملی]»; other values as given.
-
-    >>> mask_ids("تکرار 0012345679 در فارس")
-    'تکرار [کد ملی] در فارس'
-    >>> mask_ids("شماره 0012345678")          # fails the check digit: not an ID
-    'شماره 0012345678'
-    """
-    if not isinstance(text, str):
-        return text
-    return _ID_LIKE.sub(lambda m: MASK if is_valid(m.group(0).translate(_DIGITS)) else m.group(0), text)
+    """``text`` with every valid national ID in it replaced by «[کد ملی]»
+    (:func:`atiyeh_reports.core.national_id.mask_ids`); other values as given."""
+    return _mask_ids(text, MASK)
 
 
 def _personal_header_keys() -> tuple[str, ...]:

@@ -19,7 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from atiyeh_reports.core.provinces import name_fa, provinces
+from atiyeh_reports.core.layout import file_stem
+from atiyeh_reports.core.provinces import provinces
 
 if TYPE_CHECKING:
     from atiyeh_reports.pipeline.engine.workers import Job
@@ -44,11 +45,8 @@ This folder is not for sharing: its workbooks carry children's names and nationa
 """
 
 
-def stem(code: str) -> str:
-    """A province's file stem in the pack: ``IR-23_تهران`` (:func:`publish.letters.file_stem`)."""
-    from atiyeh_reports.publish.letters import file_stem
-
-    return file_stem(code, name_fa(code))
+#: A province's file stem in the pack: ``IR-23_تهران`` (:func:`atiyeh_reports.core.layout.file_stem`).
+stem = file_stem
 
 
 def card_jobs(params: Any, notebook_dir: Path, folder: Path, meta: Any, *,

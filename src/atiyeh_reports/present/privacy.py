@@ -37,7 +37,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 
-from atiyeh_reports.core.national_id import is_valid
+from atiyeh_reports.core.national_id import id_candidates, is_valid
 from atiyeh_reports.core.text import normalize_text, to_ascii_digits
 
 __all__ = ["SECONDARY", "TOTAL_LABEL", "scan_for_personal_data", "suppress_small_counts",
@@ -171,11 +171,6 @@ def suppress_small_counts(table: pd.DataFrame, threshold: int, *, margins: bool 
 
 
 # --- scanning rendered text ------------------------------------------------------------------
-# Ten digits, any script, each optionally followed by one separator typed inside an ID.
-_DIGIT = r"[0-9۰-۹٠-٩]"
-_CANDIDATE = re.compile(rf"(?<![0-9۰-۹٠-٩])(?:{_DIGIT}[ \t\u00a0\-‐–/._\u200c,٬،]?){{9}}{_DIGIT}"
-                        rf"(?![0-9۰-۹٠-٩])")
-_THOUSANDS = re.compile(r"^\d{1,3}(?:[,٬،]\d{3})+$")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
@@ -206,15 +201,11 @@ def scan_for_personal_data(text: str, names: Iterable[str] = ()) -> list[str]:
         The matched texts as they appear (IDs) and the names found; empty when clean.
     """
     found: list[str] = []
-    for match in _CANDIDATE.finditer(text):
+    for match, digits in id_candidates(text):  # the one ID pattern (core.national_id.ID_LIKE)
         raw = match.group(0)
-        ascii_raw = to_ascii_digits(raw)
-        if _THOUSANDS.match(ascii_raw.strip()):
-            continue
         if _inside_hex_token(text, match.start(), match.end()):
             continue
-        digits = re.sub(r"\D", "", ascii_raw)
-        if len(digits) == 10 and is_valid(digits):
+        if len(re.sub(r"\D", "", to_ascii_digits(raw))) == 10 and is_valid(digits):
             found.append(raw)
     found.extend(_names_in(text, names))
     return found

@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from atiyeh_reports.core.jalali import format_jalali_fa, to_jalali_str
+from atiyeh_reports.core.layout import file_stem
 from atiyeh_reports.core.national_id import clean_national_id
 from atiyeh_reports.core.provenance import build_time
 from atiyeh_reports.core.provinces import by_code, name_fa, provinces
@@ -41,7 +42,6 @@ from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.insurer.reconciliation import SUB_REASON_FA, Reconciliation
 from atiyeh_reports.intake.quality import REJECTED, UNREADABLE
 from atiyeh_reports.io.xlsx import Table, plain_value, write_tables
-from atiyeh_reports.publish.letters import file_stem as stem
 
 __all__ = [
     "CATEGORIES",
@@ -292,12 +292,6 @@ def _guide(province: str, year: int, tables: Mapping[str, pd.DataFrame], built: 
     rows.append(("پس از پیگیری", None, "نتیجه را در فرم سال بعد (برگه عملکرد) گزارش کنید؛ ستاد پس از "
                                        "دریافت فرم و خروجی تازه بیمه‌گر دوباره تطبیق می‌دهد."))
     return pd.DataFrame(rows, columns=["موضوع", "شمار موارد", "شرح و اقدام"], dtype=object)
-
-
-def file_stem(province_code: str) -> str:
-    """``<code>_<name>``, the stem of the province's letter (:attr:`publish.letters.Letter.file_stem`)."""
-
-    return stem(province_code, name_fa(province_code))
 
 
 def write_followup_workbooks(data: Any, rec: Reconciliation, folder: str | Path) -> list[Path]:

@@ -11,6 +11,7 @@ import pandas as pd
 from num2words import num2words
 
 from atiyeh_reports.allocation.allocate import allocation_totals
+from atiyeh_reports.core.layout import file_stem
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.errors import BudgetError
@@ -69,11 +70,6 @@ class Letter:
             ("تاریخ", PLACEHOLDER),
             ("پیوست", "جدول ابلاغ اعتبار (allocation.xlsx)"),
         )
-
-
-def file_stem(province_code: str, province_name: str) -> str:
-    """``IR-23_تهران``: the stem every per-province file shares (letters, cards, follow-up workbooks)."""
-    return f"{province_code}_{province_name.replace(' ', '_')}"
 
 
 def _fa_share(value: Fraction) -> str:
