@@ -29,7 +29,7 @@ import pandas as pd
 from atiyeh_reports.core import vocab
 from atiyeh_reports.core.provinces import by_code, provinces
 from atiyeh_reports.core.vocab import CARE_TYPES, GENDERS, GUARDIANSHIPS
-from atiyeh_reports.errors import AtiyehError
+from atiyeh_reports.errors import AnalysisError
 from atiyeh_reports.present import chart_kinds
 
 #: Lower edges of the age bands plus the end of the last one (exclusive).
@@ -95,10 +95,6 @@ ACTIONS_FA: dict[str, str] = {
 
 _MONEY = ("credit_notified", "credit_spent")
 _ID_LIKE = re.compile(r"(?<!\d)\d{8,10}(?!\d)")
-
-
-class AnalysisError(AtiyehError):
-    """A clean table does not meet the contract the analysis relies on."""
 
 
 # --- helpers ----------------------------------------------------------------------------
