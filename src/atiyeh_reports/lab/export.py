@@ -34,7 +34,7 @@ from atiyeh_reports.io.xlsx import save_workbook, set_value
 
 __all__ = ["HEADERS_FA", "header_fa", "number_format", "to_excel"]
 
-#: Persian headers of the columns the package's tables and views carry (beyond analysis.COLUMNS_FA,
+#: Persian headers of the columns the package's tables and views carry (beyond analysis.views.COLUMNS_FA,
 #: the form's and the export's own headers).
 HEADERS_FA: dict[str, str] = {
     "eligible": "واجد شرایط",
@@ -87,7 +87,7 @@ _MAX_WIDTH = 50
 
 @cache
 def _all_headers() -> dict[str, str]:
-    from atiyeh_reports.analysis.tables import COLUMNS_FA
+    from atiyeh_reports.analysis.views import COLUMNS_FA
     from atiyeh_reports.intake.quality import FINDING_HEADERS_FA
 
     headers = {f: h for h, f in layout.INSURER_COLUMNS.items()}
