@@ -1,5 +1,6 @@
-"""What the analysis tables share: the contract check, province names, shares and ratios,
-the total row, small-cell suppression, the last two years of a series (no Persian headers here)."""
+"""What the analysis tables share: the contract checks (columns, one row per national ID),
+province names, shares and ratios, the total row, small-cell suppression, the last two years of
+a series (no Persian headers here)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 from atiyeh_reports.core import vocab
 from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.errors import AnalysisError
+from atiyeh_reports.present.privacy import suppress_small_counts
 
 #: Label for a missing value of a coded field (e.g. no care arrangement given).
 UNKNOWN = "نامشخص"
@@ -59,9 +61,18 @@ def with_total(table: pd.DataFrame, *, sums: Sequence[str], label_column: str = 
 
 
 def _suppress(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    from atiyeh_reports.present.privacy import suppress_small_counts
-
     return suppress_small_counts(table, threshold)
+
+
+def _unique_ids(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    _require(frame, ["national_id", "province_code"], label)
+    repeated = int(frame["national_id"].duplicated().sum())
+    if repeated:
+        raise AnalysisError(
+            f"the {label} table lists {repeated} national ID(s) more than once; the intake "
+            "de-duplicates children, so rebuild the clean tables from the raw forms"
+        )
+    return frame
 
 
 def _last_two(children_by_year: Mapping[int, pd.DataFrame]) -> tuple[int, int] | None:

@@ -32,12 +32,14 @@ from atiyeh_reports.analysis.common import (  # noqa: F401 - NATIONAL: the old n
     _require,
     _share,
     _suppress,
+    _unique_ids,
     with_total,
 )
 from atiyeh_reports.core import vocab
 from atiyeh_reports.core.provinces import by_code, provinces
 from atiyeh_reports.core.vocab import CARE_TYPES, GENDERS, GUARDIANSHIPS
 from atiyeh_reports.errors import AnalysisError
+from atiyeh_reports.present.privacy import TOTAL_LABEL
 
 #: Lower edges of the age bands plus the end of the last one (exclusive).
 AGE_EDGES: tuple[int, ...] = (0, 6, 12, 15, 18)
@@ -226,8 +228,6 @@ def province_crosstab_safe(children: pd.DataFrame, column: str, threshold: int,
     counts = raw.drop(columns=["province_code", "total"]).set_index("province")
     counts.index = counts.index.astype("object")  # the total row's label is added to it
     safe = _suppress(counts, threshold)
-    from atiyeh_reports.present.privacy import TOTAL_LABEL
-
     safe.index = [vocab.TOTAL if i == TOTAL_LABEL else i for i in safe.index]  # the total row's one label
     safe.index.name = "province"
     return safe.reset_index()
@@ -275,17 +275,6 @@ def trend_by_province(children_by_year: Mapping[int, pd.DataFrame]) -> pd.DataFr
 
 
 # --- newcomers and leavers -------------------------------------------------------------------
-def _unique_ids(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    _require(frame, ["national_id", "province_code"], label)
-    repeated = int(frame["national_id"].duplicated().sum())
-    if repeated:
-        raise AnalysisError(
-            f"the {label} table lists {repeated} national ID(s) more than once; the intake "
-            "de-duplicates children, so rebuild the clean tables from the raw forms"
-        )
-    return frame
-
-
 def newcomers_leavers(previous: pd.DataFrame, current: pd.DataFrame, *,
                       age_limit: int | None = None) -> pd.DataFrame:
     """Per province, how the list changed from one year to the next (matched by national ID).
