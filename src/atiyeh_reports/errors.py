@@ -64,6 +64,12 @@ class UnknownProvinceError(InputError):
     """A province name that matches none of the 31 provinces or their known spellings."""
 
 
+class AnalysisError(AtiyehError):
+    """A clean table does not meet the contract the analysis relies on (step 3, ``analysis``)."""
+
+    exit_code = 1
+
+
 class BudgetError(AtiyehError):
     """The budget parameters or tables cannot produce an allocation (e.g. floors above the total)."""
 

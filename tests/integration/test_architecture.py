@@ -35,6 +35,7 @@ def test_the_import_contracts_hold() -> None:
     ("intake/values.py", "from atiyeh_reports.intake import rules  # noqa", "No cycles"),
     ("allocation/allocate.py", "from atiyeh_reports.allocation import views  # noqa", "The allocation flows one way"),
     ("allocation/apportion.py", "import pandas  # noqa", "Exact apportionment takes no pandas"),
+    ("analysis/tables.py", "from atiyeh_reports.analysis import views  # noqa", "The analysis flows one way"),
 ])
 def test_a_planted_violation_breaks_a_contract(tmp_path: Path, module: str, planted: str, contract: str) -> None:
     src = tmp_path / "src"
@@ -72,7 +73,7 @@ def test_a_report_notebook_stays_thin(name: str) -> None:
 def test_no_module_grows_past_the_split_size() -> None:
     """Modules over ~500 lines are due a split; the ones still waiting are listed, and none may grow."""
     waiting = {  # path: lines when this test was written; shrink them, never add to them
-        "evaluation/findings.py": 802, "insurer/reconciliation.py": 730, "analysis/tables.py": 755,
+        "evaluation/findings.py": 802, "insurer/reconciliation.py": 730,
         "pipeline/build.py": 540,
     }
     pkg = ROOT / "src" / "atiyeh_reports"

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from atiyeh_reports.analysis.views import no_data_note_fa
 from atiyeh_reports.api import check_data_dir, raw_inputs
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.provenance import NotRegularFile, file_hashes, sha256_file
@@ -30,7 +31,7 @@ from atiyeh_reports.insurer.export import (
     PREMIUM_ZERO,
     read_insurer_export,
 )
-from atiyeh_reports.intake import inventory, no_data_note_fa, provinces_without_data
+from atiyeh_reports.intake import inventory, provinces_without_data
 from atiyeh_reports.intake.quality import UNREADABLE, WARNING, Problem
 from hostile_fixtures import (
     add_member,
@@ -587,7 +588,7 @@ def test_build_with_accept_missing_says_what_is_missing_and_builds(tmp_path, par
         params = new_code_cell('params_path = ""\ndata_dir = ""')
         params.metadata["tags"] = ["parameters"]
         nb = new_notebook(cells=[params, new_code_cell(
-            "from atiyeh_reports.api import load_year\nfrom atiyeh_reports.intake import no_data_note_fa\n"
+            "from atiyeh_reports.api import load_year\nfrom atiyeh_reports.analysis.views import no_data_note_fa\n"
             "print(no_data_note_fa(load_year(params_path, data_dir=data_dir)))")])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, notebooks / f"{report.name}.ipynb")

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atiyeh_reports.analysis import tables as a
+from atiyeh_reports.analysis import views as v
 from atiyeh_reports.core import vocab
 from atiyeh_reports.core.provinces import by_code, provinces
 from atiyeh_reports.core.vocab import (
@@ -81,16 +82,16 @@ def test_province_counts_add_up_to_the_children(kids):
 
 
 def test_children_by_province_fa_is_sorted_with_a_total_and_persian_headers(children):
-    table = a.children_by_province_fa(children)
+    table = v.children_by_province_fa(children)
     assert "کد استان" not in table.columns
-    counts = table[a.COLUMNS_FA["children"]]
-    assert counts.iloc[-1] == 4 and table[a.COLUMNS_FA["province"]].iloc[-1] == a.NATIONAL
+    counts = table[v.COLUMNS_FA["children"]]
+    assert counts.iloc[-1] == 4 and table[v.COLUMNS_FA["province"]].iloc[-1] == a.NATIONAL
     # the reports' one province order: alphabetical by official name (vocab.province_sort_key)
-    names = list(table[a.COLUMNS_FA["province"]].iloc[:-1])
+    names = list(table[v.COLUMNS_FA["province"]].iloc[:-1])
     assert names == sorted(names, key=vocab.persian_sort_key) and names[0] == "آذربایجان شرقی"
-    assert table[a.COLUMNS_FA["share"]].iloc[-1] == 1.0
+    assert table[v.COLUMNS_FA["share"]].iloc[-1] == 1.0
     total_pop = sum(p.population for p in provinces())
-    assert table[a.COLUMNS_FA["per_100k"]].iloc[-1] == pytest.approx(4 / total_pop * 100_000)
+    assert table[v.COLUMNS_FA["per_100k"]].iloc[-1] == pytest.approx(4 / total_pop * 100_000)
 
 
 # --- national breakdowns --------------------------------------------------------------------
@@ -161,8 +162,8 @@ def test_province_crosstab_safe_suppresses_small_cells():
     shown = safe.drop(index=vocab.TOTAL).drop(columns="جمع")
     assert (shown == "<5").sum().sum() >= 1 and (shown.map(lambda v: isinstance(v, str))
                                                 .sum().sum() >= 2)
-    fa = a.province_by_gender_safe(kids, 5)
-    assert a.COLUMNS_FA["province"] in fa.columns
+    fa = v.province_by_gender_safe(kids, 5)
+    assert v.COLUMNS_FA["province"] in fa.columns
 
 
 # --- trends ----------------------------------------------------------------------------------
@@ -225,11 +226,11 @@ def test_repeated_national_ids_are_a_contract_error(children):
 
 
 def test_newcomers_leavers_fa_uses_the_last_two_years(children):
-    table = a.newcomers_leavers_fa({1402: children.iloc[:1], 1403: children.iloc[:2],
+    table = v.newcomers_leavers_fa({1402: children.iloc[:1], 1403: children.iloc[:2],
                                     1404: children})
-    assert table[a.COLUMNS_FA["previous"]].iloc[-1] == 2
-    assert table[a.COLUMNS_FA["newcomers"]].iloc[-1] == 2
-    assert a.newcomers_leavers_fa({1404: children}).empty
+    assert table[v.COLUMNS_FA["previous"]].iloc[-1] == 2
+    assert table[v.COLUMNS_FA["newcomers"]].iloc[-1] == 2
+    assert v.newcomers_leavers_fa({1404: children}).empty
 
 
 # --- performance --------------------------------------------------------------------------------
@@ -257,13 +258,13 @@ def test_performance_table_has_ratios_and_a_national_total(performance):
     assert total["policy_rate"] == pytest.approx(2_409 / 2_510)
     assert total["performance_year"] == 1403
     assert isinstance(table["credit_spent"].sum(), (int, np.integer))
-    assert "source_file" not in a.performance_table_fa(performance).columns
-    assert "سال عملکرد" not in a.performance_table_fa(performance).columns  # one year: said by the heading
+    assert "source_file" not in v.performance_table_fa(performance).columns
+    assert "سال عملکرد" not in v.performance_table_fa(performance).columns  # one year: said by the heading
 
 
 def test_performance_table_fa_keeps_the_year_when_provinces_differ(performance):
     mixed = performance.assign(performance_year=[1402] + [1403] * (len(performance) - 1))
-    assert "سال عملکرد" in a.performance_table_fa(mixed).columns
+    assert "سال عملکرد" in v.performance_table_fa(mixed).columns
 
 
 def test_performance_table_names_a_missing_column(performance):
@@ -279,7 +280,7 @@ def test_quality_summary_totals_and_rejected_share():
     assert list(table["rows_read"]) == [10, 0, 10]  # تهران, فارس, total
     assert math.isnan(table["rejected_share"].iloc[1])
     assert table["rejected_share"].iloc[-1] == pytest.approx(0.2)
-    assert a.COLUMNS_FA["rejected_share"] in a.quality_summary_fa(summary).columns
+    assert v.COLUMNS_FA["rejected_share"] in v.quality_summary_fa(summary).columns
 
 
 def test_findings_by_problem_counts_without_ids_or_values():
@@ -297,7 +298,7 @@ def test_findings_by_problem_counts_without_ids_or_values():
     assert table.iloc[0].to_dict() == {"problem": "کد ملی … رقم کنترل نادرست",
                                        "action": "rejected", "findings": 2, "provinces": 2}
     assert "0012345678" not in table.to_string()
-    assert a.findings_by_problem_fa(findings)[a.COLUMNS_FA["action"]].iloc[0] == "رد شد"
+    assert v.findings_by_problem_fa(findings)[v.COLUMNS_FA["action"]].iloc[0] == "رد شد"
 
 
 # --- privacy across the module ---------------------------------------------------------------------
@@ -320,11 +321,11 @@ def test_headline_figures_and_their_persian_form(children):
     assert pairs[f"سهم {GENDER_FEMALE}"] == 0.75
     assert pairs["تغییر نسبت به 1403"] == 3
     assert pairs["نسبت به تعداد پیش‌بینی‌شده در شناسنامه خدمت"] == 0.5
-    fa = dict(a.headline_figures_fa({1404: children}, expected_recipients=8))
+    fa = dict(v.headline_figures_fa({1404: children}, expected_recipients=8))
     assert fa[vocab.ELIGIBLE] == "۴ نفر" and fa["سال گزارش"] == "۱۴۰۴"
-    grown = dict(a.headline_figures_fa({1403: children.iloc[:1], 1404: children}))
+    grown = dict(v.headline_figures_fa({1403: children.iloc[:1], 1404: children}))
     assert grown["تغییر نسبت به ۱۴۰۳"] == "۳ نفر افزایش"
-    shrunk = dict(a.headline_figures_fa({1403: children, 1404: children.iloc[:1]}))
+    shrunk = dict(v.headline_figures_fa({1403: children, 1404: children.iloc[:1]}))
     assert shrunk["تغییر نسبت به ۱۴۰۳"] == "۳ نفر کاهش"
     assert fa["نسبت به تعداد پیش‌بینی‌شده در شناسنامه خدمت"] == "۵۰٫۰٪"
     with pytest.raises(a.AnalysisError):
@@ -334,9 +335,9 @@ def test_headline_figures_and_their_persian_form(children):
 def test_report_charts_are_figures(children):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        figures = [a.children_by_province_chart(children), a.per_100k_chart(children),
-                   a.age_pyramid_chart(children), a.care_type_chart(children),
-                   a.trend_chart({1403: children.iloc[:2], 1404: children})]
+        figures = [v.children_by_province_chart(children), v.per_100k_chart(children),
+                   v.age_pyramid_chart(children), v.care_type_chart(children),
+                   v.trend_chart({1403: children.iloc[:2], 1404: children})]
     for fig in figures:
         assert isinstance(fig, charts.Figure) and fig.axes
         charts.close(fig)
@@ -366,4 +367,26 @@ def test_age_pyramid_counts_each_year_of_age_and_refuses_unequal_bands(children)
     table = a.age_gender_table(children, None)
     assert list(table.index) == list(range(int(children["age"].min()), int(children["age"].max()) + 1))
     with pytest.raises(a.AnalysisError, match="equal width"):
-        a.age_pyramid_chart(children, a.AGE_EDGES)
+        v.age_pyramid_chart(children, a.AGE_EDGES)
+
+
+# --- the no-data note moved from intake.inventory to analysis.views -------------------------------
+def test_no_data_note_lives_in_views_and_the_old_intake_names_still_answer():
+    import importlib
+    import types
+
+    from atiyeh_reports import intake
+    from atiyeh_reports.core.provinces import provinces
+
+    inventory_module = importlib.import_module("atiyeh_reports.intake.inventory")  # not the function
+    codes = [p.code for p in provinces() if p.code != "IR-23"]
+    data = types.SimpleNamespace(children=pd.DataFrame({"province_code": codes}), summary=pd.DataFrame(),
+                                 findings=pd.DataFrame(), policies=pd.DataFrame())
+    note = v.no_data_note_fa(data)
+    assert "۱ استان" in note and by_code()["IR-23"].name_fa in note and "فرمی نرسید" in note
+    assert "بیمه‌گر" in note
+    for old in (intake, inventory_module):
+        with pytest.warns(DeprecationWarning, match="analysis.views"):
+            assert old.no_data_note_fa is v.no_data_note_fa
+    with pytest.raises(AttributeError):
+        intake.no_such_name  # noqa: B018

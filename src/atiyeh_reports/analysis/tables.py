@@ -2,10 +2,8 @@
 
 Pure functions over the clean tables of ``docs/data-contracts.md``. Each takes
 frames and returns a new frame with English column names, numbers kept as
-numbers (counts and money as ints, shares as floats from 0 to 1). Each has a
-``*_fa`` variant that returns the same table with Persian headers and province
-names, ready for :func:`atiyeh_reports.present.display.show_table`; formatting (digits,
-separators, percent signs) happens there, at the edge.
+numbers (counts and money as ints, shares as floats from 0 to 1). Their Persian
+``*_fa`` forms and the charts are in :mod:`atiyeh_reports.analysis.views`.
 
 Privacy: children are a protected group. No function here returns a national
 ID or a name. Breakdowns finer than a province (province × gender, …) return
@@ -20,143 +18,33 @@ age limit of 18). Ages are completed years on 1 Farvardin of the report year.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
+from atiyeh_reports.analysis.common import (  # noqa: F401 - NATIONAL: the old name, kept
+    NATIONAL,
+    UNKNOWN,
+    _last_two,
+    _province_names,
+    _ratio,
+    _require,
+    _share,
+    _suppress,
+    _unique_ids,
+    with_total,
+)
 from atiyeh_reports.core import vocab
+from atiyeh_reports.core.national_id import mask_ids
 from atiyeh_reports.core.provinces import by_code, provinces
 from atiyeh_reports.core.vocab import CARE_TYPES, GENDERS, GUARDIANSHIPS
-from atiyeh_reports.errors import AtiyehError
-from atiyeh_reports.present import chart_kinds
+from atiyeh_reports.errors import AnalysisError
+from atiyeh_reports.present.privacy import TOTAL_LABEL
 
 #: Lower edges of the age bands plus the end of the last one (exclusive).
 AGE_EDGES: tuple[int, ...] = (0, 6, 12, 15, 18)
-#: Label for a missing value of a coded field (e.g. no care arrangement given).
-UNKNOWN = "نامشخص"
-#: Label of the national total row.
-NATIONAL = vocab.TOTAL
-
-#: Persian headers for every column the functions here return.
-COLUMNS_FA: dict[str, str] = {
-    "province_code": "کد استان",
-    "province": "استان",
-    "children": f"تعداد {vocab.ELIGIBLE}",
-    "share": "سهم از کل",
-    "population": "جمعیت استان (۱۳۹۵)",
-    "per_100k": "در هر ۱۰۰ هزار نفر جمعیت",
-    "gender": "جنسیت",
-    "age_band": "گروه سنی",
-    "age": "سن",
-    "guardianship": "وضعیت سرپرستی",
-    "care_type": "نوع نگهداری",
-    "total": "جمع",
-    "year": "سال",
-    "change": "تغییر نسبت به سال قبل",
-    "growth": "درصد تغییر",
-    "provinces": "تعداد استان‌ها",
-    "previous": "سال قبل",
-    "continuing": "ادامه پوشش",
-    "moved_out": "انتقال به استان دیگر",
-    "moved_in": "انتقال از استان دیگر",
-    "leavers": "خروج از فهرست",
-    "aged_out": "خروج به علت سن",
-    "newcomers": "ورود جدید",
-    "current": "سال جاری",
-    "performance_year": "سال عملکرد",
-    "credit_notified": "اعتبار ابلاغی (ریال)",
-    "credit_spent": "اعتبار هزینه‌شده (ریال)",
-    "absorption": "نسبت جذب",
-    "children_covered": vocab.COVERED_REPORTED,
-    "policies_issued": "بیمه‌نامه صادرشده",
-    "policy_rate": "نسبت بیمه‌نامه به فرزند",
-    "children_left": "خروج از پوشش (گزارش استان)",
-    "credit_notified_reported": "اعتبار ابلاغی به گزارش استان (ریال)",
-    "notified_difference": "اختلاف گزارش استان با سابقهٔ ستاد (ریال)",
-    "rows_read": "ردیف‌های خوانده‌شده",
-    "accepted": "پذیرفته",
-    "corrected": "اصلاح‌شده",
-    "rejected": "ردشده",
-    "rejected_share": "سهم ردشده",
-    "problem": "مشکل",
-    "action": "اقدام",
-    "findings": "تعداد موارد",
-}
-
-#: Persian words for the intake's actions on a finding.
-ACTIONS_FA: dict[str, str] = {
-    "corrected": "اصلاح شد",
-    "rejected": "رد شد",
-    "warning": "هشدار",
-    "unreadable": "ناخوانا",
-}
 
 _MONEY = ("credit_notified", "credit_spent")
-_ID_LIKE = re.compile(r"(?<!\d)\d{8,10}(?!\d)")
-
-
-class AnalysisError(AtiyehError):
-    """A clean table does not meet the contract the analysis relies on."""
-
-
-# --- helpers ----------------------------------------------------------------------------
-def _require(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise AnalysisError(
-            f"the {table} table has no column(s) {missing} (it has {list(frame.columns)}); "
-            "build it with the intake so it follows docs/data-contracts.md"
-        )
-
-
-def _province_names(codes: pd.Series) -> pd.Series:
-    names = {p.code: p.name_fa for p in provinces()}
-    return codes.map(lambda code: names.get(code, code) if isinstance(code, str) else NATIONAL)
-
-
-def _share(part: pd.Series, whole: float) -> pd.Series:
-    return part / whole if whole else pd.Series(np.nan, index=part.index)
-
-
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    """num / den as floats, NaN where den is 0 (no division by zero, no inf)."""
-    den = den.astype("float64")
-    return num.astype("float64") / den.where(den != 0)
-
-
-def with_total(table: pd.DataFrame, *, sums: Sequence[str], label_column: str = "province",
-               label: str = NATIONAL) -> pd.DataFrame:
-    """``table`` with a last row holding the sum of ``sums`` (other columns left empty).
-
-    Shares and ratios are not summed: recompute them on the total row yourself.
-    """
-    total: dict[str, object] = {c: table[c].sum() for c in sums}
-    total[label_column] = label
-    row = pd.DataFrame([total])
-    out = pd.concat([table, row], ignore_index=True)
-    for c in sums:  # keep ints ints (concat with a partial row would not)
-        if pd.api.types.is_integer_dtype(table[c]):
-            out[c] = out[c].astype("int64")
-    return out
-
-
-def to_fa(table: pd.DataFrame) -> pd.DataFrame:
-    """Persian headers (``COLUMNS_FA``) and Persian action words; the codes column is dropped.
-
-    Values are untouched: numbers stay numbers for :func:`display.show_table`.
-    """
-    out = table.drop(columns=["province_code"], errors="ignore")
-    if "action" in out.columns:
-        out = out.assign(action=out["action"].map(lambda a: ACTIONS_FA.get(a, a)))
-    return out.rename(columns=COLUMNS_FA)
-
-
-def _suppress(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    from atiyeh_reports.present.privacy import suppress_small_counts
-
-    return suppress_small_counts(table, threshold)
 
 
 # --- children by province -----------------------------------------------------------------
@@ -195,17 +83,6 @@ def children_by_province(children: pd.DataFrame) -> pd.DataFrame:
             "per_100k": (counts / population.reindex(counts.index) * 100_000).to_numpy(),
         }
     )
-
-
-def children_by_province_fa(children: pd.DataFrame) -> pd.DataFrame:
-    """:func:`children_by_province` in the reports' province order (alphabetical), a total row, Persian headers."""
-    table = vocab.in_province_order(children_by_province(children))
-    total = with_total(table, sums=["children", "population"])
-    total.loc[total.index[-1], "share"] = 1.0 if total["children"].iloc[-1] else np.nan
-    total.loc[total.index[-1], "per_100k"] = (
-        total["children"].iloc[-1] / total["population"].iloc[-1] * 100_000
-    )
-    return to_fa(total)
 
 
 # --- national breakdowns -------------------------------------------------------------------
@@ -249,21 +126,6 @@ def children_by_care_type(children: pd.DataFrame) -> pd.DataFrame:
     return breakdown(children, "care_type", CARE_TYPES)
 
 
-def children_by_gender_fa(children: pd.DataFrame) -> pd.DataFrame:
-    """:func:`children_by_gender` with Persian headers."""
-    return to_fa(children_by_gender(children))
-
-
-def children_by_guardianship_fa(children: pd.DataFrame) -> pd.DataFrame:
-    """:func:`children_by_guardianship` with Persian headers."""
-    return to_fa(children_by_guardianship(children))
-
-
-def children_by_care_type_fa(children: pd.DataFrame) -> pd.DataFrame:
-    """:func:`children_by_care_type` with Persian headers."""
-    return to_fa(children_by_care_type(children))
-
-
 def age_band_labels(edges: Sequence[int] = AGE_EDGES) -> list[str]:
     """``(0, 6, 12)`` → ``['0–5', '6–11']``: each band's first and last completed year."""
     return [f"{lo}–{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
@@ -296,12 +158,6 @@ def children_by_age_band(children: pd.DataFrame,
     _require(children, ["age"], "children")
     banded = pd.DataFrame({"age_band": age_bands(children["age"], edges).astype("str")})
     return breakdown(banded, "age_band", age_band_labels(edges))
-
-
-def children_by_age_band_fa(children: pd.DataFrame,
-                            edges: Sequence[int] = AGE_EDGES) -> pd.DataFrame:
-    """:func:`children_by_age_band` with Persian headers."""
-    return to_fa(children_by_age_band(children, edges))
 
 
 def age_gender_table(children: pd.DataFrame, edges: Sequence[int] | None = AGE_EDGES) -> pd.DataFrame:
@@ -371,26 +227,9 @@ def province_crosstab_safe(children: pd.DataFrame, column: str, threshold: int,
     counts = raw.drop(columns=["province_code", "total"]).set_index("province")
     counts.index = counts.index.astype("object")  # the total row's label is added to it
     safe = _suppress(counts, threshold)
-    from atiyeh_reports.present.privacy import TOTAL_LABEL
-
     safe.index = [vocab.TOTAL if i == TOTAL_LABEL else i for i in safe.index]  # the total row's one label
     safe.index.name = "province"
     return safe.reset_index()
-
-
-def province_by_gender_safe(children: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Province × gender for a report: small counts suppressed, Persian headers."""
-    return to_fa(province_crosstab_safe(children, "gender", threshold, GENDERS))
-
-
-def province_by_guardianship_safe(children: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Province × guardianship for a report: small counts suppressed, Persian headers."""
-    return to_fa(province_crosstab_safe(children, "guardianship", threshold, GUARDIANSHIPS))
-
-
-def province_by_care_type_safe(children: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Province × care arrangement for a report: small counts suppressed, Persian headers."""
-    return to_fa(province_crosstab_safe(children, "care_type", threshold, CARE_TYPES))
 
 
 # --- over the years -------------------------------------------------------------------------
@@ -426,11 +265,6 @@ def trend_table(children_by_year: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
     return table
 
 
-def trend_table_fa(children_by_year: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
-    """:func:`trend_table` with Persian headers (years stay ints)."""
-    return to_fa(trend_table(children_by_year))
-
-
 def trend_by_province(children_by_year: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
     """Children per province (rows, all 31) and year (columns, oldest first)."""
     table = pd.DataFrame({int(y): province_counts(children_by_year[y])
@@ -440,17 +274,6 @@ def trend_by_province(children_by_year: Mapping[int, pd.DataFrame]) -> pd.DataFr
 
 
 # --- newcomers and leavers -------------------------------------------------------------------
-def _unique_ids(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    _require(frame, ["national_id", "province_code"], label)
-    repeated = int(frame["national_id"].duplicated().sum())
-    if repeated:
-        raise AnalysisError(
-            f"the {label} table lists {repeated} national ID(s) more than once; the intake "
-            "de-duplicates children, so rebuild the clean tables from the raw forms"
-        )
-    return frame
-
-
 def newcomers_leavers(previous: pd.DataFrame, current: pd.DataFrame, *,
                       age_limit: int | None = None) -> pd.DataFrame:
     """Per province, how the list changed from one year to the next (matched by national ID).
@@ -510,25 +333,6 @@ def newcomers_leavers(previous: pd.DataFrame, current: pd.DataFrame, *,
     return total
 
 
-def _last_two(children_by_year: Mapping[int, pd.DataFrame]) -> tuple[int, int] | None:
-    years = sorted(children_by_year)
-    return (years[-2], years[-1]) if len(years) >= 2 else None
-
-
-def newcomers_leavers_fa(children_by_year: Mapping[int, pd.DataFrame], *,
-                         age_limit: int | None = None) -> pd.DataFrame:
-    """:func:`newcomers_leavers` between the last two years given, with Persian headers.
-
-    With fewer than two years there is nothing to compare: an empty table.
-    """
-    pair = _last_two(children_by_year)
-    if pair is None:
-        return pd.DataFrame(columns=[COLUMNS_FA["province"]])
-    table = newcomers_leavers(children_by_year[pair[0]], children_by_year[pair[1]],
-                              age_limit=age_limit)
-    return to_fa(table)
-
-
 # --- provinces' reported performance --------------------------------------------------------
 def performance_table(performance: pd.DataFrame, params: object | None = None) -> pd.DataFrame:
     """The previous-year performance each province reported, with a national total.
@@ -567,19 +371,6 @@ def performance_table(performance: pd.DataFrame, params: object | None = None) -
     return table
 
 
-def performance_table_fa(performance: pd.DataFrame, params: object | None = None) -> pd.DataFrame:
-    """:func:`performance_table` with Persian headers; money stays int Rials.
-
-    When every province reports the same year, the year column says nothing a
-    reader needs on each row and is left out (the heading names the year), so
-    the wide table fits the page.
-    """
-    table = performance_table(performance, params)
-    if table["performance_year"].nunique(dropna=True) <= 1 and table["performance_year"].notna().all():
-        table = table.drop(columns=["performance_year"])
-    return to_fa(table)
-
-
 # --- intake data quality (no IDs, no names) --------------------------------------------------
 def quality_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """Rows read, accepted, corrected and rejected per province, with a national total.
@@ -600,11 +391,6 @@ def quality_summary(summary: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def quality_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
-    """:func:`quality_summary` with Persian headers."""
-    return to_fa(quality_summary(summary))
-
-
 def findings_by_problem(findings: pd.DataFrame) -> pd.DataFrame:
     """How often each problem was found and what the intake did, without IDs or values.
 
@@ -620,7 +406,7 @@ def findings_by_problem(findings: pd.DataFrame) -> pd.DataFrame:
     _require(findings, ["problem", "action"], "findings")
     problems = findings["problem"].astype("object").fillna(UNKNOWN).astype("str")
     frame = pd.DataFrame({
-        "problem": problems.str.replace(_ID_LIKE, "…", regex=True),
+        "problem": problems.map(lambda t: mask_ids(t, "…", valid_only=False)),  # the one ID pattern
         "action": findings["action"].astype("object").fillna(UNKNOWN).astype("str"),
         "province_code": (findings["province_code"] if "province_code" in findings.columns
                           else pd.Series(pd.NA, index=findings.index)).astype("object"),
@@ -633,11 +419,6 @@ def findings_by_problem(findings: pd.DataFrame) -> pd.DataFrame:
     table = table.sort_values(["findings", "problem", "action"], ascending=[False, True, True],
                               kind="stable")
     return table.reset_index(drop=True)
-
-
-def findings_by_problem_fa(findings: pd.DataFrame) -> pd.DataFrame:
-    """:func:`findings_by_problem` with Persian headers and actions."""
-    return to_fa(findings_by_problem(findings))
 
 
 # --- headline numbers -------------------------------------------------------------------------
@@ -674,82 +455,3 @@ def headline_figures(children_by_year: Mapping[int, pd.DataFrame], *,
         pairs.append(("سهم ردیف‌های ردشده در پذیرش داده", int(summary["rejected"].sum()) / rows_read
                       if rows_read else float("nan")))
     return pairs
-
-
-def headline_figures_fa(children_by_year: Mapping[int, pd.DataFrame], *,
-                        expected_recipients: int | None = None,
-                        summary: pd.DataFrame | None = None) -> list[tuple[str, str]]:
-    """:func:`headline_figures` formatted for :func:`display.key_values` (the edge)."""
-    from atiyeh_reports.core.text import to_persian_digits
-    from atiyeh_reports.present.display import fmt_int, fmt_pct
-
-    units = {vocab.ELIGIBLE: "نفر", "استان‌های دارای فرزند در فهرست": "استان"}
-    out = []
-    for label, value in headline_figures(children_by_year, expected_recipients=expected_recipients,
-                                         summary=summary):
-        if label == "سال گزارش":
-            text = to_persian_digits(value)
-        elif label.startswith("تغییر نسبت به"):
-            label = to_persian_digits(label)
-            # a word, not a sign: "+" and "-" beside Persian digits reorder in right-to-left text
-            text = (f"{fmt_int(abs(value))} نفر {'افزایش' if value > 0 else 'کاهش'}" if value
-                    else "بدون تغییر")
-        elif isinstance(value, float):
-            text = fmt_pct(value)
-        else:
-            text = fmt_int(value) + (f" {units[label]}" if label in units else "")
-        out.append((label, text))
-    return out
-
-
-# --- the charts of the analysis report --------------------------------------------------------
-def children_by_province_chart(children: pd.DataFrame) -> chart_kinds.Figure:
-    """Sorted horizontal bars of children per province."""
-    return chart_kinds.bar_by_province(province_counts(children), f"{vocab.ELIGIBLE} به تفکیک استان{_year_of(children)}",
-                                       "تعداد (نفر)")
-
-
-def per_100k_chart(children: pd.DataFrame) -> chart_kinds.Figure:
-    """Sorted bars of children per 100,000 people of each province."""
-    table = children_by_province(children).set_index("province_code")
-    return chart_kinds.bar_by_province(table["per_100k"],
-                                       f"{vocab.ELIGIBLE} در هر ۱۰۰ هزار نفر جمعیت استان{_year_of(children)}",
-                                       "نفر در هر ۱۰۰ هزار نفر جمعیت (سرشماری ۱۳۹۵)", decimals=1)
-
-
-def age_pyramid_chart(children: pd.DataFrame, edges: Sequence[int] | None = None) -> chart_kinds.Figure:
-    """The population pyramid by single year of age (equal widths: no band looks bigger for being wider).
-
-    Pass ``edges`` of equal steps for bands (e.g. ``range(0, 19, 3)``); unequal bands are refused,
-    since a wider band would look like more children.
-    """
-    if edges is not None and len({b - a for a, b in zip(edges[:-1], edges[1:])}) > 1:
-        raise AnalysisError(f"age pyramid bands {list(edges)} are not of equal width; pass equal steps or None")
-    return chart_kinds.population_pyramid(age_gender_table(children, edges),
-                                          f"هرم سنی {vocab.ELIGIBLE}{_year_of(children)}",
-                                          xlabel="تعداد (نفر)",
-                                          ylabel="سن (سال تمام در یکم فروردین)" if edges is None else "گروه سنی (سال)")
-
-
-def care_type_chart(children: pd.DataFrame) -> chart_kinds.Figure:
-    """Stacked bars: care arrangement within each guardianship status."""
-    table = province_crosstab(children.assign(province_code=children["guardianship"]),
-                              "care_type", CARE_TYPES)
-    frame = table.drop(columns=["province", "total"]).set_index("province_code")
-    return chart_kinds.stacked_bars(frame, f"نوع نگهداری به تفکیک وضعیت سرپرستی{_year_of(children)}",
-                                    "درصد فرزندان هر وضعیت سرپرستی", share=True)
-
-
-def trend_chart(children_by_year: Mapping[int, pd.DataFrame]) -> chart_kinds.Figure:
-    """Lines of children, boys and girls over the years given."""
-    table = trend_table(children_by_year).set_index("year")
-    frame = table[["children", *GENDERS]].rename(columns={"children": "همه فرزندان"})
-    return chart_kinds.trend_lines(frame, f"روند تعداد {vocab.ELIGIBLE}", "تعداد (نفر)")
-
-
-def _year_of(children: pd.DataFrame) -> str:
-    """``، ۱۴۰۴`` when the table holds one report year (for chart titles), else nothing."""
-    from atiyeh_reports.core.text import to_persian_digits
-
-    years = children["year"].dropna().unique() if "year" in children.columns else []
-    return f"، {to_persian_digits(int(years[0]))}" if len(years) == 1 else ""

@@ -97,7 +97,7 @@ from atiyeh_reports.intake.inventory import (
     Inventory,
     inventory,
     missing_lines,
-    no_data_note_fa,
+    moved_name,
     provinces_without_data,
 )
 from atiyeh_reports.intake.reader import _CalamineBook, _has_error_cells, _open, _OpenpyxlBook
@@ -105,6 +105,12 @@ from atiyeh_reports.intake.year import ingest
 
 __all__ = [
     "CHILDREN_COLUMNS", "FORM_SUFFIXES", "INSURER_SUFFIXES", "PERFORMANCE_COLUMNS", "Entry", "Intake",
-    "Inventory", "ingest", "inventory", "missing_lines", "no_data_note_fa", "provinces_without_data", "read_clean",
+    "Inventory", "ingest", "inventory", "missing_lines", "provinces_without_data", "read_clean",
     "write_clean",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``no_data_note_fa`` moved to :mod:`atiyeh_reports.analysis.views`; served for the 1405
+    cycle (:func:`atiyeh_reports.intake.inventory.moved_name`)."""
+    return moved_name(name)

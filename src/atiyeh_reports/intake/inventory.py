@@ -19,7 +19,8 @@ entries that cannot be looked at.
 It also answers which provinces have no data this year
 (:func:`provinces_without_data`), so that no province is allocated zero
 without a word: the build refuses unless told to accept it, and every report
-then names them (:func:`no_data_note_fa`).
+then names them (:func:`atiyeh_reports.analysis.views.no_data_note_fa`, which
+moved there; the old name here is served for the 1405 cycle).
 """
 
 from __future__ import annotations
@@ -243,14 +244,6 @@ def provinces_without_data(data) -> dict[str, str]:  # noqa: ANN001 - an Intake 
     return out
 
 
-_REASON_FA = {
-    "every row of its form was rejected": "همهٔ ردیف‌های فرم رد شد",
-    "its form lists no children": "فرم هیچ فرزندی ندارد",
-    "its form could not be read": "فرم خوانده نشد",
-    "no form was received": "فرمی نرسید",
-}
-
-
 def missing_lines(data) -> list[str]:  # noqa: ANN001
     """``IR-23 تهران: no form was received`` for each province without data (for the terminal)."""
     from atiyeh_reports.core.provinces import by_code
@@ -259,23 +252,22 @@ def missing_lines(data) -> list[str]:  # noqa: ANN001
     return [f"{code} {names[code].name_fa}: {why}" for code, why in provinces_without_data(data).items()]
 
 
-def no_data_note_fa(data) -> str:  # noqa: ANN001 - a YearData (or an Intake: then no insurer part)
-    """A Persian paragraph naming the provinces with no data this year, and an insurer export
-    without policies; empty when there is nothing to say. Each report shows it near the top."""
-    from atiyeh_reports.core.provinces import by_code
-    from atiyeh_reports.core.text import to_persian_digits
 
-    parts = []
-    missing = provinces_without_data(data)
-    if missing:
-        names = by_code()
-        listed = "، ".join(f"{names[c].name_fa} ({_REASON_FA.get(r, r)})" for c, r in missing.items())
-        parts.append(
-            f"**هشدار: از {to_persian_digits(len(missing))} استان امسال داده‌ای در دست نیست** و این "
-            f"استان‌ها در شمارش‌ها و در تخصیص صفر آمده‌اند: {listed}."
-        )
-    policies = getattr(data, "policies", None)
-    if policies is not None and len(policies) == 0:
-        parts.append("**هشدار: از خروجی بیمه‌گر هیچ بیمه‌نامه‌ای خوانده نشد** (نرسیده، خوانده نشد یا "
-                     "خالی است)؛ تطبیق با بیمه‌نامه‌ها انجام نشده است.")
-    return "\n\n".join(parts)
+def moved_name(name: str, *, stacklevel: int = 3) -> object:
+    """``no_data_note_fa`` moved to :mod:`atiyeh_reports.analysis.views` (presentation); the old
+    name is served here and by the intake package for the 1405 cycle, with a DeprecationWarning.
+    Looked up only when asked for, so the intake imports nothing from the analysis above it."""
+    if name != "no_data_note_fa":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    import warnings
+
+    warnings.warn("atiyeh_reports.intake.no_data_note_fa moved to "
+                  "atiyeh_reports.analysis.views.no_data_note_fa; import it from there (the old "
+                  "name goes after the 1405 cycle)", DeprecationWarning, stacklevel=stacklevel)
+    return importlib.import_module("atiyeh_reports.analysis.views").no_data_note_fa
+
+
+def __getattr__(name: str) -> object:
+    """The names that moved out (:func:`moved_name`)."""
+    return moved_name(name)

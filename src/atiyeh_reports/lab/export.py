@@ -28,7 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from atiyeh_reports.analysis.tables import COLUMNS_FA
+from atiyeh_reports.analysis.views import COLUMNS_FA
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.intake.quality import FINDING_HEADERS_FA
@@ -36,7 +36,7 @@ from atiyeh_reports.io.xlsx import save_workbook, set_value
 
 __all__ = ["HEADERS_FA", "header_fa", "number_format", "to_excel"]
 
-#: Persian headers of the columns the package's tables and views carry (beyond analysis.COLUMNS_FA,
+#: Persian headers of the columns the package's tables and views carry (beyond analysis.views.COLUMNS_FA,
 #: the form's and the export's own headers).
 HEADERS_FA: dict[str, str] = {
     "eligible": "واجد شرایط",
