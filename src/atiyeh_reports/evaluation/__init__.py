@@ -1,6 +1,6 @@
 """Step 6: indicators, cross-checks and findings (evaluation.ipynb)."""
 
-from atiyeh_reports.evaluation.assumptions import (  # noqa: F401 - the step's public names
+from atiyeh_reports.evaluation.assumptions_log import (  # noqa: F401 - the step's public names
     IMPACT_FA,
     QUALITY_FA,
     Assumption,

@@ -1,13 +1,13 @@
 """The old face of the evaluation's findings module: it re-exports the names that moved.
 
 The module was split by concern: :mod:`.rules` (Finding, the rules, severity, key findings, follow-up),
-:mod:`.headline` (the headline numbers), :mod:`.assumptions` (the assumptions-and-caveats log),
+:mod:`.headline` (the headline numbers), :mod:`.assumptions_log` (the assumptions-and-caveats log),
 :mod:`.bundle` (Evaluation and evaluate), :mod:`.views` (the notebook pieces) and :mod:`.wording`
 (how the sentences write numbers). Nothing inside the package imports this face; patch a name
 where it is used, in its new module.
 """
 
-from atiyeh_reports.evaluation.assumptions import (  # noqa: F401
+from atiyeh_reports.evaluation.assumptions_log import (  # noqa: F401
     IMPACT_FA,
     QUALITY_FA,
     Assumption,

@@ -12,7 +12,7 @@ import pandas as pd
 from atiyeh_reports.allocation.record import find_notified_record
 from atiyeh_reports.core.vocab import TOTAL, persian_sort_key
 from atiyeh_reports.evaluation import indicators as ind
-from atiyeh_reports.evaluation.assumptions import assumptions, assumptions_fa, history_param_files
+from atiyeh_reports.evaluation.assumptions_log import assumptions, assumptions_fa, history_param_files
 from atiyeh_reports.evaluation.bundle import Evaluation
 from atiyeh_reports.evaluation.rules import findings_fa, follow_up_fa
 from atiyeh_reports.evaluation.triangulation import triangulation_fa, triangulation_summary, triangulation_summary_fa
