@@ -327,7 +327,8 @@ def test_no_two_scorecard_indicators_are_equal_in_every_province(years: dict[int
 
 
 def test_the_evaluation_puts_the_funding_gap_among_the_top_findings(years: dict[int, YearData]) -> None:
-    from atiyeh_reports.evaluation.findings import evaluate, funding_gap
+    from atiyeh_reports.evaluation.bundle import evaluate
+    from atiyeh_reports.evaluation.rules import funding_gap
 
     latest = years[max(years)]
     ev = evaluate(latest)

@@ -13,8 +13,9 @@ from atiyeh_reports import api
 from atiyeh_reports.allocation import record as record_module
 from atiyeh_reports.allocation import views as allocation_views
 from atiyeh_reports.errors import ParamsError
-from atiyeh_reports.evaluation import findings as findings_module
+from atiyeh_reports.evaluation import assumptions_log as assumptions_module
 from atiyeh_reports.evaluation import triangulation as triangulation_module
+from atiyeh_reports.evaluation import views as evaluation_views
 from atiyeh_reports.insurer import reconciliation
 from atiyeh_reports.year import data as data_module
 from atiyeh_reports.year import read as year_read
@@ -101,6 +102,6 @@ def test_the_hq_record_is_read_once_when_the_year_is_loaded(params_path: Path,
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("HQ's record read again after the year was loaded")
 
-    for module in (record_module, allocation_views, findings_module, triangulation_module):
+    for module in (record_module, allocation_views, assumptions_module, evaluation_views, triangulation_module):
         monkeypatch.setattr(module, "find_notified_record", never)
     year.allocation, year.evaluation  # noqa: B018

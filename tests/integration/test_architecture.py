@@ -73,7 +73,6 @@ def test_a_report_notebook_stays_thin(name: str) -> None:
 def test_no_module_grows_past_the_split_size() -> None:
     """Modules over ~500 lines are due a split; the ones still waiting are listed, and none may grow."""
     waiting = {  # path: lines when this test was written; shrink them, never add to them
-        "evaluation/findings.py": 802, "insurer/reconciliation.py": 730,
         "pipeline/build.py": 540,
     }
     pkg = ROOT / "src" / "atiyeh_reports"

@@ -138,7 +138,7 @@ def _names(y: YearData) -> list[str]:
 
 
 def test_the_year_object_shows_a_short_summary_without_ids_or_names(year: YearData) -> None:
-    from atiyeh_reports.evaluation.findings import evaluate
+    from atiyeh_reports.evaluation.bundle import evaluate
 
     names = _names(year)
     ev = evaluate(year)

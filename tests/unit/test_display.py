@@ -138,8 +138,8 @@ def test_every_formatter_rounds_halves_up() -> None:
 
     from atiyeh_reports.allocation import scenarios
     from atiyeh_reports.allocation import views as budget
-    from atiyeh_reports.evaluation import findings as evaluation
     from atiyeh_reports.evaluation import indicators, triangulation
+    from atiyeh_reports.evaluation import wording as evaluation
     from atiyeh_reports.present import charts
     from atiyeh_reports.present import summary as summaries
     from atiyeh_reports.publish import letter

@@ -10,17 +10,17 @@ import pandas as pd
 import pytest
 
 from atiyeh_reports.core import vocab
-from atiyeh_reports.evaluation.findings import (
+from atiyeh_reports.evaluation.bundle import evaluate
+from atiyeh_reports.evaluation.headline import headline_numbers
+from atiyeh_reports.evaluation.indicators import province_indicators, scorecard, yoy_table
+from atiyeh_reports.evaluation.rules import (
     RULE_ORDER,
-    evaluate,
     findings_markdown,
     follow_up_fa,
     follow_up_list,
-    headline_numbers,
     key_findings,
     severity_of,
 )
-from atiyeh_reports.evaluation.indicators import province_indicators, scorecard, yoy_table
 from atiyeh_reports.insurer.reconciliation import reconcile
 from atiyeh_reports.present.privacy import scan_for_personal_data
 from factories import nid
@@ -197,7 +197,7 @@ def test_charts_draw_one_bar_per_province_and_the_target(params):
 
 
 def test_notebook_pieces_render_without_ids(params):
-    from atiyeh_reports.evaluation import findings as e
+    from atiyeh_reports.evaluation import views as e
 
     kids, pols, perf, summ = frames({"IR-23": (10, 5), "IR-10": (5, 5)}, late=2,
                                     absorption={"IR-23": 0.5})
@@ -246,7 +246,7 @@ def test_history_parameters_are_rated_by_the_files_found(params, files, quality)
 
 def test_history_param_files_looks_beside_the_parameter_file(params_copy):
     from atiyeh_reports.core.params import load_params
-    from atiyeh_reports.evaluation.findings import history_param_files
+    from atiyeh_reports.evaluation.assumptions_log import history_param_files
 
     (params_copy.parent / "1403.yaml").write_text("year: 1403\n", encoding="utf-8")
     found = history_param_files(load_params(params_copy))
@@ -254,14 +254,14 @@ def test_history_param_files_looks_beside_the_parameter_file(params_copy):
 
 
 def test_an_assumption_with_an_unknown_rating_is_refused():
-    from atiyeh_reports.evaluation.findings import Assumption
+    from atiyeh_reports.evaluation.assumptions_log import Assumption
 
     with pytest.raises(ValueError, match="quality must be one of"):
         Assumption("x", "y", "excellent", "high")
 
 
 def test_assumptions_piece_renders_in_persian(params):
-    from atiyeh_reports.evaluation import findings as e
+    from atiyeh_reports.evaluation import views as e
 
     kids, pols, perf, summ = frames({"IR-23": (10, 5)})
     ev = evaluate(SimpleNamespace(params=params, children=kids, policies=pols, performance=perf,

@@ -1,6 +1,6 @@
 """Charts of the evaluation report, drawn with the shared style of :mod:`atiyeh_reports.present.charts`.
 
-Each function takes an :class:`atiyeh_reports.evaluation.findings.Evaluation` and returns a
+Each function takes an :class:`atiyeh_reports.evaluation.bundle.Evaluation` and returns a
 :class:`matplotlib.figure.Figure`; provinces below target are highlighted and the
 target is drawn as a dashed line, so the reader sees who needs follow-up.
 """

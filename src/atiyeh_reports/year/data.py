@@ -29,7 +29,7 @@ from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.core.vocab import POLICY_ACTIVE
 from atiyeh_reports.errors import ParamsError
-from atiyeh_reports.evaluation.findings import Evaluation, evaluate
+from atiyeh_reports.evaluation.bundle import Evaluation, evaluate
 from atiyeh_reports.evaluation.indicators import indicators_by_year
 from atiyeh_reports.insurer.reconciliation import Reconciliation, reconcile_year
 from atiyeh_reports.lab import explore
@@ -104,7 +104,7 @@ class YearData:
 
     @cached_property
     def evaluation(self) -> Evaluation:
-        """Indicators, cross-checks, findings and follow-ups (:func:`atiyeh_reports.evaluation.findings.evaluate`)."""
+        """Indicators, cross-checks, findings and follow-ups (:func:`atiyeh_reports.evaluation.bundle.evaluate`)."""
         return evaluate(self)
 
     # --- for analysts (lab/explore.py) -----------------------------------------------------------
