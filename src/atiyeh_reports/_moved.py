@@ -54,10 +54,14 @@ class _Alias(importlib.abc.Loader):
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         warnings.warn(f"{spec.name} moved to {self.target}; import it from there (the old name "
                       "goes after the 1405 cycle)", DeprecationWarning, stacklevel=2)
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        self._own = (module.__spec__, getattr(module, "__loader__", None))
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
-        """The module is the new one, already executed."""
+        """The module is the new one, already executed: give it back its own spec, which the
+        import system has just replaced with the old name's."""
+        module.__spec__, module.__loader__ = self._own
 
 
 class _Finder(importlib.abc.MetaPathFinder):

@@ -21,6 +21,7 @@ def test_an_old_name_is_the_new_module_and_warns(old: str) -> None:
         warnings.simplefilter("always")
         module = importlib.import_module(f"atiyeh_reports.{old}")
     assert module is importlib.import_module(new)
+    assert module.__spec__.name == new and module.__spec__.origin  # its own spec, kept
     assert any(issubclass(w.category, DeprecationWarning) and new in str(w.message) for w in caught)
 
 
