@@ -27,7 +27,7 @@ def _ages(params: Params, children: pd.DataFrame) -> pd.Series:
     """Completed years on 1 Farvardin of the report year: the ``age`` column, else from birth_date."""
     if "age" in children.columns and children["age"].notna().all():
         return children["age"].astype("int64")
-    import jdatetime  # local: only needed when ages are missing
+    import jdatetime  # noqa: PLC0415 - jdatetime (and greenlet) only when ages are missing
 
     start = jdatetime.date(params.year, 1, 1).togregorian()
 

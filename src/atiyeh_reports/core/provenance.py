@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import stat
 import subprocess
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from atiyeh_reports.errors import InputError
+from atiyeh_reports.errors import InputError, VerifyError
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -141,9 +142,7 @@ def verify_outputs(folder: Path) -> dict[str, list[str]]:
     built. Raises :class:`~atiyeh_reports.errors.VerifyError` when ``folder``
     is not a build folder (no folder, no manifest, or a manifest that is not ours).
     """
-    import json
 
-    from atiyeh_reports.errors import VerifyError
 
     folder = Path(folder)
     if not folder.is_dir():

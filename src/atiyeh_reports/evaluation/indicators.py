@@ -53,6 +53,7 @@ from atiyeh_reports.core import vocab
 from atiyeh_reports.core.params import Params, own_params
 from atiyeh_reports.core.provinces import name_fa
 from atiyeh_reports.insurer.reconciliation import Reconciliation, reconcile
+from atiyeh_reports.present.display import exact, fmt_decimal, round_half_up
 
 __all__ = [
     "COVERAGE_AMBER_MARGIN", "LIGHT_FA", "indicators_by_year", "national_indicators",
@@ -259,7 +260,6 @@ def definitions_fa() -> pd.DataFrame:
 
 def pp_text(change: object) -> str:
     """A difference of two shares in percentage points, in words: ``-0.052`` → ``۵٫۲ واحد درصد کاهش``."""
-    from atiyeh_reports.present.display import exact, fmt_decimal, round_half_up
 
     if change is None or pd.isna(change):
         return "–"

@@ -47,7 +47,7 @@ def delays_html(ev: Evaluation) -> Any:
 
 def scorecard_html(ev: Evaluation) -> Any:
     """The scorecard with the rank, each value and, in its own column, its light as a coloured badge."""
-    from IPython.display import HTML
+    from IPython.display import HTML  # noqa: PLC0415 - IPython only when a notebook shows a table
 
     table = _alphabetical(ind.scorecard_fa(ev.card))
     lights = [c for c in table.columns if c.startswith("وضعیت")]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from atiyeh_reports.core import layout, vocab
 from atiyeh_reports.core.jalali import parse_jalali
@@ -149,7 +150,6 @@ def _refuse_duplicate_columns(row: list[Any], mapping: dict[int, str], row_numbe
                               sheet: str | None) -> None:
     """Two columns of the header meaning the same field (a second «کد ملی»: the guardian's ID?) are
     refused, naming both: reading either one silently could match no policy at all."""
-    from openpyxl.utils import get_column_letter
 
     by_field: dict[str, list[int]] = {}
     for j, field in mapping.items():

@@ -67,7 +67,7 @@ _ARROW_STR = isinstance(_STR, pd.StringDtype) and _STR.storage == "pyarrow"
 def _text_array(values: list) -> object:
     """``pd.array(values, dtype="str")`` for a list of str and None."""
     if _ARROW_STR:
-        import pyarrow as pa
+        import pyarrow as pa  # noqa: PLC0415 - pyarrow (~0.3 s) only when a clean table is written
 
         try:
             return pd.array(pa.array(values, type=pa.large_string()), dtype=_STR)

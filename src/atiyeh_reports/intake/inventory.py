@@ -25,8 +25,10 @@ moved there; the old name here is served for the 1405 cycle).
 
 from __future__ import annotations
 
+import importlib
 import os
 import stat
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from atiyeh_reports.core import layout
+from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.intake.quality import UNREADABLE, WARNING, Finding, Problem
 
 PROVINCES = "provinces"
@@ -219,7 +222,6 @@ def provinces_without_data(data) -> dict[str, str]:  # noqa: ANN001 - an Intake 
     No form at all, a form that could not be read, a form with no children, or
     every row rejected: each gives the province zero in a per-capita allocation.
     """
-    from atiyeh_reports.core.provinces import by_code
 
     children: pd.DataFrame = data.children
     summary: pd.DataFrame = data.summary
@@ -246,7 +248,6 @@ def provinces_without_data(data) -> dict[str, str]:  # noqa: ANN001 - an Intake 
 
 def missing_lines(data) -> list[str]:  # noqa: ANN001
     """``IR-23 تهران: no form was received`` for each province without data (for the terminal)."""
-    from atiyeh_reports.core.provinces import by_code
 
     names = by_code()
     return [f"{code} {names[code].name_fa}: {why}" for code, why in provinces_without_data(data).items()]
@@ -259,8 +260,6 @@ def moved_name(name: str, *, stacklevel: int = 3) -> object:
     Looked up only when asked for, so the intake imports nothing from the analysis above it."""
     if name != "no_data_note_fa":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-    import warnings
 
     warnings.warn("atiyeh_reports.intake.no_data_note_fa moved to "
                   "atiyeh_reports.analysis.views.no_data_note_fa; import it from there (the old "

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from atiyeh_reports.core import layout
@@ -321,7 +322,6 @@ def _sheet_findings(form: _Form, wb: _Book, checked: _Checked, code: str | None)
 
     Also marks on ``form`` its hidden rows and whether error values can occur, for the row loop.
     """
-    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
     file, sheet, header_row = form.file, form.sheet, form.header.row
     out: list[Finding] = []

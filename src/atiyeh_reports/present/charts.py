@@ -156,12 +156,12 @@ def _set_inline_format(fmt: str) -> None:
     if fmt not in ("svg", "png", "svg+png"):
         raise ValueError(f"inline_format must be 'svg+png', 'svg' or 'png', not {fmt!r}")
     try:
-        from IPython import get_ipython
+        from IPython import get_ipython  # noqa: PLC0415 - IPython/matplotlib's pyplot only in a notebook
     except ImportError:  # pragma: no cover - IPython comes with the notebook stack
         return
     if get_ipython() is None:
         return
-    from matplotlib_inline.backend_inline import set_matplotlib_formats
+    from matplotlib_inline.backend_inline import set_matplotlib_formats  # noqa: PLC0415 - IPython/matplotlib's pyplot only in a notebook
 
     if fmt == "png":
         set_matplotlib_formats("png", dpi=PRINT_DPI, bbox_inches=None)
@@ -203,7 +203,7 @@ def _show_with_alt_text(ip: Any, fmt: str) -> None:
     A PNG also carries its size in CSS pixels (96 per inch), so the HTML shows it
     at the chart's width on the page and the PDF prints it at :data:`PRINT_DPI`.
     """
-    from IPython.core.pylabtools import print_figure
+    from IPython.core.pylabtools import print_figure  # noqa: PLC0415 - IPython/matplotlib's pyplot only in a notebook
 
     formats = ("svg", "png") if fmt == "svg+png" else (fmt,)
     for one in formats:  # "svg+png": both outputs carry the alt text (the PDF prints the PNG)
@@ -228,7 +228,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def close(fig: Figure) -> None:
     """Release a figure's memory (and drop it from pyplot if it was made there)."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - IPython/matplotlib's pyplot only in a notebook
 
     fig.clear()
     plt.close(fig)

@@ -21,7 +21,7 @@ import pandas as pd
 from atiyeh_reports.core.text import to_persian_digits
 
 if TYPE_CHECKING:
-    from IPython.display import HTML, Markdown
+    from IPython.display import HTML, Markdown  # noqa: PLC0415 - IPython only when a table is shown
 
 THOUSANDS = "٬"  # Arabic thousands separator, U+066C
 DECIMAL = "٫"  # Arabic decimal separator, U+066B
@@ -267,7 +267,7 @@ def badge_html(word: str) -> str:
 
 def show_table(df: pd.DataFrame, **kwargs: object) -> HTML:
     """:func:`table_html` wrapped for display in a notebook."""
-    from IPython.display import HTML  # here: the formatters serve modules that never show a table
+    from IPython.display import HTML  # noqa: PLC0415 - IPython only when a table is shown
 
     return HTML(table_html(df, **kwargs))  # type: ignore[arg-type]
 
@@ -283,7 +283,7 @@ def prose(text: str) -> Markdown:
     The sentences quote inputs (a file name, a county, the programme's name): HTML in them is
     escaped, so it shows as typed and is never markup; ``**bold**`` and lists still work.
     """
-    from IPython.display import Markdown
+    from IPython.display import Markdown  # noqa: PLC0415 - IPython only when a table is shown
 
     return Markdown(str(text).translate(_PROSE_ESCAPES))
 

@@ -231,7 +231,7 @@ def table(frame: pd.DataFrame, caption: str | None = None) -> Any:
 
 def children_tables(c: Card) -> Any:
     """The three breakdowns of the province's children side by side (one under another on a phone)."""
-    from IPython.display import HTML
+    from IPython.display import HTML  # noqa: PLC0415 - IPython only when a card is shown
 
 
     boxes = "".join(f'<div class="card-cell">{table_html(t)}</div>'
@@ -241,7 +241,7 @@ def children_tables(c: Card) -> Any:
 
 def quality_and_followup(c: Card) -> Any:
     """The data-quality counts and the cases to follow up, side by side."""
-    from IPython.display import HTML
+    from IPython.display import HTML  # noqa: PLC0415 - IPython only when a card is shown
 
 
     boxes = (f'<div class="card-cell">{table_html(c.quality, caption="کیفیت دادهٔ فرم استان")}</div>'

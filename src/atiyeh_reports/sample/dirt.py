@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jdatetime
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from atiyeh_reports.core import layout, vocab
 from atiyeh_reports.core.provinces import name_fa
@@ -276,7 +277,6 @@ def _frame(rows: list[_Row], variant: FormVariant) -> pd.DataFrame:
 
 def _resolve(rows: list[_Row], variant: FormVariant, year: int, file: str, code: str) -> list[dict]:
     """Turn each row's plants into entries naming the Excel cell."""
-    from openpyxl.utils import get_column_letter
 
     order = variant.column_order()
     out = []

@@ -16,6 +16,8 @@ import io
 import random
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from atiyeh_reports.core import layout, vocab
 from atiyeh_reports.core.provinces import name_fa
 from atiyeh_reports.core.text import to_ascii_digits, to_persian_digits
@@ -125,7 +127,6 @@ def _write_insurer(rng: random.Random, out_dir: Path, year: int, listed: dict[st
         sheet = "بیمه‌نامه‌ها"
         write_table(path, headers, rows, sheet=sheet, stamp=fixed_timestamp(year))
     file = path.relative_to(out_dir).as_posix()
-    from openpyxl.utils import get_column_letter
 
     key = {"national_id": "national_id", "issue_date": "issue_date", "premium": "premium",
            "province": "province", "status": "status"}
