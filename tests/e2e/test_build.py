@@ -73,6 +73,9 @@ def test_build_writes_reports_manifest_and_reuses_unchanged_reports(
     assert (out / "allocation.xlsx").is_file()
     assert not (out / "internal").exists()  # names and IDs: beside the shared folder, not in it
     assert (tmp_path / "out-internal" / "quality.xlsx").is_file()
+    # the year's snapshot (names and IDs) was the build's own: gone, and listed nowhere
+    assert not list(tmp_path.rglob("*.pickle")) and "pickle" not in (out / "manifest.json").read_text()
+    assert not list(first.internal_dir.rglob(".build"))
     assert any("cell 2/" in m for m in messages), messages  # progress names notebook and cell
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

@@ -41,7 +41,6 @@ from atiyeh_reports.core.provenance import (
     sha256_file,
 )
 from atiyeh_reports.errors import BuildError, InputError, MissingDataError
-from atiyeh_reports.insurer.reconciliation import check_match_share
 from atiyeh_reports.pipeline import outdir
 from atiyeh_reports.pipeline.engine import fresh
 
@@ -181,6 +180,8 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
             if to_run:
                 # A reconciliation matching under checks.min_match_share is an input problem (exit 3),
                 # refused here before any notebook runs.
+                from atiyeh_reports.insurer.reconciliation import check_match_share  # pandas: not on the no-op path
+
                 check_match_share(data.reconciliation, data.params)
                 # The year's results, computed here once; every notebook reads them from the snapshot.
                 data.evaluation  # noqa: B018 - the reconciliation, indicators and cross-checks with it
@@ -190,8 +191,6 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
                                  to_run, pool, notebook_dir, progress, data_dir_given=data_dir is not None,
                                  internal=internal, internal_staging=internal_staging, pack=pack,
                                  snapshot=snapshot)
-            if snapshot is not None:
-                shutil.rmtree(snapshot.parent)
             claim.publish()
             outdir.swap_into_place(internal_staging, internal)
         except BaseException:
@@ -238,6 +237,8 @@ def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path,
     # workers' progress is shown as it comes (WeasyPrint is used by this thread alone).
     letters = _Letters(data, staging, progress) if PACK in to_run else None
     outcomes = pool.collect(submitted, progress) if pool is not None else []
+    if snapshot is not None:  # every notebook has run: the year's snapshot is neither shared nor kept
+        shutil.rmtree(snapshot.parent, ignore_errors=True)
     if letters is not None:
         letters.join()
     _raise_for_failures(outcomes, out_dir)
