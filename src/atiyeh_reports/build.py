@@ -117,6 +117,10 @@ def build_year(
                                   accept_missing=accept_missing, pack=pack,
                                   internal_dir=internal_dir or layout.internal_dir(guessed))
         if current is not None:
+            recorded = (current.get("freshness") or {}).get("data_dir")
+            data = Path(data_dir) if data_dir is not None else Path(params_path).absolute().parent / recorded
+            outdir.check_apart(guessed, Path(internal_dir) if internal_dir else layout.internal_dir(guessed),
+                               data_dir=data, params_file=params_path)
             if any(guessed.parent.glob(f".{guessed.name}.building-*")):
                 with outdir.claim(guessed):  # locked: a killed build's staging folder is removed
                     pass
@@ -154,10 +158,17 @@ def _full_build(params_path: Path, *, data_dir: Path | None, out_dir: Path | Non
     if data_dir is not None:
         params = params.model_copy(update={"data_dir": Path(data_dir).resolve()})
     out_dir = Path(out_dir or Path("outputs") / str(params.year))
+    # The internal tree's default follows the output folder as given (outputs/1404 -> internal/1404),
+    # also when outputs/1404 is a link to a web server's folder: never beside the folder a link shares.
+    internal = Path(internal_dir) if internal_dir else layout.internal_dir(out_dir)
+    # Before anything is touched: neither folder overlaps the inputs or the other one.
+    outdir.check_apart(out_dir, internal, data_dir=params.data_dir, params_file=params_path,
+                       inputs=tuple(p for p in _record_candidates(params) if p.is_file()))
+    outdir.check_internal(internal)
     # Before any long work: the folder is ours and writable; lock it; clear a killed build's leftovers.
     with outdir.claim(out_dir) as claim:
         check_data_dir(params.data_dir, params.year)
-        internal = Path(internal_dir) if internal_dir else layout.internal_dir(claim.out_dir)
+        internal = outdir.follow_link(internal)  # a link is followed, as for --out; it stays a link
         return _build_claimed(claim, params, params_path, data_dir=data_dir, notebook_dir=notebook_dir,
                               progress=progress, accept_unreadable=accept_unreadable, workers=workers,
                               started=started, accept_missing=accept_missing, internal=internal, pack=pack)
@@ -180,6 +191,7 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
         if not _reusable(previous, out_dir, PACK, keys[PACK.name]):
             to_run.append(PACK)
     pool = _start_workers(notebook_dir, to_run, workers)  # kernels warm up while the year loads
+    stopped = True  # until the build got through: then the idle workers are let go gently
     try:
         progress(f"ingesting {params.year} from {params.data_dir}")
         data = load_year(params_path, data_dir=params.data_dir)
@@ -200,13 +212,16 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
                                  internal=internal, internal_staging=internal_staging, pack=pack)
             claim.publish()
             outdir.swap_into_place(internal_staging, internal)
+            stopped = False
         except BaseException:
+            if pool is not None:  # first: no worker writes into the staging folders any more
+                pool.close(timeout=0)
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(internal_staging, ignore_errors=True)
             raise
     finally:
-        if pool is not None:
-            pool.close()
+        if pool is not None:  # bounded: a failure or a signal (Ctrl-C, SIGTERM) does not wait for busy workers
+            pool.close(timeout=0 if stopped else None)
     result.written = sorted(p for p in out_dir.rglob("*") if p.is_file() and p.name != outdir.MARKER)
     result.internal_dir = internal
     result.internal = sorted(p for p in internal.rglob("*") if p.is_file() and p.name != outdir.MARKER)
