@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -25,7 +26,9 @@ from atiyeh_reports.errors import (
     EXIT_ATTENTION,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     AtiyehError,
+    Interrupted,
     OutputError,
     ParamsError,
     VerifyError,
@@ -300,14 +303,17 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("default")
     # WeasyPrint leaves its own colour profile (sRGB2014.icc) open: not ours to report, and not fixable here.
     warnings.filterwarnings("ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning)
+    previous = _stop_on_signals()
     try:
         return args.func(args)
     except AtiyehError as exc:
         _say(f"error: {exc}")
         return exc.exit_code
-    except KeyboardInterrupt:
-        _say("interrupted; earlier outputs were left as they were")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        what = "stopped (SIGTERM)" if signum == signal.SIGTERM else "interrupted (Ctrl-C)"
+        _say(f"{what}; nothing was published, earlier outputs were left as they were")
+        return EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED
     except OSError as exc:
         if exc.errno not in _WRITE_REFUSALS:
             return _internal(argv, exc)
@@ -317,6 +323,39 @@ def main(argv: list[str] | None = None) -> int:
         return OutputError.exit_code
     except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in the log
         return _internal(argv, exc)
+    finally:
+        _restore_signals(previous)
+
+
+def _stop_on_signals() -> dict[int, object]:
+    """Ctrl-C (SIGINT) and SIGTERM raise :class:`Interrupted` in the command's thread, once.
+
+    The first signal raises; the handlers then ignore further ones, so the clean-up that the
+    exception sets going (ending the workers, kernels and renderers, removing the staging
+    folders, dropping the lock) is not itself interrupted by a second Ctrl-C. Returns the
+    previous handlers (:func:`_restore_signals`); does nothing outside the main thread.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def stop(signum: int, frame: object) -> None:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous[number] = signal.getsignal(number)
+        signal.signal(number, stop)
+    return previous
+
+
+def _restore_signals(previous: dict[int, object]) -> None:
+    for number, handler in previous.items():
+        if handler is not None:
+            signal.signal(number, handler)  # type: ignore[arg-type]
 
 
 def _internal(argv: list[str] | None, exc: BaseException) -> int:
