@@ -345,3 +345,143 @@ def _interrupt(project: dict[str, Path], tmp_path: Path, signum: int, when: str)
 def test_a_signal_stops_the_build_cleanly(signal_project: dict[str, Path], tmp_path: Path, signum: int,
                                           when: str) -> None:
     _interrupt(signal_project, tmp_path, signum, when)
+
+
+# --- §5 atiyeh verify: bounded, and pinned ----------------------------------------------------------
+def _folder(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    """A build folder as a build leaves it: the files, the marker, and a manifest listing them."""
+    out = tmp_path / "outputs" / "1404"
+    for name, content in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(content)
+    (out / outdir.MARKER).write_text("written by atiyeh_reports\n", encoding="utf-8")
+    listed = [{"path": name, "sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content)}
+              for name, content in sorted(files.items())]
+    (out / "manifest.json").write_text(json.dumps({"service_id": "19041060106", "year": 1404, "outputs": listed},
+                                                  indent=2), encoding="utf-8")
+    return out
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _verify_quickly(*argv: str) -> tuple[int, str]:
+    """`atiyeh verify` in a subprocess with a deadline: a hang is a failure, not a stuck test run."""
+    done = subprocess.run([sys.executable, "-m", "atiyeh_reports.cli", "verify", *argv], capture_output=True,
+                          text=True, timeout=30)
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    return done.returncode, done.stderr
+
+
+def test_verify_refuses_a_manifest_that_is_a_fifo_at_once(tmp_path: Path) -> None:
+    out = _folder(tmp_path, {"a.html": b"<p>a</p>"})
+    (out / "manifest.json").unlink()
+    os.mkfifo(out / "manifest.json")
+    started = time.monotonic()
+    assert _verify_quickly(str(out)) == (
+        8, f"error: {out / 'manifest.json'}: not a regular file (a FIFO, device or socket); it was not read. "
+           "A build writes manifest.json as a file: ask for the folder as it was built\n")
+    assert time.monotonic() - started < 10
+
+
+def test_verify_refuses_a_manifest_linked_to_dev_zero(tmp_path: Path) -> None:
+    out = _folder(tmp_path, {"a.html": b"<p>a</p>"})
+    (out / "manifest.json").unlink()
+    (out / "manifest.json").symlink_to("/dev/zero")
+    assert _verify_quickly(str(out)) == (
+        8, f"error: {out / 'manifest.json'}: is a link, not the file a build writes; it was not followed. "
+           "Ask for the folder as it was built, or rebuild the year\n")
+
+
+def test_verify_refuses_a_manifest_over_the_size_limit_unread(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _folder(tmp_path, {"a.html": b"<p>a</p>"})
+    size = (out / "manifest.json").stat().st_size
+    monkeypatch.setattr(provenance, "MAX_MANIFEST_BYTES", size - 1)
+    read = []
+    monkeypatch.setattr(json, "loads", lambda *a, **k: read.append(a) or {})
+    assert run("verify", str(out)) == (
+        8, f"error: {out / 'manifest.json'}: {size:,} bytes, over the {size - 1:,} a manifest may have; it was not "
+           "read. Ask for the folder as it was built, or rebuild the year\n")
+    assert read == []
+
+
+def test_verify_of_a_manifest_nested_too_deeply_is_a_message_not_a_bug(tmp_path: Path) -> None:
+    out = _folder(tmp_path, {"a.html": b"<p>a</p>"})
+    (out / "manifest.json").write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    assert run("verify", str(out)) == (
+        8, f"error: {out / 'manifest.json'}: cannot be read (nested too deeply); rebuild the year\n")
+
+
+def test_verify_walks_1500_nested_folders_without_recursion(tmp_path: Path) -> None:
+    out = _folder(tmp_path, {"a.html": b"<p>a</p>"})
+    deep = out
+    for _ in range(1500):  # one level at a time: Path.mkdir(parents=True) itself recurses
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "x.txt").write_text("planted", encoding="utf-8")
+    code, err = run("verify", str(out))
+    assert code == 8
+    lines = err.splitlines()
+    assert lines[0] == f"error: {out}: the outputs differ from manifest.json (1 extra):"
+    assert lines[1].startswith("  extra: d/d/d/") and lines[1].endswith("d/d/x.txt") and "…" in lines[1]
+    assert len(lines[1]) < 200 and len(lines) == 3
+
+
+def test_verify_names_at_most_20_files_and_counts_them_all(tmp_path: Path) -> None:
+    out = _folder(tmp_path, {f"cards/{n:04d}.html": b"x" for n in range(1000)})
+    for n in range(0, 1000, 2):
+        (out / "cards" / f"{n:04d}.html").unlink()
+    for n in range(300):
+        (out / f"extra-{n:03d}.txt").write_text("", encoding="utf-8")
+    (out / "cards" / "0001.html").write_bytes(b"y")
+    code, err = run("verify", str(out))
+    lines = err.splitlines()
+    assert code == 8 and len(lines) == 1 + 20 + 1 + 1
+    assert lines[0] == f"error: {out}: the outputs differ from manifest.json (1 changed, 500 missing, 300 extra):"
+    assert lines[1] == "  changed: cards/0001.html" and lines[2] == "  missing: cards/0000.html"
+    assert lines[21] == "  ... and 781 more (the counts above are complete)"
+
+
+def test_a_report_changed_with_its_manifest_entry_passes_unless_the_manifest_is_pinned(tmp_path: Path) -> None:
+    out = _folder(tmp_path, {"allocation.html": b"<p>IR-23: 1,000,000 Rials</p>", "analysis.html": b"<p>a</p>"})
+    pinned = _sha(out / "manifest.json")
+    assert run("verify", str(out), "--manifest-sha256", pinned) == (
+        0, f"{out}: every output matches manifest.json, whose SHA-256 is the pinned one ({pinned})\n")
+    assert run("verify", str(out), "--manifest-sha256", pinned[:16].upper())[0] == 0  # the short hash will do
+    # Someone changes a report and its manifest entry together:
+    forged = b"<p>IR-23: 9,000,000 Rials</p>"
+    (out / "allocation.html").write_bytes(forged)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["outputs"][0].update(sha256=hashlib.sha256(forged).hexdigest(), bytes=len(forged))
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    assert run("verify", str(out)) == (0, f"{out}: every output matches manifest.json\n")  # what verify cannot see
+    code, err = run("verify", str(out), "--manifest-sha256", pinned)
+    now = _sha(out / "manifest.json")
+    assert (code, err) == (
+        8, f"error: {out / 'manifest.json'}: its SHA-256 is {now}…, not the pinned {pinned}: this manifest is not "
+           "the one the sender built (it was changed, perhaps with the files it lists). Do not trust these "
+           "outputs; ask the sender for the folder again\n")
+
+
+@pytest.mark.parametrize("pin", ["abc", "g" * 64, "0" * 65, "../manifest.json"])
+def test_a_pin_that_is_not_a_sha256_is_a_command_line_error(tmp_path: Path, pin: str) -> None:
+    out = _folder(tmp_path, {"a.html": b"<p>a</p>"})
+    code, err = run("verify", str(out), "--manifest-sha256", pin)
+    assert code == 2 and err.startswith(f"error: --manifest-sha256 {pin!r}: give the manifest's SHA-256"), err
+
+
+def test_verify_reads_a_listed_file_of_another_size_as_changed_without_hashing_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _folder(tmp_path, {"a.pdf": b"%PDF-1.7 small", "b.pdf": b"%PDF-1.7 other"})
+    (out / "a.pdf").write_bytes(b"%PDF-1.7 " + b"x" * 100_000)
+    os.mkfifo(out / "fifo")  # an extra FIFO: listed, never opened
+    (out / "b.pdf").unlink()
+    (out / "b.pdf").symlink_to(out / "a.pdf")  # a link in place of a file: changed
+    hashed: list[Path] = []
+    real = provenance.sha256_file
+    monkeypatch.setattr(provenance, "sha256_file", lambda p: hashed.append(Path(p)) or real(p))
+    code, err = run("verify", str(out))
+    assert code == 8 and "(2 changed, 1 extra)" in err and "  extra: fifo" in err
+    assert hashed == []

@@ -190,19 +190,42 @@ def _say_files(folder: Path, paths: list[Path], what: str) -> None:
         _say(f"  {name}/ ({count} files)")
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from atiyeh_reports.provenance import verify_outputs
+#: ``atiyeh verify`` names at most this many files; the counts say how many there are in all.
+VERIFY_SHOWN = 20
 
-    found = verify_outputs(Path(args.folder))
-    lines = [f"  {kind}: {path}" for kind in ("changed", "missing", "extra") for path in found[kind]]
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    import re
+
+    from atiyeh_reports.provenance import MIN_PIN_HEX, verify_outputs
+
+    pin = args.manifest_sha256
+    if pin is not None and not re.fullmatch(rf"[0-9a-fA-F]{{{MIN_PIN_HEX},64}}", pin.strip()):
+        raise ParamsError(f"--manifest-sha256 {pin[:80]!r}: give the manifest's SHA-256 as the sender gave it, "
+                          f"64 hexadecimal digits (or its first {MIN_PIN_HEX} or more)")
+    found = verify_outputs(Path(args.folder), manifest_sha256=pin.strip() if pin else None)
+    lines = [f"  {kind}: {_printable(path)}" for kind in ("changed", "missing", "extra") for path in found[kind]]
     if lines:
         counts = ", ".join(f"{len(found[k])} {k}" for k in ("changed", "missing", "extra") if found[k])
+        shown = lines[:VERIFY_SHOWN]
+        if len(lines) > VERIFY_SHOWN:
+            shown.append(f"  ... and {len(lines) - VERIFY_SHOWN:,} more (the counts above are complete)")
         raise VerifyError(
-            f"{args.folder}: the outputs differ from manifest.json ({counts}):\n" + "\n".join(lines)
+            f"{args.folder}: the outputs differ from manifest.json ({counts}):\n" + "\n".join(shown)
             + "\nrebuild the year (atiyeh build) to get outputs that match their manifest"
         )
-    _say(f"{args.folder}: every output matches manifest.json")
+    if pin:
+        _say(f"{args.folder}: every output matches manifest.json, whose SHA-256 is the pinned one "
+             f"({found['manifest_sha256'][0]})")
+    else:
+        _say(f"{args.folder}: every output matches manifest.json")
     return 0
+
+
+def _printable(name: str, width: int = 160) -> str:
+    """A file name for the terminal: control characters escaped, a very long one shortened."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    return text if len(text) <= width else f"{text[: width // 2]}…{text[-width // 2:]}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -261,8 +284,12 @@ def parser() -> argparse.ArgumentParser:
 
     v = command("verify", "check a build's outputs against its manifest.json",
                 "Re-hash every file of a build's output folder against its manifest.json; exit 8, naming "
-                "the files, when any file changed, went missing or is extra.")
+                "the files (at most 20, with the counts), when any file changed, went missing or is extra, "
+                "or when the manifest is unusable or not the pinned one (--manifest-sha256).")
     v.add_argument("folder", help="a build's output folder, e.g. outputs/1404")
+    v.add_argument("--manifest-sha256", metavar="HEX", default=None,
+                   help="the SHA-256 of manifest.json as the sender gave it (by letter, not in the folder): "
+                        "without it, a file changed together with its manifest entry passes")
     v.set_defaults(func=cmd_verify)
     return p
 
