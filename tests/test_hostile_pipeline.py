@@ -485,3 +485,55 @@ def test_verify_reads_a_listed_file_of_another_size_as_changed_without_hashing_i
     code, err = run("verify", str(out))
     assert code == 8 and "(2 changed, 1 extra)" in err and "  extra: fifo" in err
     assert hashed == []
+
+
+# --- §9 the manifest records no absolute path ------------------------------------------------------
+def test_a_file_outside_the_project_is_recorded_by_a_placeholder(tmp_path: Path) -> None:
+    from atiyeh_reports.engine.fresh import input_hashes
+    from atiyeh_reports.provenance import recorded_path
+
+    params = tmp_path / "project" / "params" / "1404.yaml"
+    data = tmp_path / "project" / "data"
+    (data / "1404" / "provinces").mkdir(parents=True)
+    (data / "1404" / "provinces" / "IR-23_تهران.xlsx").write_bytes(b"a form")
+    record = tmp_path / "home" / "ali" / "Desktop" / "allocation.csv"
+    record.parent.mkdir(parents=True)
+    record.write_text("year,province_code,allocated\n", encoding="utf-8")
+    rows = input_hashes(data, 1404, [], records=[record])
+    assert sorted(rows, key=lambda r: r["path"]) == [
+        {"path": "1404/provinces/IR-23_تهران.xlsx", "sha256": hashlib.sha256(b"a form").hexdigest(), "bytes": 6},
+        {"path": "<outside>/allocation.csv", "sha256": _sha(record), "bytes": record.stat().st_size},
+    ]
+    assert recorded_path(record, params) == "<outside>/allocation.csv"
+    assert recorded_path(tmp_path / "project" / "outputs" / "1403" / "allocation.csv", params) == \
+        "../outputs/1403/allocation.csv"  # params/ beside outputs/: inside the project, relative
+
+
+@pytest.mark.e2e
+def test_a_build_with_hq_record_outside_the_project_writes_no_absolute_path(tmp_path: Path,
+                                                                            sample_dir: Path) -> None:
+    from atiyeh_reports.build import build_year
+
+    project = tmp_path / "project"
+    data = project / "data"
+    shutil.copytree(sample_dir / "1404", data / "1404")
+    record = tmp_path / "home" / "ali" / "Desktop" / "allocation.csv"
+    record.parent.mkdir(parents=True)
+    shutil.copy(sample_dir / "1403" / "hq" / "allocation.csv", record)
+    text = BASE.replace("data_dir: ../data/sample", "data_dir: ../data")
+    text = text.replace("history_years: [1402, 1403]", "history_years: []")
+    text = re.sub(r"(?m)^(\s*)notified_record:.*$", rf"\1notified_record: {record}", text)
+    params = project / "params" / "1404.yaml"
+    params.parent.mkdir()
+    params.write_text(text, encoding="utf-8")
+    notebooks = _stand_in_notebooks(tmp_path / "notebooks", 0, 0)
+    out = project / "outputs" / "1404"
+    build_year(params, out_dir=out, notebook_dir=notebooks, progress=lambda m: None, pack=False)
+    raw = (out / "manifest.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in raw and "/home/" not in raw
+    manifest = json.loads(raw)
+    assert {"path": "<outside>/allocation.csv", "sha256": _sha(record), "bytes": record.stat().st_size} \
+        in manifest["inputs"]
+    assert "<outside>/allocation.csv" in manifest["record_candidates"]
+    assert manifest["params"]["checks"]["notified_record"] == "<outside>/allocation.csv"
+    assert run("verify", str(out)) == (0, f"{out}: every output matches manifest.json\n")

@@ -37,6 +37,7 @@ from atiyeh_reports.provenance import (
     digest_of,
     file_hashes,
     git_commit,
+    recorded_path,
     relative_to_params,
     sha256_file,
 )
@@ -520,6 +521,16 @@ def _outputs_of(staging: Path, name: str) -> list[dict[str, object]]:
     return file_hashes(paths, staging)
 
 
+def _without_absolute_paths(dumped: dict, params_path: Path) -> dict:
+    """The parameters as the manifest records them: a path the file gives as absolute
+    (``checks.notified_record``) is recorded as :func:`~atiyeh_reports.provenance.recorded_path`."""
+    checks = dumped.get("checks")
+    if isinstance(checks, dict) and isinstance(checks.get("notified_record"), str) \
+            and Path(checks["notified_record"]).is_absolute():
+        checks["notified_record"] = recorded_path(checks["notified_record"], params_path)
+    return dumped
+
+
 def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: list[dict[str, object]],
                     reports: dict[str, dict], data: YearData, freshness: dict[str, object],
                     record_candidates: list[Path], internal: dict[str, object]) -> None:
@@ -538,7 +549,7 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         # Paths relative to the parameter file: two clones of the same inputs write the same manifest.
         "params_file": Path(params_path).name,
         "params_sha256": sha256_file(Path(params_path)),
-        "params": json.loads(params_json(params)),
+        "params": _without_absolute_paths(json.loads(params_json(params)), params_path),
         "data_dir": relative_to_params(params.data_dir, params_path),
         "inputs": inputs,
         "intake": {
@@ -552,7 +563,8 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         "reports": reports,
         "outputs": outputs,
         "freshness": freshness,
-        "record_candidates": [relative_to_params(p, params_path) for p in record_candidates],
+        # Where HQ's record was looked for; one outside the project is "<outside>/<name>" (README).
+        "record_candidates": [recorded_path(p, params_path) for p in record_candidates],
         # Not shared: the internal tree (names and IDs), relative to this folder, and its files.
         "internal": internal,
     }

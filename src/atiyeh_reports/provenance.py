@@ -60,9 +60,30 @@ def file_hashes(paths: Iterable[Path], root: Path) -> list[dict[str, object]]:
     """
     rows = []
     for path in sorted(Path(p) for p in paths):
-        rel = path.relative_to(root) if path.is_relative_to(root) else path
-        rows.append({"path": rel.as_posix(), "sha256": sha256_file(path), "bytes": path.stat().st_size})
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else outside(path)
+        rows.append({"path": rel, "sha256": sha256_file(path), "bytes": path.stat().st_size})
     return rows
+
+
+#: How a manifest names a file outside the folders its paths are relative to: ``<outside>/<name>``,
+#: with its SHA-256 beside it, never its absolute path (which names a person's folders).
+OUTSIDE = "<outside>"
+
+
+def outside(path: str | Path) -> str:
+    """The placeholder a manifest records for a file outside its tree: ``<outside>/<file name>``."""
+    return f"{OUTSIDE}/{Path(path).name}"
+
+
+def recorded_path(path: str | Path, params_file: str | Path) -> str:
+    """``path`` as a manifest records it: relative to the parameter file's folder when it lies in
+    the parameter file's project (that folder's parent: ``params/`` beside ``data/`` and
+    ``outputs/``), else the placeholder ``<outside>/<name>`` (:func:`outside`)."""
+    project = Path(params_file).absolute().parent.parent
+    absolute = Path(os.path.abspath(path))
+    if absolute.is_relative_to(Path(os.path.abspath(project))):
+        return relative_to_params(absolute, params_file)
+    return outside(absolute)
 
 
 def relative_to_params(path: str | Path, params_file: str | Path) -> str:
