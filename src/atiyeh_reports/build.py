@@ -311,7 +311,15 @@ def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]])
     inputs give the same page wherever the build writes."""
     from atiyeh_reports.publish.index import write_index
 
-    write_index(staging, params=params, provenance=_provenance_rows(params, inputs))
+    from atiyeh_reports.provenance import pinned_line
+
+    # The manifest's short hash (provenance.pin_index fills it in once the manifest is written), and
+    # how a recipient checks the folder against the full hash HQ sends with the letter.
+    rows = (*_provenance_rows(params, inputs),
+            ("شناسه manifest.json", pinned_line()),
+            ("بررسی این پوشه", "atiyeh verify <این پوشه> --manifest-sha256 <شناسه‌ای که ستاد جداگانه، "
+                               "با نامه، فرستاده است>"))
+    write_index(staging, params=params, provenance=rows)
 
 
 #: Rough relative cost of each report, for ordering (the evaluation reconciles and scores three years).
@@ -567,6 +575,11 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         "record_candidates": [recorded_path(p, params_path) for p in record_candidates],
         # Not shared: the internal tree (names and IDs), relative to this folder, and its files.
         "internal": internal,
+        # index.html names this file's short hash; it is listed with those digits as zeros (README).
+        "index_pins_manifest": True,
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    from atiyeh_reports.provenance import pin_index
+
+    pin_index(staging)
 

@@ -173,7 +173,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     _say_files(result.out_dir, result.written, "to share")
     if result.internal_dir is not None and result.internal:
         _say_files(result.internal_dir, result.internal, "NOT to share: names and IDs")
+    _say_pin(result.out_dir)
     return 0
+
+
+def _say_pin(out_dir: Path) -> None:
+    """The manifest's SHA-256: what HQ sends recipients by another channel, to pin `atiyeh verify`."""
+    from atiyeh_reports.provenance import MANIFEST, sha256_file
+
+    try:
+        digest = sha256_file(Path(out_dir) / MANIFEST)
+    except (OSError, AtiyehError):
+        return
+    _say(f"manifest.json sha256 {digest} (index.html shows {digest[:16]}): send it with the letter, not in "
+         f"the folder; a recipient checks with: atiyeh verify {out_dir} --manifest-sha256 {digest}")
 
 
 def _say_files(folder: Path, paths: list[Path], what: str) -> None:
@@ -203,7 +216,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if pin is not None and not re.fullmatch(rf"[0-9a-fA-F]{{{MIN_PIN_HEX},64}}", pin.strip()):
         raise ParamsError(f"--manifest-sha256 {pin[:80]!r}: give the manifest's SHA-256 as the sender gave it, "
                           f"64 hexadecimal digits (or its first {MIN_PIN_HEX} or more)")
-    found = verify_outputs(Path(args.folder), manifest_sha256=pin.strip() if pin else None)
+    pinned = {"manifest_sha256": pin.strip()} if pin else {}
+    found = verify_outputs(Path(args.folder), **pinned)
     lines = [f"  {kind}: {_printable(path)}" for kind in ("changed", "missing", "extra") for path in found[kind]]
     if lines:
         counts = ", ".join(f"{len(found[k])} {k}" for k in ("changed", "missing", "extra") if found[k])
