@@ -574,3 +574,39 @@ def test_a_build_pins_its_manifest_on_index_html_and_verify_checks_the_pin(tmp_p
     entry.update(sha256=hashlib.sha256(forged).hexdigest(), bytes=len(forged))
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     assert run("verify", str(out), "--manifest-sha256", digest)[0] == 8
+
+
+def test_workers_close_is_bounded_and_ends_busy_kernels(tmp_path: Path) -> None:
+    """Workers.close(timeout=0) while a document runs for a minute: back in seconds, no process left."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from atiyeh_reports.engine.workers import Job, Workers, descendants
+
+    params = new_code_cell("label = ''")
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[params, new_code_cell("import time\ntime.sleep(60)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "slow.ipynb")
+    before = set(descendants(os.getpid()))
+    pool = Workers(tmp_path, processes=1, render=False)
+    said: list[str] = []
+    submitted = pool.submit([Job(name="slow", notebook=tmp_path / "slow.ipynb", parameters={"label": "x"},
+                                 out_dir=tmp_path / "out")])
+    deadline = time.monotonic() + 120
+    while not any("cell 2/" in m for m in said) and time.monotonic() < deadline:
+        pool._forward(said.append)
+        time.sleep(0.1)
+    table = _process_table()
+    started = {pid: table[pid][1] for pid in set(descendants(os.getpid())) - before if pid in table
+               and b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()}  # the tracker stays
+    assert any(b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes() for p in started if Path(f"/proc/{p}").exists())
+    begun = time.monotonic()
+    pool.close(timeout=0)
+    took = time.monotonic() - begun
+    assert took < 6, f"{took:.1f} s"
+    until = time.monotonic() + 3
+    while (left := [p for p, s in started.items() if _alive(p, s)]) and time.monotonic() < until:
+        time.sleep(0.1)
+    assert left == [], [Path(f"/proc/{p}/cmdline").read_bytes()[:100] for p in left]
+    assert not submitted[0][1].result(timeout=5).ok  # the job is finished, as failed: nobody waits forever
