@@ -107,11 +107,21 @@ def test_a_data_folder_inside_the_default_internal_folder_is_refused(project: di
     _refused(project, out, None, f"internal folder {internal} contains the data folder {project['data']}; ")
 
 
-def test_out_inside_the_data_folder_is_refused(project: dict[str, Path]) -> None:
-    out = project["data"] / "reports" / "1404"
+@pytest.mark.parametrize("inside", ["1404/reports", "1403", "clean/1404/x"])
+def test_out_inside_a_folder_of_the_data_that_builds_read_is_refused(project: dict[str, Path],
+                                                                     inside: str) -> None:
+    out = project["data"] / inside
+    first = project["data"] / inside.split("/")[0]
     _refused(project, out, project["root"] / "internal",
-             f"output folder {out} is inside the data folder {project['data']}; a build never writes among "
-             f"its inputs. Nothing was changed: pass --out with a folder outside {project['data']}")
+             f"output folder {out} is inside {first}, a folder of the data folder that builds read or write "
+             f"(<year>/, clean/); a build never writes among its inputs. Nothing was changed: pass --out with a "
+             f"folder outside {first}")
+
+
+def test_out_elsewhere_in_the_data_folder_is_allowed(project: dict[str, Path]) -> None:
+    """<data>/reports/1404: nothing reads or replaces it (the project's own tests build there)."""
+    outdir.check_apart(project["data"] / "reports" / "1404", project["data"] / "reports" / "1404-internal",
+                       data_dir=project["data"], params_file=project["params"])
 
 
 def test_internal_equal_to_out_is_refused(project: dict[str, Path]) -> None:
@@ -150,12 +160,11 @@ def test_a_link_as_internal_pointing_at_out_is_refused(project: dict[str, Path])
 
 
 def test_a_link_as_out_pointing_into_the_data_folder_is_refused(project: dict[str, Path]) -> None:
-    (project["data"] / "reports").mkdir()
     link = project["root"] / "outputs"
-    link.symlink_to(project["data"] / "reports")
-    _refused(project, link / "1404", None,
-             f"output folder {link / '1404'} (that is {project['data'] / 'reports' / '1404'}) is inside "
-             f"the data folder {project['data']}")
+    link.symlink_to(project["data"] / "1404")
+    _refused(project, link / "reports", None,
+             f"output folder {link / 'reports'} (that is {project['data'] / '1404' / 'reports'}) is inside "
+             f"{project['data'] / '1404'}, a folder of the data folder")
 
 
 def test_a_broken_link_as_internal_is_refused(project: dict[str, Path]) -> None:
@@ -421,7 +430,13 @@ def test_verify_walks_1500_nested_folders_without_recursion(tmp_path: Path) -> N
         deep = deep / "d"
         deep.mkdir()
     (deep / "x.txt").write_text("planted", encoding="utf-8")
-    code, err = run("verify", str(out))
+    try:
+        code, err = run("verify", str(out))
+    finally:  # bottom up: shutil.rmtree (and so pytest's clean-up of old runs) recurses too
+        (deep / "x.txt").unlink()
+        while deep != out:
+            deep.rmdir()
+            deep = deep.parent
     assert code == 8
     lines = err.splitlines()
     assert lines[0] == f"error: {out}: the outputs differ from manifest.json (1 extra):"

@@ -22,9 +22,10 @@ staging folder into place (the previous outputs stay as they were until then).
   full location gives one message and exit code 6.
 * **Permissions** follow the user's umask (no ``mkdtemp``, whose folders are 0700).
 * **Apart from the inputs.** :func:`check_apart` refuses, before anything is
-  touched, an output folder or internal folder that is, contains or sits inside
-  the data folder, that is or contains the parameter file's folder (or another
-  input, such as HQ's record), or that overlaps the other one. Paths are compared
+  touched, an output folder or internal folder that is or contains the data
+  folder, the parameter file's folder or another input (such as HQ's record),
+  that sits inside a part of the data folder builds read or write (a year's
+  folder, ``clean/``), or that overlaps the other one. Paths are compared
   with every link resolved, for both folders alike.
 * **Links.** A link given as ``--out`` or ``--internal`` is followed: the folder
   it points at is rebuilt and the link stays a link (:func:`follow_link`); a
@@ -94,14 +95,16 @@ def check_apart(out_dir: Path, internal_dir: Path, *, data_dir: Path, params_fil
                 inputs: tuple[Path, ...] = ()) -> None:
     """Refuse output folders that overlap the inputs or each other, before anything is touched.
 
-    ``out_dir`` (shared) and ``internal_dir`` (names and IDs) may neither be, contain nor sit
-    inside the data folder; neither be nor contain the parameter file's folder or any of
-    ``inputs`` (e.g. HQ's record); and neither be, contain nor sit inside the other. Links
-    are resolved first, for both alike. Raises :class:`OutputError` (exit 6).
+    ``out_dir`` (shared) and ``internal_dir`` (names and IDs) may neither be nor contain the
+    data folder, the parameter file's folder or any of ``inputs`` (e.g. HQ's record); may not
+    sit inside the parts of the data folder that builds read or write (``<data>/<year>/``,
+    ``<data>/clean/``); and may neither be, contain nor sit inside the other. Links are
+    resolved first, for both alike. Raises :class:`OutputError` (exit 6).
 
-    Sitting inside the parameter file's folder is allowed: with ``--params 1404.yaml`` that
-    folder is the current one, and a build writes only its output folder and the hidden
-    lock and staging entries beside it, so nothing of the parameter file's folder is replaced.
+    Allowed: sitting elsewhere in the data folder (``<data>/reports/1404``: nothing reads or
+    replaces it) and inside the parameter file's folder (with ``--params 1404.yaml`` that is
+    the current folder). A build writes only its output folder and the hidden lock and
+    staging entries beside it, so nothing around them is replaced.
     """
     folders = {"out": Path(out_dir), "internal": Path(internal_dir)}
     real = {key: _real(path) for key, path in folders.items()}
@@ -122,10 +125,12 @@ def check_apart(out_dir: Path, internal_dir: Path, *, data_dir: Path, params_fil
                     f"{label} {_named(path, where)} {replaced} {what} {shown}; a build replaces its {label} "
                     f"as a whole, so the inputs would be deleted. Nothing was changed: pass {option} with a "
                     "folder outside the inputs")
-            if what == "the data folder" and where.is_relative_to(target):
+            if what == "the data folder" and where.is_relative_to(target) and _read_by_builds(where, target):
+                first = where.relative_to(target).parts[0]
                 raise OutputError(
-                    f"{label} {_named(path, where)} is inside {what} {shown}; a build never writes among "
-                    f"its inputs. Nothing was changed: pass {option} with a folder outside {shown}")
+                    f"{label} {_named(path, where)} is inside {target / first}, a folder of {what} that "
+                    f"builds read or write (<year>/, clean/); a build never writes among its inputs. Nothing "
+                    f"was changed: pass {option} with a folder outside {target / first}")
     out, internal = real["out"], real["internal"]
     shown_out, shown_internal = _named(folders["out"], out), _named(folders["internal"], internal)
     if out == internal:
@@ -142,6 +147,13 @@ def check_apart(out_dir: Path, internal_dir: Path, *, data_dir: Path, params_fil
         raise OutputError(
             f"output folder {shown_out} is inside the internal folder {shown_internal}, which a build replaces "
             "as a whole. Nothing was changed: pass --out and --internal with two separate folders")
+
+
+def _read_by_builds(where: Path, data: Path) -> bool:
+    """Whether ``where`` (inside the data folder) lies in a part of it that builds read or write:
+    a year's folder (``<data>/1404/``: forms, the insurer's export, HQ's record) or ``clean/``."""
+    first = where.relative_to(data).parts[:1]
+    return bool(first) and (first[0] == "clean" or (len(first[0]) == 4 and first[0].isdigit()))
 
 
 def follow_link(folder: Path, option: str = "--internal") -> Path:
