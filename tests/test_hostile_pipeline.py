@@ -334,6 +334,7 @@ def _interrupt(project: dict[str, Path], tmp_path: Path, signum: int, when: str)
     if when == "ingest":  # still ingesting: no notebook had started
         assert ": executing " not in at_signal and "built 1404" not in said, said
     assert code == 128 + signum, said
+    print(f"\n{when} {signal.Signals(signum).name}: exit {code} {took:.2f} s after the signal")
     assert took < 10, f"{took:.1f} s"
     assert "Traceback" not in said and "leaked" not in said and "resource_tracker" not in said, said
     name = "interrupted (Ctrl-C)" if signum == signal.SIGINT else "stopped (SIGTERM)"
@@ -625,3 +626,41 @@ def test_workers_close_is_bounded_and_ends_busy_kernels(tmp_path: Path) -> None:
         time.sleep(0.1)
     assert left == [], [Path(f"/proc/{p}/cmdline").read_bytes()[:100] for p in left]
     assert not submitted[0][1].result(timeout=5).ok  # the job is finished, as failed: nobody waits forever
+
+
+def test_a_signal_while_publishing_waits_until_both_folders_are_in_place(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM between renaming the old folder away and moving the new one in: held back until both
+    trees are in place, then raised as Interrupted marked published."""
+    from atiyeh_reports import build, cli
+    from atiyeh_reports.errors import Interrupted
+
+    out = tmp_path / "outputs" / "1404"
+    internal = tmp_path / "internal" / "1404"
+    for folder, name in ((out, "old.html"), (internal, "old.xlsx")):
+        folder.mkdir(parents=True)
+        (folder / outdir.MARKER).write_text("", encoding="utf-8")
+        (folder / name).write_text("old", encoding="utf-8")
+    claim = outdir.claim(out)
+    (claim.staging / "new.html").write_text("new", encoding="utf-8")
+    internal_staging = outdir.stage_beside(internal)
+    (internal_staging / "new.xlsx").write_text("new", encoding="utf-8")
+    real = outdir.swap_into_place
+
+    def torn(staging: Path, folder: Path) -> None:
+        if folder == out:
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives mid-publish
+            time.sleep(0.2)
+        real(staging, folder)
+
+    monkeypatch.setattr(outdir, "swap_into_place", torn)
+    previous = cli._stop_on_signals()
+    try:
+        with pytest.raises(Interrupted) as info:
+            build._publish(claim, internal_staging, internal)
+    finally:
+        cli._restore_signals(previous)
+        claim.release()
+    assert info.value.signum == signal.SIGTERM and info.value.published is True
+    assert sorted(p.name for p in out.iterdir()) == [outdir.MARKER, "new.html"]
+    assert sorted(p.name for p in internal.iterdir()) == [outdir.MARKER, "new.xlsx"]

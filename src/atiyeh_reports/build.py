@@ -211,8 +211,7 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
             result = _build_into(staging, out_dir, params, params_path, data, inputs, keys, previous,
                                  to_run, pool, notebook_dir, progress, data_dir_given=data_dir is not None,
                                  internal=internal, internal_staging=internal_staging, pack=pack)
-            claim.publish()
-            outdir.swap_into_place(internal_staging, internal)
+            _publish(claim, internal_staging, internal)
             stopped = False
         except BaseException:
             if pool is not None:  # first: no worker writes into the staging folders any more
@@ -228,6 +227,24 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
     result.internal = sorted(p for p in internal.rglob("*") if p.is_file() and p.name != outdir.MARKER)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _publish(claim: outdir.Claim, internal_staging: Path, internal: Path) -> None:
+    """Move both trees into place with Ctrl-C and SIGTERM held back, so that a signal never leaves
+    a folder half swapped (the old one renamed away, the new one not yet in place). A signal
+    that came meanwhile is raised afterwards, marked ``published``: the outputs are complete."""
+    from atiyeh_reports.engine.workers import _block_signals, _unblock_signals
+
+    held = _block_signals()
+    try:
+        claim.publish()
+        outdir.swap_into_place(internal_staging, internal)
+    finally:
+        try:
+            _unblock_signals(held)  # a held signal is handled here, as Interrupted
+        except KeyboardInterrupt as exc:
+            exc.published = True  # type: ignore[attr-defined]
+            raise
 
 
 def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path, data: YearData,

@@ -353,7 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         what = "stopped (SIGTERM)" if signum == signal.SIGTERM else "interrupted (Ctrl-C)"
-        _say(f"{what}; nothing was published, earlier outputs were left as they were")
+        if getattr(exc, "published", False):
+            _say(f"{what} as the build finished: its outputs had just been published, complete; check them "
+                 "with atiyeh verify")
+        else:
+            _say(f"{what}; nothing was published, earlier outputs were left as they were")
         return EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED
     except OSError as exc:
         if exc.errno not in _WRITE_REFUSALS:
