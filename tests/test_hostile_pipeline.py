@@ -556,10 +556,11 @@ def test_a_build_with_hq_record_outside_the_project_writes_no_absolute_path(tmp_
 
 
 @pytest.mark.e2e
-def test_a_build_pins_its_manifest_on_index_html_and_verify_checks_the_pin(tmp_path: Path,
-                                                                            sample_dir: Path) -> None:
-    """The short hash on index.html is the manifest's; verify accepts the page as listed; a no-op
-    build stays a no-op; a forged report with its manifest entry fails against the pin."""
+def test_a_build_says_its_manifest_hash_and_verify_checks_the_pin(tmp_path: Path, sample_dir: Path) -> None:
+    """The build prints manifest.json's SHA-256 to send with the letter; index.html says how to check
+    (not the hash: the manifest lists the page); a no-op build keeps the hash; a forged report with
+    its manifest entry fails against the pin."""
+    from atiyeh_reports import cli
     from atiyeh_reports.build import build_year
 
     project = tmp_path / "project"
@@ -572,23 +573,23 @@ def test_a_build_pins_its_manifest_on_index_html_and_verify_checks_the_pin(tmp_p
     out = project / "outputs" / "1404"
     build_year(params, out_dir=out, notebook_dir=notebooks, progress=lambda m: None, pack=False)
     digest = _sha(out / "manifest.json")
-    page = (out / "index.html").read_bytes()
-    assert page.count(f"manifest.json sha256:{digest[:16]}".encode()) == 1
-    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["index_pins_manifest"] is True
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        cli._say_pin(out)
+    assert err.getvalue() == (f"manifest.json sha256 {digest}: send it with the letter, not in the folder; a "
+                              f"recipient checks with: atiyeh verify {out} --manifest-sha256 {digest}\n")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "--manifest-sha256" in page and digest[:16] not in page
     assert run("verify", str(out), "--manifest-sha256", digest)[0] == 0
     again = build_year(params, out_dir=out, notebook_dir=notebooks, progress=lambda m: None, pack=False)
     assert again.executed == [] and _sha(out / "manifest.json") == digest  # nothing changed: nothing rewritten
-    (out / "index.html").write_bytes(page.replace(b"</main>", b"<a href='http://example.invalid'>x</a></main>"))
-    assert run("verify", str(out))[1].splitlines()[1] == "  changed: index.html"
-    (out / "index.html").write_bytes(page.replace(digest[:16].encode(), b"0123456789abcdef"))
-    assert run("verify", str(out))[1].splitlines()[1] == "  changed: index.html"  # another manifest's page
-    (out / "index.html").write_bytes(page)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     forged = b"<p>forged</p>"
     (out / "allocation.html").write_bytes(forged)
     entry = next(o for o in manifest["outputs"] if o["path"] == "allocation.html")
     entry.update(sha256=hashlib.sha256(forged).hexdigest(), bytes=len(forged))
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    assert run("verify", str(out))[0] == 0
     assert run("verify", str(out), "--manifest-sha256", digest)[0] == 8
 
 

@@ -328,14 +328,11 @@ def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]])
     inputs give the same page wherever the build writes."""
     from atiyeh_reports.publish.index import write_index
 
-    from atiyeh_reports.provenance import pinned_line
-
-    # The manifest's short hash (provenance.pin_index fills it in once the manifest is written), and
-    # how a recipient checks the folder against the full hash HQ sends with the letter.
+    # How a recipient checks the folder: against manifest.json's SHA-256 as HQ sends it with the letter.
+    # Not the hash itself: the manifest lists this page's hash, so the page cannot name the manifest's.
     rows = (*_provenance_rows(params, inputs),
-            ("شناسه manifest.json", pinned_line()),
-            ("بررسی این پوشه", "atiyeh verify <این پوشه> --manifest-sha256 <شناسه‌ای که ستاد جداگانه، "
-                               "با نامه، فرستاده است>"))
+            ("بررسی این پوشه", "atiyeh verify <این پوشه> --manifest-sha256 <SHA-256 پرونده manifest.json "
+                               "که ستاد جداگانه، با نامه، فرستاده است>"))
     write_index(staging, params=params, provenance=rows)
 
 
@@ -592,11 +589,6 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         "record_candidates": [recorded_path(p, params_path) for p in record_candidates],
         # Not shared: the internal tree (names and IDs), relative to this folder, and its files.
         "internal": internal,
-        # index.html names this file's short hash; it is listed with those digits as zeros (README).
-        "index_pins_manifest": True,
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    from atiyeh_reports.provenance import pin_index
-
-    pin_index(staging)
 

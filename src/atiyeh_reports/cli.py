@@ -185,8 +185,8 @@ def _say_pin(out_dir: Path) -> None:
         digest = sha256_file(Path(out_dir) / MANIFEST)
     except (OSError, AtiyehError):
         return
-    _say(f"manifest.json sha256 {digest} (index.html shows {digest[:16]}): send it with the letter, not in "
-         f"the folder; a recipient checks with: atiyeh verify {out_dir} --manifest-sha256 {digest}")
+    _say(f"manifest.json sha256 {digest}: send it with the letter, not in the folder; a recipient checks "
+         f"with: atiyeh verify {out_dir} --manifest-sha256 {digest}")
 
 
 def _say_files(folder: Path, paths: list[Path], what: str) -> None:

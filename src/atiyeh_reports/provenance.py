@@ -238,46 +238,6 @@ def _listed_path(rel: object) -> bool:
     return not rel.startswith("/") and all(part not in ("", ".", "..") for part in parts)
 
 
-#: ``index.html`` names the manifest's short hash after this mark (its provenance table). The manifest,
-#: written after the page, lists the page with those digits as zeros: a page cannot name the hash of
-#: a file that lists the page's own hash. Verify and the no-op check set them back to zeros to compare.
-INDEX = "index.html"
-PIN_MARK = b"manifest.json sha256:"
-PIN_DIGITS = 16
-PIN_PENDING = "0" * PIN_DIGITS
-
-
-def pinned_line() -> str:
-    """The value the index's provenance row shows before the manifest exists (digits as zeros)."""
-    return f"{PIN_MARK.decode()}{PIN_PENDING}"
-
-
-def pin_index(folder: Path) -> str:
-    """(The build, after writing the manifest.) Put the manifest's short hash on ``index.html``;
-    returns the manifest's full SHA-256. Does nothing to a page without the pending line."""
-    folder = Path(folder)
-    digest = sha256_file(folder / MANIFEST)
-    page = folder / INDEX
-    if page.is_file():
-        raw = page.read_bytes()
-        pending = PIN_MARK + PIN_PENDING.encode()
-        if raw.count(pending) == 1:
-            page.write_bytes(raw.replace(pending, PIN_MARK + digest[:PIN_DIGITS].encode()))
-    return digest
-
-
-def unpinned_sha256(raw: bytes, manifest_digest: str) -> str | None:
-    """The SHA-256 of an ``index.html`` as the manifest lists it (the short hash set back to zeros),
-    or ``None`` when the page does not name this manifest's short hash exactly once."""
-    import re
-
-    found = list(re.finditer(re.escape(PIN_MARK) + rb"([0-9a-f]{%d})" % PIN_DIGITS, raw))
-    if len(found) != 1 or found[0].group(1).decode() != manifest_digest[:PIN_DIGITS]:
-        return None
-    start, end = found[0].span(1)
-    return hashlib.sha256(raw[:start] + PIN_PENDING.encode() + raw[end:]).hexdigest()
-
-
 def verify_outputs(folder: Path, manifest_sha256: str | None = None) -> dict[str, list[str]]:
     """Re-hash every file in a build folder against its ``manifest.json``.
 
@@ -328,9 +288,7 @@ def verify_outputs(folder: Path, manifest_sha256: str | None = None) -> dict[str
                           "the manifest was edited, rebuild the year")
     expected = {str(o["path"]): o for o in listed}
     present = {rel for rel in _walk(folder) if rel not in UNLISTED}
-    pinned = digest if manifest.get("index_pins_manifest") is True else None
-    changed = sorted(rel for rel in expected.keys() & present
-                     if not _same(folder / rel, expected[rel], pinned if rel == INDEX else None))
+    changed = sorted(rel for rel in expected.keys() & present if not _same(folder / rel, expected[rel]))
     return {
         "changed": changed,
         "missing": sorted(expected.keys() - present),
@@ -339,9 +297,8 @@ def verify_outputs(folder: Path, manifest_sha256: str | None = None) -> dict[str
     }
 
 
-def _same(path: Path, listed: dict, pinned: str | None = None) -> bool:
-    """Whether ``path`` is a regular file (not a link) with the listed size and SHA-256; with
-    ``pinned`` (the manifest's hash, for ``index.html``), as :func:`unpinned_sha256` gives it."""
+def _same(path: Path, listed: dict) -> bool:
+    """Whether ``path`` is a regular file (not a link) with the listed size and SHA-256."""
     try:
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode):
@@ -349,8 +306,6 @@ def _same(path: Path, listed: dict, pinned: str | None = None) -> bool:
         size = listed.get("bytes")
         if isinstance(size, int) and st.st_size != size:
             return False  # not read: a different size is a different file
-        if pinned is not None:
-            return st.st_size <= MAX_MANIFEST_BYTES and unpinned_sha256(path.read_bytes(), pinned) == listed["sha256"]
         return sha256_file(path) == str(listed["sha256"])
     except (OSError, InputError):
         return False

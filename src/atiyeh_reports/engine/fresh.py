@@ -21,15 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from atiyeh_reports import __version__, layout
-from atiyeh_reports.provenance import (
-    INDEX,
-    OUTSIDE,
-    code_fingerprint,
-    file_hashes,
-    relative_to_params,
-    sha256_file,
-    unpinned_sha256,
-)
+from atiyeh_reports.provenance import OUTSIDE, code_fingerprint, file_hashes, relative_to_params, sha256_file
 
 MANIFEST = "manifest.json"
 
@@ -139,15 +131,11 @@ def unchanged(params_path: Path, out_dir: Path, notebook_dir: Path, *, data_dir:
             if internal_dir is None:
                 return None
             checks += [(Path(internal_dir), o) for o in internal["outputs"]]
-        pinned = sha256_file(Path(out_dir) / MANIFEST) if manifest.get("index_pins_manifest") is True else None
         for folder, output in checks:
             path = folder / output["path"]
             if not path.is_file() or path.stat().st_size != output.get("bytes", -1):
                 return None
-            if pinned is not None and folder == Path(out_dir) and output["path"] == INDEX:
-                if unpinned_sha256(path.read_bytes(), pinned) != output["sha256"]:
-                    return None
-            elif sha256_file(path) != output["sha256"]:
+            if sha256_file(path) != output["sha256"]:
                 return None
     except (OSError, KeyError, TypeError, ValueError):
         return None

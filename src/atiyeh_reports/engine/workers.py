@@ -119,12 +119,12 @@ class Workers:
             self._warming = [self._pool.submit(_ready) for _ in range(count)]
             if self._renderers is not None:
                 self._warming += [self._renderers.submit(_ready) for _ in range(count)]
-            self._processes = _processes_of(self._pool, self._renderers)
         except BaseException:
             self._processes = _processes_of(self._pool, self._renderers)
+            self.close(timeout=0)  # the signals still held back: this is not interrupted
             _unblock_signals(blocked)
-            self.close(timeout=0)
             raise
+        self._processes = _processes_of(self._pool, self._renderers)
         try:
             _unblock_signals(blocked)
         except BaseException:  # a signal held back while spawning: stop what was started
@@ -150,7 +150,7 @@ class Workers:
             return
         self._closed = True
         timeout = CLOSE_SECONDS if timeout is None else timeout
-        processes = self._processes or _processes_of(self._pool, self._renderers)
+        processes = list({id(p): p for p in [*self._processes, *_processes_of(self._pool, self._renderers)]}.values())
         for pool in (self._pool, self._renderers):
             if pool is not None:
                 with contextlib.suppress(Exception):
