@@ -21,6 +21,7 @@ do must stay well under a second.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -232,16 +233,34 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
 def _publish(claim: outdir.Claim, internal_staging: Path, internal: Path) -> None:
     """Move both trees into place with Ctrl-C and SIGTERM held back, so that a signal never leaves
     a folder half swapped (the old one renamed away, the new one not yet in place). A signal
-    that came meanwhile is raised afterwards, marked ``published``: the outputs are complete."""
-    from atiyeh_reports.engine.workers import _block_signals, _unblock_signals
+    that came meanwhile is acted on afterwards, marked ``published``: the outputs are complete.
 
-    held = _block_signals()
+    Held back by a handler that only notes the signal (Python runs handlers in the main thread
+    whichever thread the signal reached, so blocking it in this thread alone would not do)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        claim.publish()
+        outdir.swap_into_place(internal_staging, internal)
+        return
+    noted: list[int] = []
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    for number in previous:
+        signal.signal(number, lambda signum, frame: noted.append(signum))
     try:
         claim.publish()
         outdir.swap_into_place(internal_staging, internal)
     finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+    if noted:
+        handler = previous[noted[0]]
         try:
-            _unblock_signals(held)  # a held signal is handled here, as Interrupted
+            if callable(handler):
+                handler(noted[0], None)  # the command's own handler: raises Interrupted
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), noted[0])
         except KeyboardInterrupt as exc:
             exc.published = True  # type: ignore[attr-defined]
             raise

@@ -213,7 +213,12 @@ class Workers:
         while pending:
             _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             self._forward(progress)
-        self._forward(progress)
+        # A worker's last message and its result travel by two queues: the result may come first.
+        while True:
+            try:
+                progress(self._messages.get(timeout=0.3))
+            except queue_module.Empty:
+                break
         return [future.result() for _, future in submitted]
 
     def _forward(self, progress: Progress) -> None:
