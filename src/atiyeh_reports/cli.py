@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -25,7 +26,9 @@ from atiyeh_reports.errors import (
     EXIT_ATTENTION,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     AtiyehError,
+    Interrupted,
     OutputError,
     ParamsError,
     VerifyError,
@@ -185,7 +188,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     _say_files(result.out_dir, result.written, "to share")
     if result.internal_dir is not None and result.internal:
         _say_files(result.internal_dir, result.internal, "NOT to share: names and IDs")
+    _say_pin(result.out_dir)
     return 0
+
+
+def _say_pin(out_dir: Path) -> None:
+    """The manifest's SHA-256: what HQ sends recipients by another channel, to pin `atiyeh verify`."""
+    from atiyeh_reports.core.provenance import MANIFEST, sha256_file
+
+    try:
+        digest = sha256_file(Path(out_dir) / MANIFEST)
+    except (OSError, AtiyehError):
+        return
+    _say(f"manifest.json sha256 {digest}: send it with the letter, not in the folder; a recipient checks "
+         f"with: atiyeh verify {out_dir} --manifest-sha256 {digest}")
 
 
 def _say_files(folder: Path, paths: list[Path], what: str) -> None:
@@ -202,19 +218,43 @@ def _say_files(folder: Path, paths: list[Path], what: str) -> None:
         _say(f"  {name}/ ({count} files)")
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from atiyeh_reports.core.provenance import verify_outputs
+#: ``atiyeh verify`` names at most this many files; the counts say how many there are in all.
+VERIFY_SHOWN = 20
 
-    found = verify_outputs(Path(args.folder))
-    lines = [f"  {kind}: {path}" for kind in ("changed", "missing", "extra") for path in found[kind]]
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    import re
+
+    from atiyeh_reports.core.provenance import MIN_PIN_HEX, verify_outputs
+
+    pin = args.manifest_sha256
+    if pin is not None and not re.fullmatch(rf"[0-9a-fA-F]{{{MIN_PIN_HEX},64}}", pin.strip()):
+        raise ParamsError(f"--manifest-sha256 {pin[:80]!r}: give the manifest's SHA-256 as the sender gave it, "
+                          f"64 hexadecimal digits (or its first {MIN_PIN_HEX} or more)")
+    pinned = {"manifest_sha256": pin.strip()} if pin else {}
+    found = verify_outputs(Path(args.folder), **pinned)
+    lines = [f"  {kind}: {_printable(path)}" for kind in ("changed", "missing", "extra") for path in found[kind]]
     if lines:
         counts = ", ".join(f"{len(found[k])} {k}" for k in ("changed", "missing", "extra") if found[k])
+        shown = lines[:VERIFY_SHOWN]
+        if len(lines) > VERIFY_SHOWN:
+            shown.append(f"  ... and {len(lines) - VERIFY_SHOWN:,} more (the counts above are complete)")
         raise VerifyError(
-            f"{args.folder}: the outputs differ from manifest.json ({counts}):\n" + "\n".join(lines)
+            f"{args.folder}: the outputs differ from manifest.json ({counts}):\n" + "\n".join(shown)
             + "\nrebuild the year (atiyeh build) to get outputs that match their manifest"
         )
-    _say(f"{args.folder}: every output matches manifest.json")
+    if pin:
+        _say(f"{args.folder}: every output matches manifest.json, whose SHA-256 is the pinned one "
+             f"({found['manifest_sha256'][0]})")
+    else:
+        _say(f"{args.folder}: every output matches manifest.json")
     return 0
+
+
+def _printable(name: str, width: int = 160) -> str:
+    """A file name for the terminal: control characters escaped, a very long one shortened."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    return text if len(text) <= width else f"{text[: width // 2]}…{text[-width // 2:]}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -273,8 +313,12 @@ def parser() -> argparse.ArgumentParser:
 
     v = command("verify", "check a build's outputs against its manifest.json",
                 "Re-hash every file of a build's output folder against its manifest.json; exit 8, naming "
-                "the files, when any file changed, went missing or is extra.")
+                "the files (at most 20, with the counts), when any file changed, went missing or is extra, "
+                "or when the manifest is unusable or not the pinned one (--manifest-sha256).")
     v.add_argument("folder", help="a build's output folder, e.g. outputs/1404")
+    v.add_argument("--manifest-sha256", metavar="HEX", default=None,
+                   help="the SHA-256 of manifest.json as the sender gave it (by letter, not in the folder): "
+                        "without it, a file changed together with its manifest entry passes")
     v.set_defaults(func=cmd_verify)
     return p
 
@@ -315,14 +359,21 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("default")
     # WeasyPrint leaves its own colour profile (sRGB2014.icc) open: not ours to report, and not fixable here.
     warnings.filterwarnings("ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning)
+    previous = _stop_on_signals()
     try:
         return args.func(args)
     except AtiyehError as exc:
         _say(f"error: {exc}")
         return exc.exit_code
-    except KeyboardInterrupt:
-        _say("interrupted; earlier outputs were left as they were")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        what = "stopped (SIGTERM)" if signum == signal.SIGTERM else "interrupted (Ctrl-C)"
+        if getattr(exc, "published", False):
+            _say(f"{what} as the build finished: its outputs had just been published, complete; check them "
+                 "with atiyeh verify")
+        else:
+            _say(f"{what}; nothing was published, earlier outputs were left as they were")
+        return EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED
     except OSError as exc:
         if exc.errno not in _WRITE_REFUSALS:
             return _internal(argv, exc)
@@ -332,6 +383,39 @@ def main(argv: list[str] | None = None) -> int:
         return OutputError.exit_code
     except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in the log
         return _internal(argv, exc)
+    finally:
+        _restore_signals(previous)
+
+
+def _stop_on_signals() -> dict[int, object]:
+    """Ctrl-C (SIGINT) and SIGTERM raise :class:`Interrupted` in the command's thread, once.
+
+    The first signal raises; the handlers then ignore further ones, so the clean-up that the
+    exception sets going (ending the workers, kernels and renderers, removing the staging
+    folders, dropping the lock) is not itself interrupted by a second Ctrl-C. Returns the
+    previous handlers (:func:`_restore_signals`); does nothing outside the main thread.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def stop(signum: int, frame: object) -> None:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous[number] = signal.getsignal(number)
+        signal.signal(number, stop)
+    return previous
+
+
+def _restore_signals(previous: dict[int, object]) -> None:
+    for number, handler in previous.items():
+        if handler is not None:
+            signal.signal(number, handler)  # type: ignore[arg-type]
 
 
 def _internal(argv: list[str] | None, exc: BaseException) -> int:

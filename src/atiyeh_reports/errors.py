@@ -114,12 +114,23 @@ class RecordError(InputError, ValueError):
     it was; exit 3 when it reaches the command line."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """The build was stopped by a signal: Ctrl-C (SIGINT) or SIGTERM. A :class:`KeyboardInterrupt`,
+    so that no ``except Exception`` swallows it and every ``finally`` on the way runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 #: Exit code when the command finished but something needs a person's attention.
 EXIT_ATTENTION = 5
 #: Exit code of an unexpected error (a bug): one line on screen, the traceback in a log file.
 EXIT_INTERNAL = 70
 #: Exit code when the user pressed Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
+#: Exit code when the command was stopped with SIGTERM (128 + SIGTERM), e.g. by `kill` or a service manager.
+EXIT_TERMINATED = 143
 
 #: Every exit code of the ``atiyeh`` command, with what it means (the README's table).
 EXIT_CODES: dict[int, str] = {
@@ -133,10 +144,12 @@ EXIT_CODES: dict[int, str] = {
     BuildError.exit_code: "a report step failed (a notebook cell raised, rendering failed)",
     EXIT_ATTENTION: "finished, but something needs attention (e.g. a form that could not be read)",
     OutputError.exit_code: "the output folder cannot be used: not ours and not empty, a file, "
-                           "missing parent, read-only, full",
+                           "missing parent, read-only, full, or overlapping the inputs or the internal folder",
     OutputBusyError.exit_code: "another build is writing the same output folder",
-    VerifyError.exit_code: "`atiyeh verify`: outputs changed, missing or extra against manifest.json",
+    VerifyError.exit_code: "`atiyeh verify`: outputs changed, missing or extra against manifest.json, or no "
+                           "usable manifest (missing, not a regular file, too big, not ours, not the pinned hash)",
     EXIT_INTERNAL: "unexpected error (a bug): one line on screen, the traceback in a log file",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C, SIGINT): workers, kernels and renderers ended, nothing published",
+    EXIT_TERMINATED: "stopped (SIGTERM): workers, kernels and renderers ended, nothing published",
 }
 

@@ -21,6 +21,7 @@ do must stay well under a second.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from atiyeh_reports.core.provenance import (
     digest_of,
     file_hashes,
     git_commit,
+    recorded_path,
     relative_to_params,
     sha256_file,
 )
@@ -100,6 +102,10 @@ def build_year(
                                   accept_missing=accept_missing, pack=pack,
                                   internal_dir=internal_dir or layout.internal_dir(guessed))
         if current is not None:
+            recorded = (current.get("freshness") or {}).get("data_dir")
+            data = Path(data_dir) if data_dir is not None else Path(params_path).absolute().parent / recorded
+            outdir.check_apart(guessed, Path(internal_dir) if internal_dir else layout.internal_dir(guessed),
+                               data_dir=data, params_file=params_path)
             if any(guessed.parent.glob(f".{guessed.name}.building-*")):
                 with outdir.claim(guessed):  # locked: a killed build's staging folder is removed
                     pass
@@ -137,10 +143,17 @@ def _full_build(params_path: Path, *, data_dir: Path | None, out_dir: Path | Non
     if data_dir is not None:
         params = params.model_copy(update={"data_dir": Path(data_dir).resolve()})
     out_dir = Path(out_dir or Path("outputs") / str(params.year))
+    # The internal tree's default follows the output folder as given (outputs/1404 -> internal/1404),
+    # also when outputs/1404 is a link to a web server's folder: never beside the folder a link shares.
+    internal = Path(internal_dir) if internal_dir else layout.internal_dir(out_dir)
+    # Before anything is touched: neither folder overlaps the inputs or the other one.
+    outdir.check_apart(out_dir, internal, data_dir=params.data_dir, params_file=params_path,
+                       inputs=tuple(p for p in _record_candidates(params) if p.is_file()))
+    outdir.check_internal(internal)
     # Before any long work: the folder is ours and writable; lock it; clear a killed build's leftovers.
     with outdir.claim(out_dir) as claim:
         check_data_dir(params.data_dir, params.year)
-        internal = Path(internal_dir) if internal_dir else layout.internal_dir(claim.out_dir)
+        internal = outdir.follow_link(internal)  # a link is followed, as for --out; it stays a link
         return _build_claimed(claim, params, params_path, data_dir=data_dir, notebook_dir=notebook_dir,
                               progress=progress, accept_unreadable=accept_unreadable, workers=workers,
                               started=started, accept_missing=accept_missing, internal=internal, pack=pack)
@@ -163,6 +176,7 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
         if not _reusable(previous, out_dir, PACK, keys[PACK.name]):
             to_run.append(PACK)
     pool = _start_workers(notebook_dir, to_run, workers)  # kernels warm up while the year loads
+    stopped = True  # until the build got through: then the idle workers are let go gently
     try:
         progress(f"ingesting {params.year} from {params.data_dir}")
         # resolved: the notebooks read this year in their own working folder (the snapshot keeps the path)
@@ -191,20 +205,58 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
                                  to_run, pool, notebook_dir, progress, data_dir_given=data_dir is not None,
                                  internal=internal, internal_staging=internal_staging, pack=pack,
                                  snapshot=snapshot)
-            claim.publish()
-            outdir.swap_into_place(internal_staging, internal)
+            _publish(claim, internal_staging, internal)
+            stopped = False
         except BaseException:
+            if pool is not None:  # first: no worker writes into the staging folders any more
+                pool.close(timeout=0)
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(internal_staging, ignore_errors=True)
             raise
     finally:
-        if pool is not None:
-            pool.close()
+        if pool is not None:  # bounded: a failure or a signal (Ctrl-C, SIGTERM) does not wait for busy workers
+            pool.close(timeout=0 if stopped else None)
     result.written = sorted(p for p in out_dir.rglob("*") if p.is_file() and p.name != outdir.MARKER)
     result.internal_dir = internal
     result.internal = sorted(p for p in internal.rglob("*") if p.is_file() and p.name != outdir.MARKER)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _publish(claim: outdir.Claim, internal_staging: Path, internal: Path) -> None:
+    """Move both trees into place with Ctrl-C and SIGTERM held back, so that a signal never leaves
+    a folder half swapped (the old one renamed away, the new one not yet in place). A signal
+    that came meanwhile is acted on afterwards, marked ``published``: the outputs are complete.
+
+    Held back by a handler that only notes the signal (Python runs handlers in the main thread
+    whichever thread the signal reached, so blocking it in this thread alone would not do)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        claim.publish()
+        outdir.swap_into_place(internal_staging, internal)
+        return
+    noted: list[int] = []
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    for number in previous:
+        signal.signal(number, lambda signum, frame: noted.append(signum))
+    try:
+        claim.publish()
+        outdir.swap_into_place(internal_staging, internal)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+    if noted:
+        handler = previous[noted[0]]
+        try:
+            if callable(handler):
+                handler(noted[0], None)  # the command's own handler: raises Interrupted
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), noted[0])
+        except KeyboardInterrupt as exc:
+            exc.published = True  # type: ignore[attr-defined]
+            raise
 
 
 def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path, data: YearData,
@@ -292,7 +344,12 @@ def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]])
     inputs give the same page wherever the build writes."""
     from atiyeh_reports.publish.index import write_index
 
-    write_index(staging, params=params, provenance=_provenance_rows(params, inputs))
+    # How a recipient checks the folder: against manifest.json's SHA-256 as HQ sends it with the letter.
+    # Not the hash itself: the manifest lists this page's hash, so the page cannot name the manifest's.
+    rows = (*_provenance_rows(params, inputs),
+            ("بررسی این پوشه", "atiyeh verify <این پوشه> --manifest-sha256 <SHA-256 پرونده manifest.json "
+                               "که ستاد جداگانه، با نامه، فرستاده است>"))
+    write_index(staging, params=params, provenance=rows)
 
 
 #: Rough relative cost of each report, for ordering (the evaluation reconciles and scores three years).
@@ -504,6 +561,16 @@ def _outputs_of(staging: Path, name: str) -> list[dict[str, object]]:
     return file_hashes(paths, staging)
 
 
+def _without_absolute_paths(dumped: dict, params_path: Path) -> dict:
+    """The parameters as the manifest records them: a path the file gives as absolute
+    (``checks.notified_record``) is recorded as :func:`~atiyeh_reports.core.provenance.recorded_path`."""
+    checks = dumped.get("checks")
+    if isinstance(checks, dict) and isinstance(checks.get("notified_record"), str) \
+            and Path(checks["notified_record"]).is_absolute():
+        checks["notified_record"] = recorded_path(checks["notified_record"], params_path)
+    return dumped
+
+
 def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: list[dict[str, object]],
                     reports: dict[str, dict], data: YearData, freshness: dict[str, object],
                     record_candidates: list[Path], internal: dict[str, object]) -> None:
@@ -521,7 +588,7 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         # Paths relative to the parameter file: two clones of the same inputs write the same manifest.
         "params_file": Path(params_path).name,
         "params_sha256": sha256_file(Path(params_path)),
-        "params": json.loads(params_json(params)),
+        "params": _without_absolute_paths(json.loads(params_json(params)), params_path),
         "data_dir": relative_to_params(params.data_dir, params_path),
         "inputs": inputs,
         "intake": {
@@ -535,7 +602,8 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
         "reports": reports,
         "outputs": outputs,
         "freshness": freshness,
-        "record_candidates": [relative_to_params(p, params_path) for p in record_candidates],
+        # Where HQ's record was looked for; one outside the project is "<outside>/<name>" (README).
+        "record_candidates": [recorded_path(p, params_path) for p in record_candidates],
         # Not shared: the internal tree (names and IDs), relative to this folder, and its files.
         "internal": internal,
     }

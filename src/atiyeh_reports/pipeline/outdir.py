@@ -21,6 +21,15 @@ staging folder into place (the previous outputs stay as they were until then).
   (:data:`MIN_FREE_BYTES`), before any notebook runs: a read-only, immutable or
   full location gives one message and exit code 6.
 * **Permissions** follow the user's umask (no ``mkdtemp``, whose folders are 0700).
+* **Apart from the inputs.** :func:`check_apart` refuses, before anything is
+  touched, an output folder or internal folder that is or contains the data
+  folder, the parameter file's folder or another input (such as HQ's record),
+  that sits inside a part of the data folder builds read or write (a year's
+  folder, ``clean/``), or that overlaps the other one. Paths are compared
+  with every link resolved, for both folders alike.
+* **Links.** A link given as ``--out`` or ``--internal`` is followed: the folder
+  it points at is rebuilt and the link stays a link (:func:`follow_link`); a
+  broken link is refused.
 """
 
 from __future__ import annotations
@@ -65,6 +74,116 @@ def _nearest_existing(path: Path) -> Path:
 def free_bytes(folder: Path) -> int:
     """Free bytes on the file system of ``folder`` (a seam for tests)."""
     return shutil.disk_usage(folder).free
+
+
+def _real(path: Path) -> Path:
+    """``path`` with every link resolved (missing parts kept as they are), absolute."""
+    return Path(os.path.realpath(Path(path).expanduser()))
+
+
+def _named(path: Path, real: Path) -> str:
+    """How a message names a folder: as given, and where it really is when a link or ``..`` differs."""
+    given = Path(path)
+    return str(given) if given.absolute() == real else f"{given} (that is {real})"
+
+
+#: How each of the two folders a build writes is named in messages, and the option that chooses it.
+_LABELS = {"out": ("output folder", "--out"), "internal": ("internal folder", "--internal")}
+
+
+def check_apart(out_dir: Path, internal_dir: Path, *, data_dir: Path, params_file: Path | None = None,
+                inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse output folders that overlap the inputs or each other, before anything is touched.
+
+    ``out_dir`` (shared) and ``internal_dir`` (names and IDs) may neither be nor contain the
+    data folder, the parameter file's folder or any of ``inputs`` (e.g. HQ's record); may not
+    sit inside the parts of the data folder that builds read or write (``<data>/<year>/``,
+    ``<data>/clean/``); and may neither be, contain nor sit inside the other. Links are
+    resolved first, for both alike. Raises :class:`OutputError` (exit 6).
+
+    Allowed: sitting elsewhere in the data folder (``<data>/reports/1404``: nothing reads or
+    replaces it) and inside the parameter file's folder (with ``--params 1404.yaml`` that is
+    the current folder). A build writes only its output folder and the hidden lock and
+    staging entries beside it, so nothing around them is replaced.
+    """
+    folders = {"out": Path(out_dir), "internal": Path(internal_dir)}
+    real = {key: _real(path) for key, path in folders.items()}
+    data = _real(data_dir)
+    guarded: list[tuple[str, Path, Path]] = [("the data folder", Path(data_dir), data)]
+    if params_file is not None:
+        folder = Path(params_file).absolute().parent
+        guarded.append(("the parameter file's folder", folder, _real(folder)))
+    guarded += [("the input", Path(p), _real(p)) for p in inputs]
+    for key, path in folders.items():
+        label, option = _LABELS[key]
+        where = real[key]
+        for what, given, target in guarded:
+            shown = _named(given, target)
+            if where == target or target.is_relative_to(where):
+                replaced = "is" if where == target else "contains"
+                raise OutputError(
+                    f"{label} {_named(path, where)} {replaced} {what} {shown}; a build replaces its {label} "
+                    f"as a whole, so the inputs would be deleted. Nothing was changed: pass {option} with a "
+                    "folder outside the inputs")
+            if what == "the data folder" and where.is_relative_to(target) and _read_by_builds(where, target):
+                first = where.relative_to(target).parts[0]
+                raise OutputError(
+                    f"{label} {_named(path, where)} is inside {target / first}, a folder of {what} that "
+                    f"builds read or write (<year>/, clean/); a build never writes among its inputs. Nothing "
+                    f"was changed: pass {option} with a folder outside {target / first}")
+    out, internal = real["out"], real["internal"]
+    shown_out, shown_internal = _named(folders["out"], out), _named(folders["internal"], internal)
+    if out == internal:
+        raise OutputError(
+            f"internal folder {shown_internal} is the output folder {shown_out}: the workbooks with names and "
+            "national IDs would be published with the files to share. Nothing was changed: pass --internal "
+            "with a folder outside the output folder (by default it is beside it)")
+    if internal.is_relative_to(out):
+        raise OutputError(
+            f"internal folder {shown_internal} is inside the output folder {shown_out}: the workbooks with "
+            "names and national IDs would be published with the files to share. Nothing was changed: pass "
+            "--internal with a folder outside the output folder")
+    if out.is_relative_to(internal):
+        raise OutputError(
+            f"output folder {shown_out} is inside the internal folder {shown_internal}, which a build replaces "
+            "as a whole. Nothing was changed: pass --out and --internal with two separate folders")
+
+
+def _read_by_builds(where: Path, data: Path) -> bool:
+    """Whether ``where`` (inside the data folder) lies in a part of it that builds read or write:
+    a year's folder (``<data>/1404/``: forms, the insurer's export, HQ's record) or ``clean/``."""
+    first = where.relative_to(data).parts[:1]
+    return bool(first) and (first[0] == "clean" or (len(first[0]) == 4 and first[0].isdigit()))
+
+
+def follow_link(folder: Path, option: str = "--internal") -> Path:
+    """``folder``, or where it points when it is a link (followed, like ``--out``); a broken link is refused."""
+    folder = Path(folder)
+    if folder.is_symlink():
+        if not folder.exists():
+            raise OutputError(f"{option} {folder} is a broken link; remove it or pass another {option}")
+        return folder.resolve()
+    return folder
+
+
+def check_internal(folder: Path) -> None:
+    """The checks :func:`stage_beside` makes, made early (before the intake writes anything)."""
+    folder = follow_link(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"internal folder {folder} is a file, not a folder; move it away or pass --internal "
+                          "with another folder")
+    if folder.is_dir():
+        try:
+            foreign = any(folder.iterdir()) and not (folder / MARKER).is_file()
+        except OSError as exc:
+            raise OutputError(f"internal folder {folder} cannot be read ({exc.strerror}); pass --internal with "
+                              "another folder") from None
+        if foreign:
+            raise OutputError(f"internal folder {folder} holds files this package did not write; nothing was "
+                              "changed. Pass --internal with an empty or new folder")
+    base = _nearest_existing(folder.parent)
+    if not base.is_dir():
+        raise OutputError(f"cannot make internal folder {folder}: {base} is a file, not a folder")
 
 
 def check_location(out_dir: Path) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from atiyeh_reports import __version__
 from atiyeh_reports.core import layout
-from atiyeh_reports.core.provenance import code_fingerprint, file_hashes, relative_to_params, sha256_file
+from atiyeh_reports.core.provenance import OUTSIDE, code_fingerprint, file_hashes, relative_to_params, sha256_file
 
 MANIFEST = "manifest.json"
 
@@ -120,7 +120,10 @@ def unchanged(params_path: Path, out_dir: Path, notebook_dir: Path, *, data_dir:
                         data_dir_given=data_dir is not None, pack=pack)
         if now != recorded:
             return None
-        records = [(here.parent / p).resolve() for p in manifest.get("record_candidates", ())]
+        candidates = list(manifest.get("record_candidates", ()))
+        if any(str(p).startswith(OUTSIDE + "/") for p in candidates):
+            return None  # HQ's record lies outside the project: the full build looks for it again
+        records = [(here.parent / p).resolve() for p in candidates]
         if input_hashes(data, year, history, records) != manifest.get("inputs"):
             return None
         internal = manifest.get("internal") or {}

@@ -57,7 +57,46 @@ def _ready() -> int:
     return os.getpid()
 
 
+def _worker_signals(on_term: Any) -> None:
+    """(In a worker or renderer, first thing.) Ctrl-C is ignored: the build's own process handles it
+    and ends the workers (a Ctrl-C at the terminal reaches every process of the group, and each
+    would print a traceback). SIGTERM runs ``on_term``. Both arrive blocked (workers.py blocks them
+    while it spawns); they are unblocked here, so one sent meanwhile is handled now."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a pending Ctrl-C is dropped
+    signal.signal(signal.SIGTERM, on_term)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    """(In a kernel worker.) SIGTERM from :meth:`Workers.close`: kill the kernel, exit at once.
+
+    The kernel runs in a session of its own, so nothing else would end it. While a kernel is
+    being started, the stop waits until it is (:func:`_start_kernel` then acts on it)."""
+    if _worker.get("starting"):
+        _worker["stop"] = signum
+        return
+    _kill_kernel()
+    os._exit(128 + signum)
+
+
+def _kill_kernel() -> None:
+    provisioner = getattr(_worker.get("km"), "provisioner", None)
+    pid, pgid = getattr(provisioner, "pid", None), getattr(provisioner, "pgid", None)
+    import signal
+
+    try:
+        if pgid and pgid != os.getpgrp():
+            os.killpg(pgid, signal.SIGKILL)
+        elif pid:
+            os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
 def _start_worker(cwd: str, warm: str, kernel_name: str, messages: Any) -> None:
+    _worker_signals(_on_term)
     _worker.update(cwd=cwd, warm=warm, kernel_name=kernel_name, messages=messages)
     _start_kernel()
     import nbformat  # noqa: F401 - imported while the kernel starts
@@ -75,9 +114,16 @@ def _start_kernel() -> None:
     from jupyter_client.manager import AsyncKernelManager
 
     km = AsyncKernelManager(kernel_name=_worker["kernel_name"])
-    # The kernel's own start-up and shutdown chatter is not progress.
-    asyncio.run(km.start_kernel(cwd=_worker["cwd"], extra_arguments=["--IPKernelApp.log_level=CRITICAL"]))
     _worker["km"] = km
+    _worker["starting"] = True  # a SIGTERM meanwhile waits until the kernel can be killed
+    try:
+        # The kernel's own start-up and shutdown chatter is not progress.
+        asyncio.run(km.start_kernel(cwd=_worker["cwd"], extra_arguments=["--IPKernelApp.log_level=CRITICAL"]))
+    finally:
+        _worker["starting"] = False
+        if _worker.get("stop"):
+            _kill_kernel()
+            os._exit(128 + _worker["stop"])
     _worker["warmed"] = False
 
 

@@ -10,15 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from atiyeh_reports.pipeline.engine.jobs import Job, Outcome
-from atiyeh_reports.pipeline.engine.kernels import _say, _worker
+from atiyeh_reports.pipeline.engine.kernels import _say, _worker, _worker_signals
 
 
 def _start_renderer(messages: Any) -> None:
     """Import nbconvert and WeasyPrint, and print one small page, so the first document pays for neither."""
     import logging
+    import signal
 
     from atiyeh_reports.present import render
 
+    _worker_signals(signal.SIG_DFL)  # SIGTERM ends a renderer at once: it has no kernel to end
     _worker.update(messages=messages)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)

@@ -36,6 +36,7 @@ that dies is replaced for the next document.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue as queue_module
@@ -106,22 +107,62 @@ class Workers:
         self._renderers = ProcessPoolExecutor(
             max_workers=count, mp_context=context, initializer=_start_renderer, initargs=(self._messages,),
         ) if render else None
-        # Spawn every process now, so kernels warm up while the caller does other work.
-        self._warming = [self._pool.submit(_ready) for _ in range(count)]
-        if self._renderers is not None:
-            self._warming += [self._renderers.submit(_ready) for _ in range(count)]
+        self._processes: list[multiprocessing.process.BaseProcess] = []
+        self._closed = False
+        # Spawn every process now, so kernels warm up while the caller does other work. Ctrl-C and
+        # SIGTERM are blocked meanwhile: a process starts with them blocked (the mask is inherited)
+        # until its initializer has set them up (kernels._worker_signals), so a Ctrl-C at the terminal, which
+        # reaches every process of the group, never prints a worker's traceback. Here the signal
+        # is only held back, and arrives (as Interrupted) when the spawning is done.
+        blocked = _block_signals()
+        try:
+            self._warming = [self._pool.submit(_ready) for _ in range(count)]
+            if self._renderers is not None:
+                self._warming += [self._renderers.submit(_ready) for _ in range(count)]
+        except BaseException:
+            self._processes = _processes_of(self._pool, self._renderers)
+            self.close(timeout=0)  # the signals still held back: this is not interrupted
+            _unblock_signals(blocked)
+            raise
+        self._processes = _processes_of(self._pool, self._renderers)
+        try:
+            _unblock_signals(blocked)
+        except BaseException:  # a signal held back while spawning: stop what was started
+            self.close(timeout=0)
+            raise
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.close(timeout=0 if exc and exc[0] is not None else CLOSE_SECONDS)
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._renderers is not None:
-            self._renderers.shutdown(wait=True, cancel_futures=True)
-        self._messages.close()
+    def close(self, timeout: float = None) -> None:  # type: ignore[assignment]
+        """End every worker and renderer, and their kernels, within a bounded time.
+
+        Idle processes are asked to exit (each kernel worker shuts its kernel down) and are
+        waited for up to ``timeout`` seconds (default :data:`CLOSE_SECONDS`; ``0`` after a
+        failure or a signal: a busy worker is not waited for). Whatever is still running then
+        gets SIGTERM (a kernel worker kills its kernel and exits at once) and, after
+        :data:`KILL_SECONDS`, SIGKILL, with every process it started. Never raises.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        timeout = CLOSE_SECONDS if timeout is None else timeout
+        processes = list({id(p): p for p in [*self._processes, *_processes_of(self._pool, self._renderers)]}.values())
+        for pool in (self._pool, self._renderers):
+            if pool is not None:
+                with contextlib.suppress(Exception):
+                    pool.shutdown(wait=False, cancel_futures=True)
+        _end_processes(processes, timeout)
+        for pool in (self._pool, self._renderers):
+            thread = getattr(pool, "_executor_manager_thread", None) if pool is not None else None
+            if thread is not None:
+                thread.join(timeout=KILL_SECONDS)
+        with contextlib.suppress(Exception):
+            self._messages.close()
+            self._messages.join_thread()
 
     def run(self, jobs: Sequence[Job], progress: Progress = lambda m: None) -> list[Outcome]:
         """Run every job (at most one per worker at a time); one :class:`Outcome` per job, in order."""
@@ -172,7 +213,12 @@ class Workers:
         while pending:
             _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             self._forward(progress)
-        self._forward(progress)
+        # A worker's last message and its result travel by two queues: the result may come first.
+        while True:
+            try:
+                progress(self._messages.get(timeout=0.3))
+            except queue_module.Empty:
+                break
         return [future.result() for _, future in submitted]
 
     def _forward(self, progress: Progress) -> None:
@@ -181,6 +227,95 @@ class Workers:
                 progress(self._messages.get_nowait())
             except queue_module.Empty:
                 return
+
+
+#: How long :meth:`Workers.close` waits for idle workers to exit by themselves (a kernel shutdown).
+CLOSE_SECONDS = 10.0
+#: How long it then waits after SIGTERM, and after SIGKILL.
+KILL_SECONDS = 2.0
+
+
+def _block_signals() -> set | None:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _unblock_signals(previous: set | None) -> None:
+    import signal
+
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _processes_of(*pools: ProcessPoolExecutor | None) -> list:
+    found = []
+    for pool in pools:
+        processes = getattr(pool, "_processes", None) if pool is not None else None
+        found += list((processes or {}).values())
+    return found
+
+
+def _end_processes(processes: list, timeout: float) -> None:
+    """Wait up to ``timeout`` s for ``processes`` to exit, then SIGTERM, then SIGKILL them and theirs."""
+    import time
+
+    def wait(seconds: float) -> list:
+        deadline = time.monotonic() + seconds
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(max(0.0, deadline - time.monotonic()))
+        return [p for p in processes if _running(p)]
+
+    left = wait(timeout)
+    if not left:
+        return
+    for process in left:
+        with contextlib.suppress(Exception):
+            process.terminate()  # SIGTERM: a kernel worker kills its kernel and exits (kernels._on_term)
+    left = wait(KILL_SECONDS)
+    for process in left:
+        children = descendants(process.pid)  # its kernel: in a session of its own, not in its group
+        with contextlib.suppress(Exception):
+            process.kill()
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+    wait(KILL_SECONDS)
+
+
+def _running(process: multiprocessing.process.BaseProcess) -> bool:
+    try:
+        return process.is_alive()
+    except Exception:  # noqa: BLE001 - a process object of another state: nothing to end
+        return False
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes started by ``pid``, and by those, from ``/proc`` (Linux; empty elsewhere)."""
+    parents: dict[int, int] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                text = fh.read()
+            parents[int(entry)] = int(text[text.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found: list[int] = []
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier and child not in found}
+        found += sorted(frontier)
+    return found
 
 
 def _outcome_of(job: Job, future: Future, failed: str, before: Outcome | None = None) -> Outcome:
