@@ -20,34 +20,25 @@ do must stay well under a second.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from atiyeh_reports import __version__
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.provenance import (
-    build_time,
-    code_fingerprint,
-    digest_of,
     file_hashes,
-    git_commit,
-    recorded_path,
-    relative_to_params,
-    sha256_file,
 )
 from atiyeh_reports.errors import BuildError, InputError, MissingDataError
-from atiyeh_reports.pipeline import outdir
+from atiyeh_reports.pipeline import manifest, outdir
 from atiyeh_reports.pipeline.engine import fresh
 
 if TYPE_CHECKING:
-    from atiyeh_reports.api import YearData
+    from atiyeh_reports.year.data import YearData
     from atiyeh_reports.core.params import Params
     from atiyeh_reports.pipeline.engine.workers import Job, Workers
 
@@ -148,7 +139,7 @@ def _full_build(params_path: Path, *, data_dir: Path | None, out_dir: Path | Non
     internal = Path(internal_dir) if internal_dir else layout.internal_dir(out_dir)
     # Before anything is touched: neither folder overlaps the inputs or the other one.
     outdir.check_apart(out_dir, internal, data_dir=params.data_dir, params_file=params_path,
-                       inputs=tuple(p for p in _record_candidates(params) if p.is_file()))
+                       inputs=tuple(p for p in manifest.record_candidates(params) if p.is_file()))
     outdir.check_internal(internal)
     # Before any long work: the folder is ours and writable; lock it; clear a killed build's leftovers.
     with outdir.claim(out_dir) as claim:
@@ -167,13 +158,13 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
 
     out_dir = claim.out_dir
 
-    previous = _read_manifest(out_dir)
-    inputs = _input_hashes(params)
-    keys = {r.name: _report_key(r, params, inputs, notebook_dir) for r in REPORTS}
-    to_run = [r for r in REPORTS if not _reusable(previous, out_dir, r, keys[r.name])]
+    previous = manifest.read_manifest(out_dir)
+    inputs = manifest.input_hashes(params)
+    keys = {r.name: manifest.report_key(r, params, inputs, notebook_dir) for r in REPORTS}
+    to_run = [r for r in REPORTS if not manifest.reusable(previous, out_dir, r, keys[r.name])]
     if pack:
-        keys[PACK.name] = _report_key(PACK, params, inputs, notebook_dir, notebook="card")
-        if not _reusable(previous, out_dir, PACK, keys[PACK.name]):
+        keys[PACK.name] = manifest.report_key(PACK, params, inputs, notebook_dir, notebook="card")
+        if not manifest.reusable(previous, out_dir, PACK, keys[PACK.name]):
             to_run.append(PACK)
     pool = _start_workers(notebook_dir, to_run, workers)  # kernels warm up while the year loads
     stopped = True  # until the build got through: then the idle workers are let go gently
@@ -277,11 +268,11 @@ def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path,
             for r in _longest_first(reports_run)]
     if PACK in to_run:
         jobs += province_pack.card_jobs(params, notebook_dir, staging / province_pack.CARDS,
-                                        lambda code: _card_meta(params, inputs, code), snapshot=snapshot)
+                                        lambda code: manifest.card_meta(params, inputs, code), snapshot=snapshot)
     submitted = pool.submit(jobs) if pool is not None else []
     for unit in units:
         if unit not in to_run:
-            _copy_outputs(previous, out_dir, staging, unit.name)
+            manifest.copy_outputs(previous, out_dir, staging, unit.name)
             progress(f"{tags.get(unit.name, unit.name)}: unchanged, reused")
             result.reused.append(unit.name)
     province_pack.write_internal(data, internal_staging, shared=out_dir.name)
@@ -298,13 +289,13 @@ def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path,
         province_pack.drop_executed(staging / province_pack.CARDS)
         progress(f"cards: {sum(1 for _ in (staging / province_pack.CARDS).glob('*.pdf'))} provinces, PDF and HTML")
     result.executed = [r.name for r in units if r in to_run]
-    reports = {r.name: {"key": keys[r.name], "outputs": _outputs_of(staging, r.name)} for r in units}
+    reports = {r.name: {"key": keys[r.name], "outputs": manifest.outputs_of(staging, r.name)} for r in units}
     _write_index(staging, params, inputs)
-    _write_manifest(staging, params, params_path, inputs, reports, data,
+    manifest.write_manifest(staging, params, params_path, inputs, reports, data,
                     fresh.freshness(params_path, params.data_dir, notebook_dir,
                                     [r.name for r in REPORTS] + (["card"] if pack else []),
                                     params.history_years, data_dir_given=data_dir_given, pack=pack),
-                    _record_candidates(params),
+                    manifest.record_candidates(params),
                     # Where the internal tree is depends on --out/--internal, not on the inputs: only its files.
                     internal={"outputs": file_hashes(sorted(p for p in internal_staging.rglob("*") if p.is_file()),
                                                      internal_staging)})
@@ -346,7 +337,7 @@ def _write_index(staging: Path, params: Params, inputs: list[dict[str, object]])
 
     # How a recipient checks the folder: against manifest.json's SHA-256 as HQ sends it with the letter.
     # Not the hash itself: the manifest lists this page's hash, so the page cannot name the manifest's.
-    rows = (*_provenance_rows(params, inputs),
+    rows = (*manifest.provenance_rows(params, inputs),
             ("بررسی این پوشه", "atiyeh verify <این پوشه> --manifest-sha256 <SHA-256 پرونده manifest.json "
                                "که ستاد جداگانه، با نامه، فرستاده است>"))
     write_index(staging, params=params, provenance=rows)
@@ -393,7 +384,7 @@ def _job(report: Report, params: Params, notebook_dir: Path, staging: Path,
         parameters={"params_path": str(Path(params.source).resolve()), "data_dir": str(params.data_dir),
                     "snapshot": str(snapshot or "")},
         out_dir=staging,
-        meta=_report_meta(report, params, inputs),
+        meta=manifest.report_meta(report, params, inputs),
         tag=tag,
         attachments=tuple(staging.glob(f"{report.name}.xlsx")),
     )
@@ -426,13 +417,6 @@ def _raise_for_unreadable(data: YearData, accept: bool) -> None:
         )
 
 
-def _record_candidates(params: Params) -> list[Path]:
-    """Where HQ's record of last year's allocation may be (hq_record); it is an input too."""
-    from atiyeh_reports.allocation.record import record_candidates
-
-    return record_candidates(params)
-
-
 def _raise_for_missing(data: YearData, accept: bool, progress: Progress) -> None:
     """Refuse (exit 5) to allocate zero to provinces without data, or to build on no policies,
     unless ``accept``; then say it on the terminal (the reports say it too: no_data_note_fa)."""
@@ -458,88 +442,6 @@ def _raise_for_missing(data: YearData, accept: bool, progress: Progress) -> None
         progress(f"accepted (--accept-missing): {text}")
 
 
-def _input_hashes(params: Params) -> list[dict[str, object]]:
-    return fresh.input_hashes(params.data_dir, params.year, params.history_years,
-                              records=_record_candidates(params))
-
-
-def _report_key(report: Report, params: Params, inputs: list[dict[str, object]], notebook_dir: Path,
-                notebook: str | None = None) -> str:
-    from atiyeh_reports.core.params import params_json
-
-    dumped = json.loads(params_json(params))
-    relevant = {k: dumped[k] for k in report.sections}
-    notebook = notebook_dir / f"{notebook or report.name}.ipynb"
-    return digest_of(
-        __version__,
-        code_fingerprint(),
-        sha256_file(notebook) if notebook.is_file() else "missing",
-        json.dumps(relevant, sort_keys=True, ensure_ascii=False),
-        json.dumps(inputs, sort_keys=True),
-    )
-
-
-def _read_manifest(out_dir: Path) -> dict | None:
-    return fresh.read_manifest(out_dir)
-
-
-def _reusable(previous: dict | None, out_dir: Path, report: Report, key: str) -> bool:
-    if not previous:
-        return False
-    entry = previous.get("reports", {}).get(report.name)
-    if not entry or entry.get("key") != key:
-        return False
-    return all(
-        (out_dir / o["path"]).is_file() and sha256_file(out_dir / o["path"]) == o["sha256"]
-        for o in entry["outputs"]
-    )
-
-
-def _copy_outputs(previous: dict, out_dir: Path, staging: Path, name: str) -> None:
-    for output in previous["reports"][name]["outputs"]:
-        target = staging / output["path"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(out_dir / output["path"], target)
-
-
-def _card_meta(params: Params, inputs: list[dict[str, object]], code: str):  # noqa: ANN202
-    from atiyeh_reports.core.provinces import name_fa
-
-    meta = _report_meta(PACK, params, inputs)
-    return replace(meta, title=f"{CARD_TITLE} {name_fa(code)}", compact=True)
-
-
-def _report_meta(report: Report, params: Params, inputs: list[dict[str, object]]):  # noqa: ANN202
-    from atiyeh_reports.core.jalali import format_jalali_fa
-    from atiyeh_reports.present.render import ReportMeta
-
-    return ReportMeta(
-        title=report.title,
-        service_name=params.service.name_fa,
-        service_id=params.service.id,
-        year=params.year,
-        built_jalali=format_jalali_fa(build_time().date()),
-        provenance=_provenance_rows(params, inputs),
-    )
-
-
-def _provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[tuple[str, str], ...]:
-    from atiyeh_reports.core.jalali import format_jalali_fa
-    from atiyeh_reports.core.text import to_persian_digits
-
-    source = Path(params.source) if params.source else None
-    listed = digest_of(*(f"{i['path']}:{i['sha256']}" for i in inputs))
-    return (
-        ("پرونده پارامترها", f"{source.name if source else '-'}  sha256:{sha256_file(source)[:16] if source else '-'}"),
-        ("داده‌های ورودی", f"{to_persian_digits(len(inputs))} پرونده؛ sha256 ترکیبی {listed[:16]} "
-                           "(فهرست کامل در manifest.json)"),
-        ("نسخه بسته", f"atiyeh_reports {__version__}"),
-        ("کامیت", git_commit()),
-        ("تاریخ ساخت", format_jalali_fa(build_time().date())),
-        ("زمان ساخت (UTC)", build_time().isoformat()),
-    )
-
-
 def _write_allocation_workbook(data: YearData, staging: Path) -> None:
     from atiyeh_reports.allocation import notify
     from atiyeh_reports.allocation import record as hq_record
@@ -550,66 +452,4 @@ def _write_allocation_workbook(data: YearData, staging: Path) -> None:
     hq_record.write_allocation_record(hq_record.allocation_record(data.params, table),
                                       staging / hq_record.RECORD_FILE)
 
-
-def _outputs_of(staging: Path, name: str) -> list[dict[str, object]]:
-    if name == PACK.name:
-        from atiyeh_reports.publish import pack as province_pack
-
-        folders = (staging / province_pack.LETTERS, staging / province_pack.CARDS)
-        return file_hashes(sorted(p for f in folders if f.is_dir() for p in f.iterdir() if p.is_file()), staging)
-    paths = [p for p in staging.iterdir() if p.is_file() and p.stem == name and p.suffix in {".ipynb", ".html", ".pdf", ".xlsx", ".csv"}]
-    return file_hashes(paths, staging)
-
-
-def _without_absolute_paths(dumped: dict, params_path: Path) -> dict:
-    """The parameters as the manifest records them: a path the file gives as absolute
-    (``checks.notified_record``) is recorded as :func:`~atiyeh_reports.core.provenance.recorded_path`."""
-    checks = dumped.get("checks")
-    if isinstance(checks, dict) and isinstance(checks.get("notified_record"), str) \
-            and Path(checks["notified_record"]).is_absolute():
-        checks["notified_record"] = recorded_path(checks["notified_record"], params_path)
-    return dumped
-
-
-def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: list[dict[str, object]],
-                    reports: dict[str, dict], data: YearData, freshness: dict[str, object],
-                    record_candidates: list[Path], internal: dict[str, object]) -> None:
-    from atiyeh_reports.core.params import params_json
-    from atiyeh_reports.intake.inventory import inventory, provinces_without_data
-
-    outputs = file_hashes((p for p in staging.rglob("*") if p.is_file() and p.name != MANIFEST), staging)
-    manifest = {
-        "service_id": params.service.id,
-        "year": params.year,
-        "package_version": __version__,
-        "git_commit": git_commit(),
-        "code_fingerprint": code_fingerprint(),
-        "built_at": build_time().isoformat(),
-        # Paths relative to the parameter file: two clones of the same inputs write the same manifest.
-        "params_file": Path(params_path).name,
-        "params_sha256": sha256_file(Path(params_path)),
-        "params": _without_absolute_paths(json.loads(params_json(params)), params_path),
-        "data_dir": relative_to_params(params.data_dir, params_path),
-        "inputs": inputs,
-        "intake": {
-            "children_accepted": int(len(data.children)),
-            "rows_read": int(data.summary["rows_read"].sum()) if len(data.summary) else 0,
-            "rows_rejected": int(data.summary["rejected"].sum()) if len(data.summary) else 0,
-            "unreadable": list(data.unreadable),
-            "provinces_without_data": provinces_without_data(data),
-            "not_read": inventory(params.data_dir, params.year).stamp(),
-        },
-        "reports": reports,
-        "outputs": outputs,
-        "freshness": freshness,
-        # Where HQ's record was looked for; one outside the project is "<outside>/<name>" (README).
-        "record_candidates": [recorded_path(p, params_path) for p in record_candidates],
-        # Not shared: the internal tree (names and IDs), relative to this folder, and its files.
-        "internal": internal,
-    }
-    from atiyeh_reports.core.text import json_escape_format_chars
-
-    # a file name with U+202E in it is written as \u202e: shared, the manifest shows no reversed text
-    (staging / MANIFEST).write_text(json_escape_format_chars(json.dumps(manifest, ensure_ascii=False, indent=2)),
-                                    encoding="utf-8")
 
