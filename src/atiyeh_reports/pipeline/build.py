@@ -38,9 +38,9 @@ from atiyeh_reports.pipeline import manifest, outdir
 from atiyeh_reports.pipeline.engine import fresh
 
 if TYPE_CHECKING:
-    from atiyeh_reports.year.data import YearData
     from atiyeh_reports.core.params import Params
     from atiyeh_reports.pipeline.engine.workers import Job, Workers
+    from atiyeh_reports.year.data import YearData
 
 # The report notebooks are package data (in a checkout, atiyeh_reports/notebooks links to notebooks/).
 NOTEBOOK_DIR = Path(str(resources.files("atiyeh_reports") / "notebooks")).resolve()

@@ -26,15 +26,13 @@ from atiyeh_reports.pipeline.engine import fresh
 MANIFEST = fresh.MANIFEST
 
 if TYPE_CHECKING:
-    from atiyeh_reports.year.data import YearData
     from atiyeh_reports.core.params import Params
-
-# The report notebooks are package data (in a checkout, atiyeh_reports/notebooks links to notebooks/).
+    from atiyeh_reports.year.data import YearData
 
 
 def record_candidates(params: Params) -> list[Path]:
     """Where HQ's record of last year's allocation may be (hq_record); it is an input too."""
-    from atiyeh_reports.allocation.record import record_candidates
+    from atiyeh_reports.allocation.record import record_candidates  # pandas: not on the no-op path
 
     return record_candidates(params)
 
