@@ -213,7 +213,10 @@ def test_letters_match_allocation_xlsx_and_are_listed(built: Path, year: object)
     import zipfile
 
     from atiyeh_reports.present.privacy import scan_for_personal_data
-    from factories import _digits_amount, _docx_text, _workbook_amounts, words_to_int
+    from factories import digits_amount as _digits_amount
+    from factories import docx_text as _docx_text
+    from factories import words_to_int
+    from factories import workbook_amounts as _workbook_amounts
 
     expected = _workbook_amounts(built / "allocation.xlsx")
     letters = sorted((built / "letters").iterdir())
@@ -322,7 +325,7 @@ def _card_value(page: str, label: str) -> str:
 def test_each_card_shows_the_amount_of_allocation_xlsx(built: Path) -> None:
 
     from atiyeh_reports.core.text import to_ascii_digits
-    from factories import _workbook_amounts
+    from factories import workbook_amounts as _workbook_amounts
 
     expected = _workbook_amounts(built / "allocation.xlsx")
     for s in _stems():
@@ -337,7 +340,7 @@ def test_nothing_in_the_shared_folder_carries_a_name_or_national_id(built: Path,
     import zipfile
 
     from atiyeh_reports.present.privacy import notebook_text, scan_for_personal_data, visible_text
-    from factories import _docx_text
+    from factories import docx_text as _docx_text
 
     children = year.children
     names = tuple(sorted({f"{f} {l}" for f, l in zip(children["first_name"], children["last_name"], strict=True)}))

@@ -51,10 +51,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import atiyeh_reports.sample as sample
 from atiyeh_reports.api import YearData, load_year
 from atiyeh_reports.insurer.reconciliation import Reconciliation, reconcile
 from atiyeh_reports.intake.quality import CORRECTED, REJECTED, WARNING, Problem, as_text
-from atiyeh_reports.sample import write as sample
 
 ROOT = Path(__file__).resolve().parents[2]
 YEARS = (1402, 1403, 1404)

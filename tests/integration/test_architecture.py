@@ -87,3 +87,28 @@ def test_no_test_imports_another_test_module() -> None:
     offenders = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in (ROOT / "tests").rglob("*.py")
                  for m in re.finditer(r"^\s*(from|import) (tests\.)?test_\w+", p.read_text(encoding="utf-8"), re.M)]
     assert not offenders, offenders
+
+
+def test_the_package_imports_no_old_module_name() -> None:
+    """The old names are for users' code and notebooks; the package itself uses the new ones."""
+    import subprocess as sp
+
+    code = ("import warnings, importlib, pkgutil, atiyeh_reports\n"
+            "warnings.simplefilter('error', DeprecationWarning)\n"
+            "for m in pkgutil.walk_packages(atiyeh_reports.__path__, 'atiyeh_reports.'):\n"
+            "    if not m.name.endswith(('._moved', '.findings', '.budget')) and '.notebooks' not in m.name:\n"
+            "        importlib.import_module(m.name)\n")
+    done = sp.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # ... nor inside a function, where importing the module does not reach
+    import re
+
+    from atiyeh_reports import _moved
+
+    old = "|".join(re.escape(k) for k in sorted(_moved.MOVED, key=len, reverse=True))
+    pattern = re.compile(rf"^\s*(from atiyeh_reports\.({old})\b|import atiyeh_reports\.({old})\b"
+                         rf"|from atiyeh_reports\.?(\w*) import ({old})\b)", re.M)
+    found = [f"{p.relative_to(ROOT)}: {m.group(0).strip()}" for p in (ROOT / "src").rglob("*.py")
+             if p.name != "_moved.py" for m in pattern.finditer(p.read_text(encoding="utf-8"))
+             if not (m.group(4) and m.group(4) != "" and (m.group(4) + "." + m.group(5)) not in _moved.MOVED)]
+    assert not found, found

@@ -587,14 +587,16 @@ def _shared_text(path: Path) -> str:
     """Everything a shared file says, as text (a workbook's or a letter's XML, a PDF's text layer)."""
     import zipfile
 
-    from pagecheck import pdf_text
-
     if path.suffix in {".xlsx", ".docx"}:
         with zipfile.ZipFile(path) as z:
             return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()
                              if n.endswith((".xml", ".rels")))
     if path.suffix == ".pdf":
-        return pdf_text(path)
+        # the PDF's own text layer: pdftotext wraps every run it prints in embedding marks
+        # (U+202A-U+202C) of its own, which are not in the document
+        import pypdf
+
+        return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
     if path.suffix == ".png":
         return ""
     return path.read_bytes().decode("utf-8", "replace")

@@ -8,7 +8,6 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,33 +18,10 @@ from atiyeh_reports.core.provinces import provinces
 from atiyeh_reports.core.text import to_ascii_digits
 from atiyeh_reports.publish import amount_in_words, letter_for, letters, write_letters
 from atiyeh_reports.publish.docx import letter_document, write_letter_docx
-from factories import MILLION, NAMES, children_31, make_params
+from factories import MILLION, NAMES, children_31, make_params, words_to_int
+from factories import digits_amount as _digits_amount
 from factories import docx_text as _docx_text
-
-# --- reading Persian number words back, written here independently of num2words ------------------
-_UNITS = {
-    "صفر": 0, "یک": 1, "دو": 2, "سه": 3, "چهار": 4, "پنج": 5, "شش": 6, "هفت": 7, "هشت": 8, "نه": 9,
-    "ده": 10, "یازده": 11, "دوازده": 12, "سیزده": 13, "چهارده": 14, "پانزده": 15, "شانزده": 16,
-    "هفده": 17, "هجده": 18, "نوزده": 19, "بیست": 20, "سی": 30, "چهل": 40, "پنجاه": 50, "شصت": 60,
-    "هفتاد": 70, "هشتاد": 80, "نود": 90, "صد": 100, "یکصد": 100, "دویست": 200, "سیصد": 300,
-    "چهارصد": 400, "پانصد": 500, "ششصد": 600, "هفتصد": 700, "هشتصد": 800, "نهصد": 900,
-}
-_SCALES = {"هزار": 10**3, "میلیون": 10**6, "میلیارد": 10**9, "بیلیون": 10**9, "تریلیون": 10**12}
-
-
-def words_to_int(words: str) -> int:
-    """«سه میلیارد و چهارصد و پنجاه و شش میلیون ریال» → 3456000000."""
-    tokens = [t for t in words.removesuffix(" ریال").split(" ") if t != "و"]
-    total = group = 0
-    for token in tokens:
-        if token in _UNITS:
-            group += _UNITS[token]
-        elif token in _SCALES:
-            total += (group or 1) * _SCALES[token]  # «هزار و یک»: a bare scale word means one of it
-            group = 0
-        else:
-            raise ValueError(f"not a number word: {token!r} in {words!r}")
-    return total + group
+from factories import workbook_amounts as _workbook_amounts
 
 
 @pytest.mark.parametrize(
@@ -86,23 +62,8 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     return params, children, table, workbook, written
 
 
-def _workbook_amounts(workbook: Path) -> dict[str, int]:
-    ws = openpyxl.load_workbook(workbook, read_only=True)[notify.SHEET_ALLOCATION]
-    rows = list(ws.iter_rows(min_row=notify.HEADER_ROW, values_only=True))
-    header = list(rows[0])
-    name, amount = header.index(budget.ALLOCATION_FA["province_name"]), header.index(budget.ALLOCATION_FA["allocated"])
-    by_name = {p.name_fa: p.code for p in provinces()}
-    return {by_name[r[name]]: int(r[amount]) for r in rows[1:] if r[name] in by_name}
-
-
 def _pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
-
-
-def _digits_amount(text: str) -> int:
-    match = re.search(r"مبلغ ابلاغی به عدد\s*([۰-۹٬]+) ریال", text)
-    assert match, text[:300]
-    return int(to_ascii_digits(match.group(1)).replace("٬", ""))
 
 
 def test_one_pdf_and_one_docx_per_province(year: tuple) -> None:

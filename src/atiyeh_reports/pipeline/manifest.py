@@ -121,7 +121,7 @@ def provenance_rows(params: Params, inputs: list[dict[str, object]]) -> tuple[tu
 
 def outputs_of(staging: Path, name: str) -> list[dict[str, object]]:
     if name == PACK.name:
-        from atiyeh_reports.publish import pack as province_pack
+        from atiyeh_reports.pipeline import pack as province_pack
 
         folders = (staging / province_pack.LETTERS, staging / province_pack.CARDS)
         return file_hashes(sorted(p for f in folders if f.is_dir() for p in f.iterdir() if p.is_file()), staging)
