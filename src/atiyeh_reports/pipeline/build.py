@@ -375,6 +375,16 @@ def _record_candidates(params: Params) -> list[Path]:
     return record_candidates(params)
 
 
+def _record_entry(data: YearData, params_path: Path) -> dict[str, object] | None:
+    """HQ's record the year was built on, for the manifest: path (relative), year, digest, gaps."""
+    record = data.notified
+    if record is None or not record.found or record.path is None:
+        return None
+    return {"path": relative_to_params(record.path, params_path), "year": record.year,
+            "sha256": record.sha256, "missing_provinces": list(record.missing),
+            "corrections": list(record.corrections)}
+
+
 def _raise_for_missing(data: YearData, accept: bool, progress: Progress) -> None:
     """Refuse (exit 5) to allocate zero to provinces without data, or to build on no policies,
     unless ``accept``; then say it on the terminal (the reports say it too: no_data_note_fa)."""
@@ -531,6 +541,8 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
             "provinces_without_data": provinces_without_data(data),
             "not_read": inventory(params.data_dir, params.year).stamp(),
         },
+        # HQ's record of last year actually read (None: the forms' figures were used).
+        "notified_record": _record_entry(data, params_path),
         "reports": reports,
         "outputs": outputs,
         "freshness": freshness,
