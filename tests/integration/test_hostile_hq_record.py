@@ -226,8 +226,13 @@ def test_a_partial_record_is_used_and_names_the_missing_provinces(tmp_path):
     record = H.find_notified_record(params)
     assert record.found and record.partial and record.missing == ("IR-07", "IR-23")
     assert len(record.sha256) == 64 and record.shown == SHOWN
+    from types import SimpleNamespace
+
+    from atiyeh_reports.evaluation.views import notified_source_md
+
+    evaluation = notified_source_md(SimpleNamespace(record=record, params=params)).data
     for sentence in (record.source_fa(), record.assumption_fa(), last_year_source_fa(params, record),
-                     notified_source_fa(record)):
+                     notified_source_fa(record), evaluation):
         assert "تهران" in sentence and "فارس" in sentence and "۲ استان" in sentence, sentence
         assert SHOWN in sentence and record.sha256[:16] in sentence and "۱۴۰۳" in sentence
 
@@ -290,8 +295,15 @@ def test_a_bad_record_stops_the_build_before_any_notebook(tmp_path, sample_dir):
 
 
 @pytest.mark.e2e
-def test_a_build_with_no_record_at_all_succeeds_and_every_report_says_so(tmp_path, sample_dir):
-    data = _data_without(sample_dir, tmp_path, "1403/hq")
+@pytest.mark.parametrize("kind", ["none", "partial"])
+def test_a_build_with_no_record_or_a_partial_one_succeeds_and_every_report_says_so(tmp_path, sample_dir, kind):
+    import json
+
+    data = _data_without(sample_dir, tmp_path, *(["1403/hq"] if kind == "none" else []))
+    if kind == "partial":  # HQ's record of 1403 without Tehran and Fars
+        record = data / "1403" / "hq" / "allocation.csv"
+        kept = [ln for ln in record.read_text(encoding="utf-8").splitlines() if ",IR-23," not in ln and ",IR-07," not in ln]
+        record.write_text("\n".join(kept) + "\n", encoding="utf-8")
     folder = tmp_path / "params"
     folder.mkdir()
     for year in (1402, 1403, 1404):
@@ -301,6 +313,15 @@ def test_a_build_with_no_record_at_all_succeeds_and_every_report_says_so(tmp_pat
     out = tmp_path / "out"
     done = _cli(folder / "1404.yaml", out, 1800)
     assert done.returncode == 0, done.stderr[-4000:]
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["notified_record"]
+    if kind == "none":
+        assert entry is None
+        says = ["سابقهٔ ابلاغ ستاد برای سال ۱۴۰۳ در دست نبود"]
+    else:
+        assert entry["path"] == "../data/1403/hq/allocation.csv" and entry["year"] == 1403
+        assert entry["missing_provinces"] == ["IR-07", "IR-23"] and len(entry["sha256"]) == 64
+        says = ["بی‌ردیف برای ۲ استان", "تهران", "فارس", entry["sha256"][:16], "../data/1403/hq/allocation.csv"]
     for report in ("analysis", "allocation", "evaluation"):
         html = (out / f"{report}.html").read_text(encoding="utf-8")
-        assert "سابقهٔ ابلاغ ستاد برای سال ۱۴۰۳ در دست نبود" in html, report
+        for text in says:
+            assert text in html, (report, text)

@@ -411,8 +411,12 @@ class NotifiedRecord:
         """The source of last year's notified credit, in a phrase for the reports."""
         y = to_persian_digits(self.year)
         if self.found:
-            part = f"؛ {self.missing_fa()}" if self.partial else ""
-            return f"{SOURCE_FA[SOURCE_HQ]} (پروندهٔ {self._file_fa()}، سال {y}){part}"
+            part = ""
+            if self.partial:
+                names = "، ".join(by_code()[c].name_fa for c in self.missing)
+                part = (f"؛ بی‌ردیف برای {to_persian_digits(len(self.missing))} استان: {names}، که رقم "
+                        "گزارش خود استان برایشان به کار رفته است")
+            return f"{SOURCE_FA[SOURCE_HQ]} (پروندهٔ {self._file_fa()}، سال {y}{part})"
         return (f"{SOURCE_FA[SOURCE_FORM]} (سابقهٔ ابلاغ ستاد برای سال {y} در دست نبود؛ رقم‌های "
                 "گزارش‌شدهٔ استان‌ها به کار رفته است)")
 
@@ -464,8 +468,7 @@ def find_notified_record(params: Params) -> NotifiedRecord:
             f"put HQ's record of {year} there, or remove the key to use {_shown(params, tried[-1])} when "
             "there is one, else the provinces' own figures", file=_shown(params, path))
     if not configured and not os.path.lexists(path):
-        problem = f"no {_shown(params, path)}, and no checks.notified_record"
-        return NotifiedRecord(year, None, None, tried, problem)
+        return NotifiedRecord(year, None, None, tried)  # a first year, a new installation: the forms
     shown = _shown(params, path)
     read = read_record(path, shown=shown, year=year)
     frame = read.frame

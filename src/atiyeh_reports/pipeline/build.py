@@ -174,6 +174,7 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
             progress(line)
         _raise_for_unreadable(data, accept_unreadable)
         _raise_for_missing(data, accept_missing, progress)
+        _tell_record(data, progress)
         staging = claim.staging  # beside out_dir, umask permissions (not mkdtemp's 0700)
         internal_staging = outdir.stage_beside(internal)
         try:
@@ -383,6 +384,22 @@ def _record_entry(data: YearData, params_path: Path) -> dict[str, object] | None
     return {"path": relative_to_params(record.path, params_path), "year": record.year,
             "sha256": record.sha256, "missing_provinces": list(record.missing),
             "corrections": list(record.corrections)}
+
+
+def _tell_record(data: YearData, progress: Progress) -> None:
+    """Say on the terminal which HQ record was read, what was read leniently and what it lacks."""
+    record = data.notified
+    if record is None:
+        return
+    if not record.found:
+        progress(f"no HQ record of {record.year}'s allocation: the provinces' own figures are used")
+        return
+    progress(f"HQ's record of {record.year}: {record.shown} (sha256 {record.sha256[:16] if record.sha256 else '-'})")
+    for text in record.corrections:
+        progress(f"  corrected: {text}")
+    if record.missing:
+        progress(f"  no row for {len(record.missing)} province(s), their forms' figures are used: "
+                 f"{', '.join(record.missing)}")
 
 
 def _raise_for_missing(data: YearData, accept: bool, progress: Progress) -> None:
