@@ -155,8 +155,8 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
 
     out_dir = claim.out_dir
 
-    previous = _read_manifest(out_dir)
-    inputs = _input_hashes(params)
+    previous = fresh.read_manifest(out_dir)
+    inputs = fresh.input_hashes(params.data_dir, params.year, params.history_years, _record_candidates(params))
     keys = {r.name: _report_key(r, params, inputs, notebook_dir) for r in REPORTS}
     to_run = [r for r in REPORTS if not _reusable(previous, out_dir, r, keys[r.name])]
     if pack:
@@ -174,7 +174,8 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
             progress(line)
         _raise_for_unreadable(data, accept_unreadable)
         _raise_for_missing(data, accept_missing, progress)
-        _tell_record(data, progress)
+        for line in data.notified.told() if data.notified else ():
+            progress(line)
         staging = claim.staging  # beside out_dir, umask permissions (not mkdtemp's 0700)
         internal_staging = outdir.stage_beside(internal)
         try:
@@ -376,32 +377,6 @@ def _record_candidates(params: Params) -> list[Path]:
     return record_candidates(params)
 
 
-def _record_entry(data: YearData, params_path: Path) -> dict[str, object] | None:
-    """HQ's record the year was built on, for the manifest: path (relative), year, digest, gaps."""
-    record = data.notified
-    if record is None or not record.found or record.path is None:
-        return None
-    return {"path": relative_to_params(record.path, params_path), "year": record.year,
-            "sha256": record.sha256, "missing_provinces": list(record.missing),
-            "corrections": list(record.corrections)}
-
-
-def _tell_record(data: YearData, progress: Progress) -> None:
-    """Say on the terminal which HQ record was read, what was read leniently and what it lacks."""
-    record = data.notified
-    if record is None:
-        return
-    if not record.found:
-        progress(f"no HQ record of {record.year}'s allocation: the provinces' own figures are used")
-        return
-    progress(f"HQ's record of {record.year}: {record.shown} (sha256 {record.sha256[:16] if record.sha256 else '-'})")
-    for text in record.corrections:
-        progress(f"  corrected: {text}")
-    if record.missing:
-        progress(f"  no row for {len(record.missing)} province(s), their forms' figures are used: "
-                 f"{', '.join(record.missing)}")
-
-
 def _raise_for_missing(data: YearData, accept: bool, progress: Progress) -> None:
     """Refuse (exit 5) to allocate zero to provinces without data, or to build on no policies,
     unless ``accept``; then say it on the terminal (the reports say it too: no_data_note_fa)."""
@@ -427,11 +402,6 @@ def _raise_for_missing(data: YearData, accept: bool, progress: Progress) -> None
         progress(f"accepted (--accept-missing): {text}")
 
 
-def _input_hashes(params: Params) -> list[dict[str, object]]:
-    return fresh.input_hashes(params.data_dir, params.year, params.history_years,
-                              records=_record_candidates(params))
-
-
 def _report_key(report: Report, params: Params, inputs: list[dict[str, object]], notebook_dir: Path,
                 notebook: str | None = None) -> str:
     from atiyeh_reports.core.params import params_json
@@ -446,10 +416,6 @@ def _report_key(report: Report, params: Params, inputs: list[dict[str, object]],
         json.dumps(relevant, sort_keys=True, ensure_ascii=False),
         json.dumps(inputs, sort_keys=True),
     )
-
-
-def _read_manifest(out_dir: Path) -> dict | None:
-    return fresh.read_manifest(out_dir)
 
 
 def _reusable(previous: dict | None, out_dir: Path, report: Report, key: str) -> bool:
@@ -558,8 +524,7 @@ def _write_manifest(staging: Path, params: Params, params_path: Path, inputs: li
             "provinces_without_data": provinces_without_data(data),
             "not_read": inventory(params.data_dir, params.year).stamp(),
         },
-        # HQ's record of last year actually read (None: the forms' figures were used).
-        "notified_record": _record_entry(data, params_path),
+        "notified_record": data.notified.manifest_entry(params_path) if data.notified else None,
         "reports": reports,
         "outputs": outputs,
         "freshness": freshness,
