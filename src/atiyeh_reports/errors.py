@@ -139,7 +139,8 @@ EXIT_CODES: dict[int, str] = {
     ParamsError.exit_code: "parameters or command line: a key, date, code or amount is wrong, "
                            "--year does not match the parameter file, the file is missing, empty, "
                            "a folder or not UTF-8",
-    InputError.exit_code: "an input file (returned form, insurer export) cannot be used, or the insurer's "
+    InputError.exit_code: "an input file (returned form, insurer export, HQ's record of last year) cannot "
+                          "be used, or the insurer's "
                           "export matches under checks.min_match_share of the children",
     BuildError.exit_code: "a report step failed (a notebook cell raised, rendering failed)",
     EXIT_ATTENTION: "finished, but something needs attention (e.g. a form that could not be read)",

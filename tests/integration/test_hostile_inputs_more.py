@@ -147,8 +147,8 @@ def test_a_name_at_its_limit_with_zwnj_and_markup_loads(tmp_path):
 ])
 def test_paths_a_file_system_cannot_hold_are_exit_2(tmp_path, key, value, says):
     old = {"data_dir": "data_dir: ../data/sample",
-           "notified_record": "notified_record: ../outputs/1403/allocation.csv"}[key]
-    text = BASE.replace(old, f"{old.split(':')[0]}: {value}")
+           "notified_record": "# notified_record: ../outputs/1403/allocation.csv"}[key]
+    text = BASE.replace(old, f"{old.split(':')[0].lstrip('# ')}: {value}")
     assert text != BASE
     code, err, _ = build_refused(tmp_path, text)
     assert code == 2 and says in err, err
@@ -620,7 +620,7 @@ def marked_build(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> 
     name = f"حمایت بیمهٔ تأمین آتیهٔ فرزندان {MARKUP} {SCRIPT}"
     text = (BASE.replace("data_dir: ../data/sample", f"data_dir: {data}")
             .replace(NAME_LINE, f"name_fa: '{name}'")
-            .replace("notified_record: ../outputs/1403/allocation.csv", f"notified_record: '{record.name}'"))
+            .replace("# notified_record: ../outputs/1403/allocation.csv", f"notified_record: '{record.name}'"))
     params = folder / "1404.yaml"
     params.write_text(text, encoding="utf-8")
     out = root / "outputs" / "1404"

@@ -35,9 +35,9 @@ def test_record_round_trips_with_integer_rials_in_code_order(params, tmp_path):
 
 @pytest.mark.parametrize(("text", "message"), [
     ("year,province_code\n1403,IR-23\n", "missing"),
-    (HEADER + "1403,IR-23,تهران,1,1,12.5\n", "line 2"),
+    (HEADER + "1403,IR-23,تهران,1,1,12.5\n", "row 2, column allocated"),
     (HEADER + "1403,IR-99,x,1,1,1\n", "IR-99"),
-    (HEADER + "1403,IR-23,تهران,1,1,1\n1403,IR-23,تهران,1,1,1\n", "more than once"),
+    (HEADER + "1403,IR-23,تهران,1,1,1\n1403,IR-23,تهران,1,1,1\n", "listed twice, on lines 2 and 3"),
 ])
 def test_a_bad_record_says_what_and_where(tmp_path, text, message):
     path = tmp_path / H.RECORD_FILE
@@ -70,10 +70,10 @@ def test_found_in_the_data_folder_or_where_the_parameter_says(params, tmp_path):
     assert "سابقهٔ ابلاغ ستاد" in found.source_fa()
 
 
-def test_a_record_of_another_year_is_not_used_and_the_log_says_why(params, tmp_path):
+def test_a_record_of_another_year_is_refused_not_passed_over(params, tmp_path):
     p = _with_record(params, tmp_path, 1403, "1402,IR-23,تهران,1,1,7000000\n")
-    record = H.find_notified_record(p)
-    assert not record.found and "1402" in record.problem and "1402" in record.assumption_fa()
+    with pytest.raises(H.RecordError, match=r"row 2, column year: a record of 1402, not of 1403"):
+        H.find_notified_record(p)
 
 
 def test_hq_record_replaces_the_forms_figure_and_the_check_flags_beyond_tolerance(params, tmp_path):

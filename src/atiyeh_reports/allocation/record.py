@@ -20,33 +20,52 @@ year Y it is the record of Y-1:
    records there);
 3. none: the forms' figures are used, and the assumptions log says so.
 
-A file that is found but is not a record of Y-1 (wrong year, missing columns,
-non-integer amounts) is not used, and the reason is stated.
+A file named by ``checks.notified_record`` must exist, and a file found in
+either place must be a usable record of Y-1 (:func:`read_record`: a regular
+file under 1 MB; UTF-8 with or without BOM, UTF-16 with BOM or Windows-1256;
+English or Persian headers; one row per known province; whole, non-negative
+amounts within the parameters' bound; every row of Y-1). Anything else is a
+:class:`RecordError` (exit 3) naming file, line and column, raised when the year
+is loaded, before any notebook runs: never a silent fallback to the forms.
+Thousands separators (``1,234,000``, ``۱٬۲۳۴٬۰۰۰``) in a quoted cell, an
+encoding other than UTF-8, a total row and unknown columns are read as listed
+corrections (``NotifiedRecord.corrections``). A record without some provinces
+is used for the others, and the reports name the missing ones.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from atiyeh_reports.allocation.record_read import (
+    HEADER_NAMES,
+    INTS,
+    MAX_RECORD_BYTES,
+    RECORD_COLUMNS,
+    RecordNotRegular,
+    RecordRead,
+    read_record,
+)
 from atiyeh_reports.core.params import Params
+from atiyeh_reports.core.provenance import relative_to_params
 from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.errors import RecordError
 
 __all__ = [
-    "RECORD_COLUMNS", "RECORD_FILE", "NotifiedRecord", "allocation_record", "find_notified_record",
+    "HEADER_NAMES", "MAX_RECORD_BYTES", "RECORD_COLUMNS", "RECORD_FILE", "NotifiedRecord", "RecordError",
+    "RecordNotRegular", "RecordRead", "read_record", "allocation_record", "find_notified_record",
     "notified_check", "read_allocation_record", "with_hq_notified", "write_allocation_record",
 ]
 
 RECORD_FILE = "allocation.csv"
-RECORD_COLUMNS = ("year", "province_code", "province_name", "eligible_children", "requirement",
-                  "allocated")
-_INTS = ("year", "eligible_children", "requirement", "allocated")
+_INTS = INTS
 
 SOURCE_HQ = "hq"
 SOURCE_FORM = "form"
@@ -88,27 +107,7 @@ def write_allocation_record(record: pd.DataFrame, path: Path) -> Path:
 
 def read_allocation_record(path: Path) -> pd.DataFrame:
     """Read and check an ``allocation.csv``; :class:`RecordError` says what is wrong and where."""
-    path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise RecordError(f"{path}: cannot be read as CSV ({exc})") from None
-    missing = [c for c in RECORD_COLUMNS if c not in frame.columns]
-    if missing:
-        raise RecordError(f"{path}: column(s) {missing} missing; expected {list(RECORD_COLUMNS)}")
-    for col in _INTS:
-        bad = frame.index[~frame[col].str.fullmatch(r"-?\d+")]
-        if len(bad):
-            raise RecordError(f"{path}: column {col}, line {int(bad[0]) + 2}: "
-                              f"{frame.at[bad[0], col]!r} is not a whole number")
-        frame[col] = frame[col].astype("int64")
-    unknown = sorted(set(frame["province_code"]) - set(by_code()))
-    if unknown:
-        raise RecordError(f"{path}: unknown province code(s) {unknown}")
-    dup = sorted(set(frame.loc[frame["province_code"].duplicated(), "province_code"]))
-    if dup:
-        raise RecordError(f"{path}: province code(s) {dup} appear more than once")
-    return frame[list(RECORD_COLUMNS)]
+    return read_record(path).frame
 
 
 # --- finding and using ------------------------------------------------------------------------
@@ -117,8 +116,10 @@ class NotifiedRecord:
     """HQ's record of year ``year``'s notified credit, or why there is none.
 
     ``amounts`` maps province code to Rials (``None`` when no record is used);
-    ``path`` is the file used; ``tried`` the places looked at; ``problem`` a
-    reason a file found was not used.
+    ``path`` is the file used; ``shown`` the same, relative to the parameter file;
+    ``sha256`` its digest; ``missing`` the provinces it has no row for (they keep their
+    form's figure); ``corrections`` what was read leniently (an encoding, separators);
+    ``tried`` the places looked at; ``problem`` why none is used.
     """
 
     year: int
@@ -127,61 +128,119 @@ class NotifiedRecord:
     tried: tuple[Path, ...] = ()
     problem: str | None = None
     total: int = field(default=0)
+    shown: str | None = None
+    sha256: str | None = None
+    missing: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()
 
     @property
     def found(self) -> bool:
         return self.amounts is not None
 
+    @property
+    def partial(self) -> bool:
+        return self.found and bool(self.missing)
+
+    def _file_fa(self) -> str:
+        name = self.shown or (self.path.name if self.path else RECORD_FILE)
+        digest = f"، sha256:{self.sha256[:16]}" if self.sha256 else ""
+        return f"{name}{digest}"
+
+    def missing_fa(self) -> str:
+        """The provinces the record has no row for, in a clause (empty when it has all 31)."""
+        if not self.partial:
+            return ""
+        names = "، ".join(by_code()[c].name_fa for c in self.missing)
+        return (f"سابقهٔ ستاد برای {to_persian_digits(len(self.missing))} استان ردیفی ندارد ({names})؛ "
+                "برای این استان‌ها رقم گزارش خود استان در فرم به کار رفته است")
+
     def source_fa(self) -> str:
         """The source of last year's notified credit, in a phrase for the reports."""
         y = to_persian_digits(self.year)
         if self.found:
-            return f"{SOURCE_FA[SOURCE_HQ]} ({self.path.name if self.path else RECORD_FILE}، سال {y})"
-        return f"{SOURCE_FA[SOURCE_FORM]} (سابقهٔ ابلاغ ستاد برای سال {y} در دست نبود)"
+            part = ""
+            if self.partial:
+                names = "، ".join(by_code()[c].name_fa for c in self.missing)
+                part = (f"؛ بی‌ردیف برای {to_persian_digits(len(self.missing))} استان: {names}، که رقم "
+                        "گزارش خود استان برایشان به کار رفته است")
+            return f"{SOURCE_FA[SOURCE_HQ]} (پروندهٔ {self._file_fa()}، سال {y}{part})"
+        return (f"{SOURCE_FA[SOURCE_FORM]} (سابقهٔ ابلاغ ستاد برای سال {y} در دست نبود؛ رقم‌های "
+                "گزارش‌شدهٔ استان‌ها به کار رفته است)")
+
+    def manifest_entry(self, params_file: Path) -> dict[str, object] | None:
+        """What ``manifest.json`` says of the record read (``None``: the forms' figures were used)."""
+        if not self.found or self.path is None:
+            return None
+        return {"path": relative_to_params(self.path, params_file), "year": self.year, "sha256": self.sha256,
+                "missing_provinces": list(self.missing), "corrections": list(self.corrections)}
+
+    def told(self) -> list[str]:
+        """Lines for the terminal: the record read, what was read leniently, the provinces it lacks."""
+        if not self.found:
+            return [f"no HQ record of {self.year}'s allocation: the provinces' own figures are used"]
+        lines = [f"HQ's record of {self.year}: {self.shown} (sha256 {(self.sha256 or '-')[:16]})"]
+        lines += [f"  corrected: {text}" for text in self.corrections]
+        if self.missing:
+            lines.append(f"  no row for {len(self.missing)} province(s), their forms' figures are used: "
+                         f"{', '.join(self.missing)}")
+        return lines
 
     def assumption_fa(self) -> str:
         """One sentence for the assumptions log."""
         y = to_persian_digits(self.year)
         if self.found:
-            return (f"اعتبار ابلاغی سال {y} از سابقهٔ ابلاغ خود ستاد ({self.path.name if self.path else RECORD_FILE}) "
+            part = f" {self.missing_fa()}." if self.partial else ""
+            return (f"اعتبار ابلاغی سال {y} از سابقهٔ ابلاغ خود ستاد (پروندهٔ {self._file_fa()}) "
                     "خوانده شده است، نه از فرم استان‌ها؛ جذب اعتبار، «تغییر نسبت به سال قبل» و ضریب‌های "
-                    "عملکرد بر همین سابقه استوارند و رقم گزارش‌شدهٔ هر استان با آن مقایسه شده است. "
-                    "اعتبار هزینه‌شده همچنان گزارش خود استان است و با اسناد مالی تطبیق نشده است.")
+                    "عملکرد بر همین سابقه استوارند و رقم گزارش‌شدهٔ هر استان با آن مقایسه شده است."
+                    f"{part} اعتبار هزینه‌شده همچنان گزارش خود استان است و با اسناد مالی تطبیق نشده است.")
         why = f" ({self.problem})" if self.problem else ""
         return (f"سابقهٔ ابلاغ ستاد برای سال {y} در دست نبود{why}؛ اعتبار ابلاغی و هزینه‌شدهٔ آن سال همان "
                 "است که هر استان در فرم خود گزارش کرده و با هیچ منبع دیگری تطبیق نشده است.")
+
+
+def _base(params: Params) -> Path:
+    return Path(params.source).parent if params.source else Path.cwd()
 
 
 def record_candidates(params: Params) -> list[Path]:
     """Where the record of ``params.year - 1`` is looked for, in order."""
     out = []
     if params.checks.notified_record is not None:
-        base = Path(params.source).parent if params.source else Path.cwd()
-        out.append((base / params.checks.notified_record).resolve())
+        out.append((_base(params) / params.checks.notified_record).absolute())
     out.append(hq_dir(params.data_dir, params.year - 1) / RECORD_FILE)
     return out
 
 
+def _shown(params: Params, path: Path) -> str:
+    return relative_to_params(path, params.source) if params.source else str(path)
+
+
 def find_notified_record(params: Params) -> NotifiedRecord:
-    """HQ's record of the year before ``params.year`` (see the module docstring for where)."""
+    """HQ's record of the year before ``params.year`` (see the module docstring for where).
+
+    A record named by ``checks.notified_record`` must be there; one found (in either place) must
+    be usable: anything else is a :class:`RecordError` (exit 3), never a silent fallback.
+    """
     year = params.year - 1
     tried = tuple(record_candidates(params))
-    problem = None
-    for path in tried:
-        if not path.is_file():
-            continue
-        try:
-            frame = read_allocation_record(path)
-        except RecordError as exc:
-            problem = str(exc)
-            continue
-        years = sorted(set(frame["year"]))
-        if years != [year]:
-            problem = f"{path}: a record of {years}, not of {year}"
-            continue
-        amounts = dict(zip(frame["province_code"], (int(v) for v in frame["allocated"]), strict=True))
-        return NotifiedRecord(year, amounts, path, tried, None, sum(amounts.values()))
-    return NotifiedRecord(year, None, None, tried, problem)
+    configured = params.checks.notified_record is not None
+    path = tried[0]
+    if configured and not os.path.lexists(path):
+        where = f" in {Path(params.source).name}" if params.source else ""
+        raise RecordError(
+            f"key 'checks.notified_record'{where} names {params.checks.notified_record}, which does not exist; "
+            f"put HQ's record of {year} there, or remove the key to use {_shown(params, tried[-1])} when "
+            "there is one, else the provinces' own figures", file=_shown(params, path))
+    if not configured and not os.path.lexists(path):
+        return NotifiedRecord(year, None, None, tried)  # a first year, a new installation: the forms
+    shown = _shown(params, path)
+    read = read_record(path, shown=shown, year=year)
+    frame = read.frame
+    amounts = dict(zip(frame["province_code"], (int(v) for v in frame["allocated"]), strict=True))
+    missing = tuple(c for c in sorted(by_code()) if c not in amounts)
+    return NotifiedRecord(year, amounts, path, tried, None, sum(amounts.values()), shown, read.sha256,
+                          missing, read.corrections)
 
 
 def with_hq_notified(params: Params, performance: pd.DataFrame,

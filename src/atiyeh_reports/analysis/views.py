@@ -192,6 +192,41 @@ def performance_table_fa(performance: pd.DataFrame, params: object | None = None
     return to_fa(table)
 
 
+#: How :func:`display.show_table` formats each column the tables here produce (by English name).
+FORMATS: dict[str, str] = {
+    "credit_notified": "money", "credit_spent": "money", "credit_notified_reported": "money",
+    "notified_difference": "money", "absorption": "percent", "policy_rate": "percent",
+    "share": "percent", "rejected_share": "percent",
+}
+
+
+def formats_fa(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The ``money=`` / ``percent=`` arguments of :func:`display.show_table` for the Persian columns
+    ``table`` has: a column a table leaves out (HQ's record's, when there is none) is never named."""
+    out: dict[str, list[str]] = {}
+    for col, kind in FORMATS.items():
+        if COLUMNS_FA[col] in table.columns:
+            out.setdefault(kind, []).append(COLUMNS_FA[col])
+    return out
+
+
+def show_performance(performance: pd.DataFrame,
+                     params: object | None = None) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """:func:`performance_table_fa` and the :func:`formats_fa` it needs, as ``(table, kwargs)``."""
+    table = performance_table_fa(performance, params)
+    return table, formats_fa(table)
+
+
+def notified_source_fa(record: object | None) -> str:
+    """Where the performance table's «اعتبار ابلاغی» comes from, in a sentence: HQ's record (its
+    file, year and digest; the provinces it lacks) or the forms. ``record`` is ``y.notified``
+    (:class:`~atiyeh_reports.allocation.record.NotifiedRecord`; the analysis does not import it)."""
+    source = getattr(record, "source_fa", None)
+    if source is None:
+        return "«اعتبار ابلاغی» رقمی است که هر استان در فرم خود گزارش کرده است."
+    return f"«اعتبار ابلاغی» در این جدول از {source()} آمده است."
+
+
 def quality_summary_fa(summary: pd.DataFrame) -> pd.DataFrame:
     """:func:`quality_summary` with Persian headers."""
     return to_fa(quality_summary(summary))

@@ -424,7 +424,8 @@ def history_params(params: Params, year: int) -> Params:
     own = own_params(params, year, strict=True)
     if own is not None:
         return own
-    moved = params.model_copy(update={"year": year, "history_years": ()})
+    checks = params.checks.model_copy(update={"notified_record": None})  # it names this year's Y-1 record
+    moved = params.model_copy(update={"year": year, "history_years": (), "checks": checks})
     text = params.insurer.list_date.strip()
     head, sep, rest = text[:4], text[4:5], text[5:]
     if head.isdigit() and int(head) != year and sep:

@@ -31,7 +31,9 @@ def headline_numbers(table: pd.DataFrame, rec: Reconciliation, params: Params) -
     current = table[table["year"] == year]
     gap = funding_gap(current, params)
     hq = "notified_source" in current.columns and (current["notified_source"] == "hq").all()
-    source = "سابقهٔ ابلاغ ستاد" if hq else "گزارش استان‌ها"
+    some = "notified_source" in current.columns and (current["notified_source"] == "hq").any()
+    source = ("سابقهٔ ابلاغ ستاد" if hq else
+              "سابقهٔ ابلاغ ستاد و برای استان‌های بی‌سابقه گزارش استان" if some else "گزارش استان‌ها")
     rows = [
         ("eligible", "فرزندان واجد شرایط", int(nat["eligible"]), "نفر"),
         ("insured", "فرزندان بیمه‌شده (دارای بیمه‌نامهٔ فعال)", _int_or_none(nat["insured"]), "نفر"),

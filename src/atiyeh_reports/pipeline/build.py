@@ -178,6 +178,8 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
             progress(line)
         _raise_for_unreadable(data, accept_unreadable)
         _raise_for_missing(data, accept_missing, progress)
+        for line in data.notified.told() if data.notified else ():
+            progress(line)
         staging = claim.staging  # beside out_dir, umask permissions (not mkdtemp's 0700)
         internal_staging = outdir.stage_beside(internal)
         try:

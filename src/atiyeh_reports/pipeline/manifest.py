@@ -167,6 +167,7 @@ def write_manifest(staging: Path, params: Params, params_path: Path, inputs: lis
             "provinces_without_data": provinces_without_data(data),
             "not_read": inventory(params.data_dir, params.year).stamp(),
         },
+        "notified_record": data.notified.manifest_entry(params_path) if data.notified else None,
         "reports": reports,
         "outputs": outputs,
         "freshness": freshness,

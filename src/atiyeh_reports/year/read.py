@@ -70,6 +70,9 @@ def read_year(params: Params, data_dir: Path | None = None, *, force: bool = Fal
     """
     data_dir = Path(data_dir or params.data_dir)
     check_data_dir(data_dir, params.year)
+    # HQ's record first: a record that cannot be used stops the build at once (exit 3), before the
+    # forms are ingested and long before any notebook runs.
+    notified = find_notified_record(params)
     clean = layout.clean_dir(data_dir, params.year)
     stamp = _stamp(params, data_dir, known)
     stamp_file = clean / STAMP
@@ -92,7 +95,6 @@ def read_year(params: Params, data_dir: Path | None = None, *, force: bool = Fal
         _replaced(clean / "insurer_findings.parquet", lambda p: insurer_findings.to_parquet(p, index=False))
         _replaced(stamp_file, lambda p: p.write_text(json.dumps(stamp, ensure_ascii=False, indent=1),
                                                      encoding="utf-8"))
-    notified = find_notified_record(params)
     return dict(
         params=params,
         children=result.children,
