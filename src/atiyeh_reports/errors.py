@@ -53,6 +53,15 @@ class InputError(AtiyehError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class NotRegularFile(InputError):
+    """An input that is not a regular file (a FIFO, a device, a socket): refused unread (exit 3)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("not a regular file (a FIFO, device or socket); it was not read: "
+                         "replace it with the file itself", file=path)
+        self.path = Path(path)
+
+
 class MissingDataError(InputError):
     """Provinces with no accepted child, or an insurer export with no policies: building would
     allocate them zero without a word. Exit 5 (needs attention) unless the user accepts it."""

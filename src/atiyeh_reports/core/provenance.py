@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from atiyeh_reports.errors import InputError, VerifyError
+from atiyeh_reports.errors import InputError, NotRegularFile, VerifyError  # noqa: F401 - NotRegularFile importable here too
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -41,15 +41,6 @@ def sha256_file(path: Path) -> str:
     finally:
         os.close(fd)
     return digest.hexdigest()
-
-
-class NotRegularFile(InputError):
-    """An input that is not a regular file (a FIFO, a device, a socket): refused unread (exit 3)."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__("not a regular file (a FIFO, device or socket); it was not read: "
-                         "replace it with the file itself", file=path)
-        self.path = Path(path)
 
 
 def file_hashes(paths: Iterable[Path], root: Path,
