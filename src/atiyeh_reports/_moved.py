@@ -34,6 +34,22 @@ MOVED: dict[str, str] = {
     "publish.pack": "pipeline.pack",
 }
 _PREFIX = "atiyeh_reports."
+#: (old module, name) → the module the name lives in now: names that left their package.
+MOVED_NAMES: dict[tuple[str, str], str] = {
+    ("atiyeh_reports.intake", "no_data_note_fa"): "atiyeh_reports.analysis.views",
+    ("atiyeh_reports.intake.inventory", "no_data_note_fa"): "atiyeh_reports.analysis.views",
+}
+
+
+def moved_name(module: str, name: str, *, stacklevel: int = 3) -> object:
+    """A name that left ``module`` (its ``__getattr__`` asks here), with a DeprecationWarning; the
+    module is imported by name when asked for, so the old package imports nothing above it."""
+    target = MOVED_NAMES.get((module, name))
+    if target is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    warnings.warn(f"{module}.{name} moved to {target}.{name}; import it from there (the old name "
+                  "goes after the 1405 cycle)", DeprecationWarning, stacklevel=stacklevel)
+    return getattr(importlib.import_module(target), name)
 
 
 def new_name(fullname: str) -> str | None:

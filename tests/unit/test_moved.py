@@ -48,3 +48,14 @@ def test_names_that_did_not_move_are_not_served() -> None:
     assert _moved.new_name("atiyeh_reports.api") is None
     assert _moved.new_name("atiyeh_reports.core.params") is None
     assert _moved.new_name("other.params") is None
+
+
+@pytest.mark.parametrize("module", ["atiyeh_reports.intake", "atiyeh_reports.intake.inventory"])
+def test_a_name_that_left_its_package_is_served_with_a_warning(module: str) -> None:
+    from atiyeh_reports.analysis.views import no_data_note_fa
+
+    with pytest.warns(DeprecationWarning, match="analysis.views"):
+        old = getattr(importlib.import_module(module), "no_data_note_fa")
+    assert old is no_data_note_fa
+    with pytest.raises(AttributeError):
+        getattr(importlib.import_module(module), "never_there")

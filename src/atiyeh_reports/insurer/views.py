@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from atiyeh_reports.core.provinces import name_fa
 from atiyeh_reports.core.vocab import CATEGORY_FA, CHILD_CATEGORIES, POLICY_CATEGORIES
 from atiyeh_reports.present.summary import cap, column_sum, fa_value, html_table, n
-
-if TYPE_CHECKING:
-    from atiyeh_reports.insurer.reconciliation import Reconciliation
 
 
 def category_totals(rec: Any) -> list[tuple[str, str, str]]:
@@ -45,7 +42,7 @@ def _province_label(code: object) -> str:
     return name_fa(str(code)) if isinstance(code, str) and code else "نامشخص"
 
 
-def counts_fa(rec: Reconciliation) -> pd.DataFrame:
+def counts_fa(rec: Any) -> pd.DataFrame:
     """Counts per category per province with Persian headers and a national total row. No IDs."""
     table = rec.counts.copy()
     total = table.drop(columns="province_code").sum().to_frame().T
@@ -61,7 +58,7 @@ def counts_fa(rec: Reconciliation) -> pd.DataFrame:
     return table.rename(columns=names)
 
 
-def delays_fa(rec: Reconciliation) -> pd.DataFrame:
+def delays_fa(rec: Any) -> pd.DataFrame:
     """Issuance delay per province with Persian headers. No IDs."""
     table = rec.delays.copy()
     table["province_code"] = table["province_code"].map(_province_label)

@@ -81,6 +81,7 @@ the private ones the tests reach for) is importable from here.
 
 from __future__ import annotations
 
+from atiyeh_reports import _moved
 from atiyeh_reports.intake.claims import _Claim, _province_from_name, _resolve_provinces
 from atiyeh_reports.intake.common import (
     CHILDREN_COLUMNS,
@@ -97,7 +98,6 @@ from atiyeh_reports.intake.inventory import (
     Inventory,
     inventory,
     missing_lines,
-    moved_name,
     provinces_without_data,
 )
 from atiyeh_reports.intake.reader import _CalamineBook, _has_error_cells, _open, _OpenpyxlBook
@@ -112,5 +112,5 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     """``no_data_note_fa`` moved to :mod:`atiyeh_reports.analysis.views`; served for the 1405
-    cycle (:func:`atiyeh_reports.intake.inventory.moved_name`)."""
-    return moved_name(name)
+    cycle (:func:`atiyeh_reports._moved.moved_name`)."""
+    return _moved.moved_name(__name__, name)

@@ -25,16 +25,15 @@ moved there; the old name here is served for the 1405 cycle).
 
 from __future__ import annotations
 
-import importlib
 import os
 import stat
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from atiyeh_reports import _moved
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.intake.quality import UNREADABLE, WARNING, Finding, Problem
@@ -254,19 +253,6 @@ def missing_lines(data) -> list[str]:  # noqa: ANN001
 
 
 
-def moved_name(name: str, *, stacklevel: int = 3) -> object:
-    """``no_data_note_fa`` moved to :mod:`atiyeh_reports.analysis.views` (presentation); the old
-    name is served here and by the intake package for the 1405 cycle, with a DeprecationWarning.
-    Looked up only when asked for, so the intake imports nothing from the analysis above it."""
-    if name != "no_data_note_fa":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-    warnings.warn("atiyeh_reports.intake.no_data_note_fa moved to "
-                  "atiyeh_reports.analysis.views.no_data_note_fa; import it from there (the old "
-                  "name goes after the 1405 cycle)", DeprecationWarning, stacklevel=stacklevel)
-    return importlib.import_module("atiyeh_reports.analysis.views").no_data_note_fa
-
-
 def __getattr__(name: str) -> object:
-    """The names that moved out (:func:`moved_name`)."""
-    return moved_name(name)
+    """The names that moved out (:func:`atiyeh_reports._moved.moved_name`)."""
+    return _moved.moved_name(__name__, name)

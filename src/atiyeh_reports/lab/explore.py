@@ -25,7 +25,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -39,9 +39,6 @@ from atiyeh_reports.errors import ParamsError
 from atiyeh_reports.evaluation import indicators as ind
 from atiyeh_reports.evaluation.indicators import indicators_by_year
 from atiyeh_reports.present.summary import cap, fa_value, html_table, n, pct, shape
-
-if TYPE_CHECKING:
-    from atiyeh_reports.year.data import YearData
 
 __all__ = [
     "MAIN_INDICATORS", "PERSONAL_COLUMNS", "ROOT_ENV", "TABLES", "ProvinceData", "compare",
@@ -235,7 +232,7 @@ class ProvinceData:
         return province_html(self)
 
 
-def province(y: YearData, name: str) -> ProvinceData:
+def province(y: Any, name: str) -> ProvinceData:
     """That province's tables and indicators in year ``y``.
 
     ``name`` is any spelling the intake accepts (Arabic ي/ك, ZWNJ or space, a leading «استان»,
@@ -261,7 +258,7 @@ def province(y: YearData, name: str) -> ProvinceData:
 
 
 # --- two years side by side -----------------------------------------------------------------------
-def compare(y: YearData, other: YearData, indicators: tuple[str, ...] = MAIN_INDICATORS
+def compare(y: Any, other: Any, indicators: tuple[str, ...] = MAIN_INDICATORS
             ) -> pd.DataFrame:
     """The main indicators of each province in ``other`` and in ``y``'s year, with the change.
 
