@@ -55,7 +55,7 @@ def test_a_name_that_left_its_package_is_served_with_a_warning(module: str) -> N
     from atiyeh_reports.analysis.views import no_data_note_fa
 
     with pytest.warns(DeprecationWarning, match="analysis.views"):
-        old = getattr(importlib.import_module(module), "no_data_note_fa")
+        old = importlib.import_module(module).no_data_note_fa
     assert old is no_data_note_fa
     with pytest.raises(AttributeError):
-        getattr(importlib.import_module(module), "never_there")
+        importlib.import_module(module).never_there

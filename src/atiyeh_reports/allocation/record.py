@@ -52,6 +52,7 @@ from atiyeh_reports.allocation.record_read import (
     RecordRead,
     read_record,
 )
+from atiyeh_reports.core import layout
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.provenance import relative_to_params
 from atiyeh_reports.core.provinces import by_code
@@ -64,7 +65,7 @@ __all__ = [
     "notified_check", "read_allocation_record", "with_hq_notified", "write_allocation_record",
 ]
 
-RECORD_FILE = "allocation.csv"
+RECORD_FILE = layout.RECORD_FILE
 _INTS = INTS
 
 SOURCE_HQ = "hq"
@@ -73,9 +74,7 @@ SOURCE_FORM = "form"
 SOURCE_FA = {SOURCE_HQ: "سابقهٔ ابلاغ ستاد", SOURCE_FORM: "گزارش استان در فرم"}
 
 
-def hq_dir(data_dir: Path, year: int) -> Path:
-    """Where a data folder archives HQ's records of a year: ``<data>/<year>/hq/``."""
-    return Path(data_dir) / str(year) / "hq"
+hq_dir = layout.hq_dir  # the one rule for where a data folder keeps HQ's records
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -204,12 +203,8 @@ def _base(params: Params) -> Path:
 
 
 def record_candidates(params: Params) -> list[Path]:
-    """Where the record of ``params.year - 1`` is looked for, in order."""
-    out = []
-    if params.checks.notified_record is not None:
-        out.append((_base(params) / params.checks.notified_record).absolute())
-    out.append(hq_dir(params.data_dir, params.year - 1) / RECORD_FILE)
-    return out
+    """Where the record of ``params.year - 1`` is looked for, in order (:func:`atiyeh_reports.core.layout.record_candidates`)."""
+    return layout.record_candidates(params.source, params.data_dir, params.year, params.checks.notified_record)
 
 
 def _shown(params: Params, path: Path) -> str:

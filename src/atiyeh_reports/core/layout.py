@@ -151,3 +151,24 @@ def file_stem(province_code: str, province_name: str | None = None) -> str:
     workbooks, pre-filled forms); ``province_name`` defaults to the official Persian name."""
     name = province_name if province_name is not None else name_fa(province_code)
     return f"{province_code}_{name.replace(' ', '_')}"
+
+
+#: HQ's record of a year's allocation, as each build writes it and the next year's reads it.
+RECORD_FILE = "allocation.csv"
+
+
+def hq_dir(data_dir: Path, year: int) -> Path:
+    """Where a data folder archives HQ's records of a year: ``<data>/<year>/hq/``."""
+    return Path(data_dir) / str(year) / "hq"
+
+
+def record_candidates(params_file: Path | None, data_dir: Path, year: int, named: str | Path | None) -> list[Path]:
+    """Where HQ's record of ``year - 1`` is looked for, in order: ``checks.notified_record``
+    (``named``, relative to the parameter file), then ``<data>/<year-1>/hq/allocation.csv``.
+    The one rule: the year loader reads from here and the no-op check hashes these."""
+    out = []
+    if named is not None:
+        base = Path(params_file).parent if params_file else Path.cwd()
+        out.append((base / named).absolute())
+    out.append(hq_dir(data_dir, year - 1) / RECORD_FILE)
+    return out

@@ -120,10 +120,12 @@ def unchanged(params_path: Path, out_dir: Path, notebook_dir: Path, *, data_dir:
                         data_dir_given=data_dir is not None, pack=pack)
         if now != recorded:
             return None
-        candidates = list(manifest.get("record_candidates", ()))
-        if any(str(p).startswith(OUTSIDE + "/") for p in candidates):
-            return None  # HQ's record lies outside the project: the full build looks for it again
-        records = [(here.parent / p).resolve() for p in candidates]
+        # Where HQ's record may be, worked out again as the build does (the manifest may only name
+        # a file outside the project by a placeholder); a named one outside it is looked for anew.
+        named = (params.get("checks") or {}).get("notified_record")
+        if isinstance(named, str) and named.startswith(OUTSIDE + "/"):
+            return None
+        records = layout.record_candidates(here, data, year, named)
         if input_hashes(data, year, history, records) != manifest.get("inputs"):
             return None
         internal = manifest.get("internal") or {}
