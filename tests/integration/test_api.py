@@ -17,6 +17,7 @@ from atiyeh_reports.evaluation import assumptions_log as assumptions_module
 from atiyeh_reports.evaluation import triangulation as triangulation_module
 from atiyeh_reports.evaluation import views as evaluation_views
 from atiyeh_reports.insurer import reconciliation
+from atiyeh_reports.publish import cards
 from atiyeh_reports.year import data as data_module
 from atiyeh_reports.year import read as year_read
 from atiyeh_reports.year.load import write_snapshot
@@ -71,9 +72,15 @@ def test_each_result_is_computed_once_per_year(params_path: Path, monkeypatch: p
     real_alloc, real_rec = data_module.allocation_table, data_module.reconcile_year
     monkeypatch.setattr(data_module, "allocation_table", lambda *a: calls.append("allocation") or real_alloc(*a))
     monkeypatch.setattr(data_module, "reconcile_year", lambda y: calls.append("reconcile") or real_rec(y))
+    real_match = reconciliation.reconcile
+    monkeypatch.setattr(reconciliation, "reconcile", lambda *a, **k: calls.append("match") or real_match(*a, **k))
     for _ in range(3):
         year.allocation, year.reconciliation, year.evaluation, year.indicators  # noqa: B018
-    assert sorted(calls) == ["allocation", "reconcile", *["reconcile"] * len(year.history)]
+        cards.card(year, "IR-23")
+    years = len(year.history) + 1
+    # each year is matched with the insurer's export once, whatever asks for it (evaluation,
+    # triangulation, indicators, cards): no second reconciliation anywhere
+    assert sorted(calls) == sorted(["allocation", *["reconcile"] * years, *["match"] * years])
 
 
 @pytest.mark.parametrize("bad", ["other year", "garbage"])

@@ -145,7 +145,8 @@ def triangulation_table(y: Any, allocation: pd.DataFrame | None = None) -> pd.Da
     if len(y.policies):
         active = y.policies[y.policies["status"] == vocab.POLICY_ACTIVE]
         premiums = active.groupby("province_code")["premium"].sum()
-        cases = reconciliation_premiums(reconcile_year(y), params.service.per_capita_premium)
+        rec = y.reconciliation if hasattr(y, "reconciliation") else reconcile_year(y)  # the year's, computed once
+        cases = reconciliation_premiums(rec, params.service.per_capita_premium)
         parts.append(_rows("premiums", premiums.reindex(_codes(), fill_value=0), notified, gap + cases, tol_r))
     parts.append(_rows("requirement", requirement, notified, gap, tol_r))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)

@@ -251,7 +251,7 @@ def province(y: Any, name: str) -> ProvinceData:
     code = province_code(name, column="province")
     pick = {t: getattr(y, t) for t in ("children", "performance", "findings", "summary", "policies")}
     tables = {t: view(f[f["province_code"] == code].reset_index(drop=True)) for t, f in pick.items()}
-    table = indicators_by_year(y)
+    table = y.indicators if hasattr(y, "indicators") else indicators_by_year(y)  # the year's, computed once
     return ProvinceData(year=y.year, code=code, name=name_fa(code),
                         indicators=table[table["province_code"] == code].reset_index(drop=True),
                         **tables)

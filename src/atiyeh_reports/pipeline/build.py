@@ -184,20 +184,29 @@ def _build_claimed(claim: outdir.Claim, params: Params, params_path: Path, *, da
         internal_staging = outdir.stage_beside(internal)
         try:
             snapshot = None
+            early: list = []  # documents already running (the analysis)
             if to_run:
                 # A reconciliation matching under checks.min_match_share is an input problem (exit 3),
                 # refused here before any notebook runs.
                 from atiyeh_reports.insurer.reconciliation import check_match_share  # pandas: not on the no-op path
 
                 check_match_share(data.reconciliation, data.params)
-                # The year's results, computed here once; every notebook reads them from the snapshot.
+                folder = _private_folder(internal_staging)
+                # The analysis reads the year's tables only: it starts now, on a snapshot of the year
+                # as loaded, while the evaluation and the allocation are computed for the others.
+                first = [r for r in to_run if r.name == "analysis"]
+                if first and pool is not None:
+                    year_only = write_snapshot(data, folder, name="year.pickle")
+                    early = pool.submit([_job(first[0], params, notebook_dir, staging, inputs, _tag(first[0]),
+                                              year_only)])
+                # The year's results, computed here once; every other notebook reads them from the snapshot.
                 data.evaluation  # noqa: B018 - the reconciliation, indicators and cross-checks with it
                 data.allocation  # noqa: B018
-                snapshot = write_snapshot(data, _private_folder(internal_staging))
+                snapshot = write_snapshot(data, folder)
             result = _build_into(staging, out_dir, params, params_path, data, inputs, keys, previous,
                                  to_run, pool, notebook_dir, progress, data_dir_given=data_dir is not None,
                                  internal=internal, internal_staging=internal_staging, pack=pack,
-                                 snapshot=snapshot)
+                                 snapshot=snapshot, early=early)
             _publish(claim, internal_staging, internal)
             stopped = False
         except BaseException:
@@ -256,22 +265,24 @@ def _build_into(staging: Path, out_dir: Path, params: Params, params_path: Path,
                 inputs: list[dict[str, object]], keys: dict[str, str], previous: dict | None,
                 to_run: list[Report], pool: Workers | None, notebook_dir: Path, progress: Progress,
                 *, data_dir_given: bool, internal: Path, internal_staging: Path, pack: bool,
-                snapshot: Path | None = None) -> BuildResult:
+                snapshot: Path | None = None, early: list | None = None) -> BuildResult:
     from atiyeh_reports.pipeline import pack as province_pack
 
+    early = list(early or [])
+    started = {job.name for job, _ in early}
     result = BuildResult(out_dir=out_dir)
-    tags = {r.name: f"[{n}/{len(REPORTS)}] {r.name}" for n, r in enumerate(REPORTS, 1)}
+    tags = {r.name: _tag(r) for r in REPORTS}
     units = [*REPORTS, PACK] if pack else list(REPORTS)
     # The longest report first, so the others fill the second core around it; the cards after them.
     if any(r.name == "allocation" for r in to_run):  # before its PDF, which carries it as an attachment
         _write_allocation_workbook(data, staging)
-    reports_run = [r for r in to_run if r is not PACK]
+    reports_run = [r for r in to_run if r is not PACK and r.name not in started]
     jobs = [_job(r, params, notebook_dir, staging, inputs, tags[r.name], snapshot)
             for r in _longest_first(reports_run)]
     if PACK in to_run:
         jobs += province_pack.card_jobs(params, notebook_dir, staging / province_pack.CARDS,
                                         lambda code: manifest.card_meta(params, inputs, code), snapshot=snapshot)
-    submitted = pool.submit(jobs) if pool is not None else []
+    submitted = early + (pool.submit(jobs) if pool is not None else [])
     for unit in units:
         if unit not in to_run:
             manifest.copy_outputs(previous, out_dir, staging, unit.name)
@@ -363,6 +374,11 @@ def _start_workers(notebook_dir: Path, to_run: list[Report], processes: int | No
     jobs = len(to_run) + (len(provinces()) - 1 if PACK in to_run else 0)
     notebooks = [notebook_dir / f"{name}.ipynb" for name in names]
     return Workers(notebook_dir, warm=warm_imports(notebooks), processes=processes, expected_jobs=jobs)
+
+
+def _tag(report: Report) -> str:
+    """How the progress lines name a report: ``[1/3] analysis``."""
+    return f"[{REPORTS.index(report) + 1}/{len(REPORTS)}] {report.name}"
 
 
 def _private_folder(internal_staging: Path) -> Path:

@@ -69,9 +69,9 @@ def load_year(
     return replace(year, history=history)
 
 
-def write_snapshot(year: YearData, folder: Path) -> Path:
+def write_snapshot(year: YearData, folder: Path, name: str = SNAPSHOT) -> Path:
     """Write ``year``, with the results computed for it so far, into the build's own ``folder``."""
-    path = Path(folder) / SNAPSHOT
+    path = Path(folder) / name
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     partial.write_bytes(pickle.dumps(year, protocol=pickle.HIGHEST_PROTOCOL))
     partial.replace(path)
