@@ -47,8 +47,8 @@ def _wrap(module, name, kind, describe):
 import importlib
 prov = importlib.import_module("atiyeh_reports.core.provenance")
 _wrap(prov, "sha256_file", "hash", lambda path, *a, **k: path)
-rec = importlib.import_module("atiyeh_reports.allocation.record")
-_wrap(rec, "read_allocation_record", "hq_record", lambda path, *a, **k: path)
+reader = importlib.import_module("atiyeh_reports.allocation.record_read")
+_wrap(reader, "_read_bytes", "hq_record", lambda path, *a, **k: path)  # every read of a record's bytes
 for name in ("atiyeh_reports.allocation.allocate", "atiyeh_reports.allocation.budget"):
     try:
         mod = importlib.import_module(name)
