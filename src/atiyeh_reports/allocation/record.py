@@ -198,10 +198,6 @@ class NotifiedRecord:
                 "است که هر استان در فرم خود گزارش کرده و با هیچ منبع دیگری تطبیق نشده است.")
 
 
-def _base(params: Params) -> Path:
-    return Path(params.source).parent if params.source else Path.cwd()
-
-
 def record_candidates(params: Params) -> list[Path]:
     """Where the record of ``params.year - 1`` is looked for, in order (:func:`atiyeh_reports.core.layout.record_candidates`)."""
     return layout.record_candidates(params.source, params.data_dir, params.year, params.checks.notified_record)
