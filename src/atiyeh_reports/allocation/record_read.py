@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from atiyeh_reports.core.layout import file_kind
 from atiyeh_reports.core.params import MAX_RIALS
 from atiyeh_reports.core.provenance import NotRegularFile
 from atiyeh_reports.core.provinces import by_code
@@ -84,18 +85,6 @@ class RecordRead:
     encoding: str
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    return "a special file"
-
-
 def _read_bytes(path: Path, shown: str) -> bytes:
     """The file's bytes: a regular file within :data:`MAX_RECORD_BYTES`, checked before reading."""
     try:
@@ -106,7 +95,7 @@ def _read_bytes(path: Path, shown: str) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise RecordNotRegular(shown, _kind(info.st_mode))
+            raise RecordNotRegular(shown, file_kind(info.st_mode))
         if info.st_size == 0:
             raise RecordError("HQ's record is empty (0 bytes); put the allocation.csv the build of last "
                               f"year wrote there, or {_FIX[len('fix the file, or '):]}", file=shown)

@@ -172,3 +172,27 @@ def record_candidates(params_file: Path | None, data_dir: Path, year: int, named
         out.append((base / named).absolute())
     out.append(hq_dir(data_dir, year - 1) / RECORD_FILE)
     return out
+
+
+def file_kind(mode: int) -> str:
+    """What an entry is, from its ``st_mode``, in a message's words («a FIFO (named pipe)»…)."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a regular file" if stat.S_ISREG(mode) else "a special file"
+
+
+def shown_path(path: object) -> str:
+    """A path as short as it can be said: relative to the working folder when inside it."""
+    if path is None:
+        return "-"
+    p = Path(str(path))
+    try:
+        return str(p.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)

@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from atiyeh_reports.core.jalali import fiscal_year_start, parse_jalali
+from atiyeh_reports.core.layout import shown_path
 from atiyeh_reports.core.param_file import (  # noqa: F401 - the limits, importable here too
     MAX_DEPTH,
     MAX_LIST_ITEMS,
@@ -287,7 +288,7 @@ class Params(_Strict):
     def __repr__(self) -> str:  # one line; the whole set is params.model_dump()
         b = self.budget
         text = (
-            f"Params(year={self.year}, source={_where(self.source)}, data_dir={_where(self.data_dir)}, "
+            f"Params(year={self.year}, source={shown_path(self.source)}, data_dir={shown_path(self.data_dir)}, "
             f"history_years={list(self.history_years)}, premium={self.service.per_capita_premium:,}, "
             f"approved_credit={b.approved_credit:,}, released_share={b.released_share}, "
             f"method={b.method}, age_limit={self.eligibility.age_limit})"
@@ -403,17 +404,6 @@ def params_json(params: Params) -> str:
     if params.source is not None:
         dumped["data_dir"] = relative_to_params(params.data_dir, params.source)
     return json.dumps(dumped, indent=2, ensure_ascii=False)
-
-
-def _where(path: object) -> str:
-    """A path as short as it can be said: relative to the working folder when inside it."""
-    if path is None:
-        return "-"
-    p = Path(str(path))
-    try:
-        return str(p.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(p)
 
 
 def history_params(params: Params, year: int) -> Params:

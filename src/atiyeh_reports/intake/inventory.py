@@ -35,6 +35,7 @@ import pandas as pd
 
 from atiyeh_reports import _moved
 from atiyeh_reports.core import layout
+from atiyeh_reports.core.layout import file_kind
 from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.intake.quality import UNREADABLE, WARNING, Finding, Problem
 
@@ -132,18 +133,6 @@ def is_regular_file(path: str | Path) -> bool:
         return False
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    return "a regular file" if stat.S_ISREG(mode) else "a special file"
-
-
 def classify(folder: str, path: Path, suffixes: tuple[str, ...] = FORM_SUFFIXES) -> Entry:  # noqa: PLR0911
     """Read or skipped, from the entry's name and ``lstat`` alone (nothing is opened)."""
     name = path.name
@@ -159,7 +148,7 @@ def classify(folder: str, path: Path, suffixes: tuple[str, ...] = FORM_SUFFIXES)
     mode = st.st_mode
     if stat.S_ISLNK(mode):
         try:
-            target = _kind(os.stat(path).st_mode)
+            target = file_kind(os.stat(path).st_mode)
         except OSError:
             target = "nothing (a broken link)"
         return skip(Problem.SKIPPED_LINK, f"a symbolic link to {target}; links are not followed: "
@@ -172,7 +161,7 @@ def classify(folder: str, path: Path, suffixes: tuple[str, ...] = FORM_SUFFIXES)
                         f"a folder named like a form is not read{where}", f"{name}/")
         return skip(Problem.SKIPPED_SUBFOLDER, f"sub-folders are not read{where}", f"{name}/")
     if not stat.S_ISREG(mode):
-        return skip(Problem.SKIPPED_SPECIAL, f"{_kind(mode)}, not a regular file; it was not opened")
+        return skip(Problem.SKIPPED_SPECIAL, f"{file_kind(mode)}, not a regular file; it was not opened")
     if name.startswith(("~$", ".~lock.")):
         return skip(Problem.SKIPPED_LOCK_FILE, "an office lock file, left while the form was open; "
                                                "if the form itself is missing, close it and copy it again")

@@ -7,7 +7,6 @@ None prints a table's rows: a summary names shapes and totals, never a name or a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -40,17 +39,6 @@ def shape(frame: pd.DataFrame) -> str:
 def cap(text: str) -> str:
     """``text`` cut to :data:`MAX_CHARS`."""
     return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
-
-
-def where(path: object) -> str:
-    """A path as short as it can be said: relative to the working folder when inside it."""
-    if path is None:
-        return "-"
-    p = Path(str(path))
-    try:
-        return str(p.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(p)
 
 
 def column_sum(frame: pd.DataFrame, column: str) -> int | None:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from atiyeh_reports.allocation.allocate import allocation_table
 from atiyeh_reports.allocation.record import NotifiedRecord
+from atiyeh_reports.core.layout import shown_path as where
 from atiyeh_reports.core.params import Params
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.core.vocab import POLICY_ACTIVE
@@ -33,7 +34,7 @@ from atiyeh_reports.evaluation.bundle import Evaluation, evaluate
 from atiyeh_reports.evaluation.indicators import indicators_by_year
 from atiyeh_reports.insurer.reconciliation import Reconciliation, reconcile_year
 from atiyeh_reports.lab import explore
-from atiyeh_reports.present.summary import cap, column_sum, fa_value, html_table, n, shape, where
+from atiyeh_reports.present.summary import cap, column_sum, fa_value, html_table, n, shape
 from atiyeh_reports.year.read import read_history
 
 TABLE_FA = {
