@@ -54,7 +54,7 @@ from atiyeh_reports.allocation.record_read import (
 )
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.params import Params
-from atiyeh_reports.core.provenance import relative_to_params
+from atiyeh_reports.core.provenance import recorded_path, relative_to_params
 from atiyeh_reports.core.provinces import by_code
 from atiyeh_reports.core.text import to_persian_digits
 from atiyeh_reports.errors import RecordError
@@ -170,7 +170,8 @@ class NotifiedRecord:
         """What ``manifest.json`` says of the record read (``None``: the forms' figures were used)."""
         if not self.found or self.path is None:
             return None
-        return {"path": relative_to_params(self.path, params_file), "year": self.year, "sha256": self.sha256,
+        # relative to the parameter file inside the project, else <outside>/<name> (never an absolute path)
+        return {"path": recorded_path(self.path, params_file), "year": self.year, "sha256": self.sha256,
                 "missing_provinces": list(self.missing), "corrections": list(self.corrections)}
 
     def told(self) -> list[str]:
