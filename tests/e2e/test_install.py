@@ -60,6 +60,9 @@ def test_a_wheel_installed_in_a_fresh_venv_builds_the_sample_year(tmp_path: Path
     out = tmp_path / "outputs" / "1404"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    # the dependencies' own data files (nbconvert's templates, the kernel spec) are where they were
+    # installed, in this environment's prefix: a venv that installed them itself has them in its own
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
     done = _run([str(venv / "bin" / "atiyeh"), "build", "--year", "1404", "--params", str(params / "1404.yaml"),
                  "--out", str(out), "--no-pack"], cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-4000:]

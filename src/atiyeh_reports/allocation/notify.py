@@ -203,6 +203,7 @@ PARAM_LABELS_FA: dict[str, tuple[str, str]] = {
     "insurer.list_date": ("تاریخ ارسال فهرست فرزندان به بیمه‌گر", DATE),
     "checks.notified_record": ("سابقهٔ ابلاغ سال قبل ستاد (پرونده)", TEXT),
     "checks.money_tolerance": ("رواداری اختلاف مبلغ دو منبع (ریال)", RIALS),
+    "checks.min_match_share": ("کمترین سهم فرزندان تطبیق‌یافته با خروجی بیمه‌گر", SHARE),
     "checks.count_tolerance": ("رواداری اختلاف شمار دو منبع", COUNT),
     "checks.stakes_high_rials": ("مبلغ در معرض برای اهمیت زیاد (ریال)", RIALS),
     "checks.stakes_medium_rials": ("مبلغ در معرض برای اهمیت متوسط (ریال)", RIALS),

@@ -127,7 +127,10 @@ def id_candidates(text: str) -> Iterable[tuple[re.Match[str], str]]:
         ascii_raw = to_ascii_digits(match.group(0))
         if _THOUSANDS.match(ascii_raw.strip()):
             continue
-        yield match, re.sub(r"\D", "", ascii_raw).zfill(10)
+        digits = re.sub(r"\D", "", ascii_raw)
+        if len(digits) < 10 and len(digits) != len(ascii_raw):
+            continue  # 8 or 9 digits with separators is a date (2007-05-27), never an ID without its zeros
+        yield match, digits.zfill(10)
 
 
 def mask_ids(text: object, mask: str = "[کد ملی]", *, valid_only: bool = True) -> object:
@@ -144,6 +147,8 @@ def mask_ids(text: object, mask: str = "[کد ملی]", *, valid_only: bool = Tr
     'کد … نامعتبر'
     >>> mask_ids("مبلغ 3,600,000,000 ریال", valid_only=False)   # money, not an ID
     'مبلغ 3,600,000,000 ریال'
+    >>> mask_ids("تولد 2007-05-27، پذیرش 1387/02/11", valid_only=False)   # dates, not IDs
+    'تولد 2007-05-27، پذیرش 1387/02/11'
     """
     if not isinstance(text, str):
         return text
