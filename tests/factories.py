@@ -211,3 +211,18 @@ def words_to_int(words: str) -> int:
         else:
             raise ValueError(f"not a number word: {token!r} in {words!r}")
     return total + group
+
+
+def run_cli(*argv: str) -> tuple[int, str]:
+    """``atiyeh`` run in this process: its exit code and what it wrote to stderr (never a traceback)."""
+    import contextlib
+    import io
+
+    from atiyeh_reports.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    text = err.getvalue()
+    assert "Traceback" not in text
+    return code, text

@@ -9,8 +9,6 @@ tiny stand-in notebooks (marked e2e).
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import re
 import shutil
@@ -27,25 +25,17 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from atiyeh_reports.cli import main, parser
+from atiyeh_reports.cli import parser
 from atiyeh_reports.core import layout
 from atiyeh_reports.core.national_id import check_digit
 from atiyeh_reports.errors import EXIT_CODES
 from atiyeh_reports.pipeline import outdir
 from atiyeh_reports.pipeline.build import REPORTS, build_year
+from factories import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = (ROOT / "params" / "1404.yaml").read_text(encoding="utf-8")
 HOSTILE = ('=HYPERLINK("http://example.invalid","click")', "+1", "-2", "@SUM(A1:A9)")
-
-
-def run(*argv: str) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    text = err.getvalue()
-    assert "Traceback" not in text
-    return code, text
 
 
 def write_params(folder: Path, text: str, name: str = "1404.yaml") -> Path:

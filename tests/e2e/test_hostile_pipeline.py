@@ -24,21 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from atiyeh_reports.cli import main
 from atiyeh_reports.core import provenance
 from atiyeh_reports.pipeline import outdir
+from factories import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = (ROOT / "params" / "1404.yaml").read_text(encoding="utf-8")
-
-
-def run(*argv: str) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    text = err.getvalue()
-    assert "Traceback" not in text
-    return code, text
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

@@ -10,8 +10,6 @@ file scanned) is marked e2e.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pytest
 
 from atiyeh_reports.errors import InputError, ParamsError
 from atiyeh_reports.insurer.export import read_insurer_export
+from factories import run_cli
 from hostile_fixtures import INSURER_HEADER, deadline, insurer_dir, policy, write_insurer_csv, write_insurer_xlsx
 from intake_fixtures import make_id, make_params
 
@@ -31,17 +30,6 @@ RLO, LRI = "\u202e", "\u2066"
 PDF_, PDI = "\u202c", "\u2069"  # pop directional formatting, pop directional isolate
 #: The bidirectional controls no shared file may hold (issue 21 §2).
 BIDI = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
-
-
-def run_cli(*argv: str) -> tuple[int, str]:
-    from atiyeh_reports.cli import main
-
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    text = err.getvalue()
-    assert "Traceback" not in text
-    return code, text
 
 
 def params_file(tmp_path: Path, text: str) -> Path:
